@@ -1,0 +1,194 @@
+"""`cnnlib.summarize` against the lectures' tables, PyTorch's FlopCounterMode and real modules."""
+import pytest
+import torch
+import torchvision
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+import cnnlib
+from cnnlib import summarize
+
+# The Michigan lecture's AlexNet table (torchvision's 64-192-384-256-256 variant at 227x227):
+# (name, out C, out H/W, memory KB, params, MACs). Computed values; where the slide rounds or
+# errs (conv4 "145" MFLOP, FC params without bias) the book's errata page explains it.
+ALEXNET_TABLE = [
+    ("conv1", 64, 56, 784, 23_296, 72_855_552),
+    ("pool1", 64, 27, 182, 0, 0),
+    ("conv2", 192, 27, 547, 307_392, 223_948_800),
+    ("pool2", 192, 13, 127, 0, 0),
+    ("conv3", 384, 13, 254, 663_936, 112_140_288),
+    ("conv4", 256, 13, 169, 884_992, 149_520_384),
+    ("conv5", 256, 13, 169, 590_080, 99_680_256),
+    ("pool5", 256, 6, 36, 0, 0),
+    ("fc6", 4096, None, 16, 37_752_832, 37_748_736),
+    ("fc7", 4096, None, 16, 16_781_312, 16_777_216),
+    ("fc8", 1000, None, 4, 4_097_000, 4_096_000),
+]
+
+
+def _alexnet_models():
+    models = [torchvision.models.alexnet(weights=None)]
+    if "alexnet_owt" in cnnlib.list_models():
+        models.append(cnnlib.get_model("alexnet_owt"))
+    return models
+
+
+@pytest.mark.parametrize("model", _alexnet_models(), ids=lambda m: type(m).__module__)
+def test_alexnet_lecture_table(model):
+    s = summarize(model, (3, 227, 227)).only("Conv2d", "MaxPool2d", "Linear")
+    rows = s._shown
+    assert len(rows) == len(ALEXNET_TABLE)
+    for row, (label, c, hw, kb, params, macs) in zip(rows, ALEXNET_TABLE):
+        assert row.output_shape[0] == c, label
+        if hw is not None:
+            assert row.output_shape[1:] == (hw, hw), label
+        assert round(row.memory_kb) == kb, label
+        assert row.params == params, label
+        assert row.macs == macs, label
+
+
+def test_vgg16_lecture_table():
+    """CS231n's VGG-16 table: activations (numbers, not bytes) and weights (no bias) per layer."""
+    s = summarize(torchvision.models.vgg16(weights=None), (3, 224, 224))
+    convs = [r for r in s if r.kind == "Conv2d"]
+    widths = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
+    sizes = [224, 224, 112, 112, 56, 56, 56, 28, 28, 28, 14, 14, 14]
+    cin = 3
+    for r, c, hw in zip(convs, widths, sizes):
+        assert r.output_shape == (c, hw, hw)
+        assert r.memory_bytes == 4 * hw * hw * c
+        assert r.params - c == 3 * 3 * cin * c      # slide: (3*3*C_in)*C_out, bias left out
+        cin = c
+    fcs = [r for r in s if r.kind == "Linear"]
+    assert [r.params - r.output_shape[0] for r in fcs] == [102_760_448, 16_777_216, 4_096_000]
+    assert s.total_params == 138_357_544            # "138M parameters"
+    # The slide's "TOTAL memory: 24M" activations is wrong; the layers it lists add up to ~15.2M.
+    listed = 3 * 224 * 224 + sum(r.memory_bytes for r in s if r.kind in ("Conv2d", "MaxPool2d", "Linear")) // 4
+    assert 15_100_000 < listed < 15_300_000
+
+
+class _Naive(nn.Module):
+    def __init__(self, cin=256):
+        super().__init__()
+        self.b1 = nn.Conv2d(cin, 128, 1)
+        self.b3 = nn.Conv2d(cin, 192, 3, padding=1)
+        self.b5 = nn.Conv2d(cin, 96, 5, padding=2)
+        self.pool = nn.MaxPool2d(3, 1, 1)
+
+    def forward(self, x):
+        return torch.cat([self.b1(x), self.b3(x), self.b5(x), self.pool(x)], 1)
+
+
+class _Reduced(nn.Module):
+    def __init__(self, cin=256):
+        super().__init__()
+        self.b1 = nn.Conv2d(cin, 128, 1)
+        self.b3 = nn.Sequential(nn.Conv2d(cin, 64, 1), nn.Conv2d(64, 192, 3, padding=1))
+        self.b5 = nn.Sequential(nn.Conv2d(cin, 64, 1), nn.Conv2d(64, 96, 5, padding=2))
+        self.pool = nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(cin, 64, 1))
+
+    def forward(self, x):
+        return torch.cat([self.b1(x), self.b3(x), self.b5(x), self.pool(x)], 1)
+
+
+def test_inception_op_counts():
+    naive = summarize(_Naive(), (256, 28, 28))
+    reduced = summarize(_Reduced(), (256, 28, 28))
+    assert naive.output_shape == (672, 28, 28)
+    assert naive.total_macs == 854_196_224          # "854M ops"
+    # The slide says "358M ops", but the six convolutions it lists add up to 271.35M:
+    # 358M is what you get by counting the 3x3 branch (86.7M) twice. Erratum in the book.
+    assert reduced.total_macs == 271_351_808
+    three = reduced.row("b3.1").macs
+    assert three == 86_704_128 and round((reduced.total_macs + three) / 1e6) == 358
+    assert reduced.output_shape == (480, 28, 28)
+    # Parameters (weights only): the slide's "108k" and "33k" are off by ten.
+    w = lambda s: sum(r.params - (r.output_shape[0] if r.kind == "Conv2d" else 0) for r in s)
+    assert w(naive) == 1_089_536 and w(reduced) == 346_112
+
+
+def test_5x5_bottleneck_example():
+    direct = summarize(nn.Conv2d(192, 32, 5, padding=2), (192, 28, 28))
+    reduced = summarize(nn.Sequential(nn.Conv2d(192, 16, 1), nn.Conv2d(16, 32, 5, padding=2)),
+                        (192, 28, 28))
+    assert direct.total_macs == 120_422_400         # "120M"
+    assert reduced.total_macs == 12_443_648         # "12.4M" (2.4M + 10.0M)
+    assert reduced.rows[0].macs == 2_408_448        # the slide writes 28x28x6x192: a typo for 16
+
+
+@pytest.mark.parametrize("name, size", [
+    ("resnet18", 224), ("resnet50", 224), ("vgg11_bn", 64), ("densenet121", 96),
+    ("mobilenet_v2", 160), ("googlenet", 128), ("squeezenet1_1", 128), ("shufflenet_v2_x0_5", 96),
+    ("efficientnet_b0", 96), ("regnet_y_400mf", 96), ("alexnet", 227),
+])
+def test_totals_match_flop_counter_and_parameters(name, size):
+    kwargs = {"init_weights": False} if name == "googlenet" else {}
+    model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+    s = summarize(model, (3, size, size), batch_size=2)
+    with FlopCounterMode(display=False) as fc, torch.no_grad():
+        model(torch.randn(2, 3, size, size))
+    assert s.total_flops == fc.get_total_flops()
+    assert s.total_params == sum(p.numel() for p in model.parameters())
+    assert sum(r.params for r in s) + s.unused_params == s.total_params
+    aux = [getattr(model, a, None) for a in ("aux1", "aux2", "AuxLogits")]
+    assert s.unused_params == sum(p.numel() for m in aux if m is not None for p in m.parameters())
+    assert s.output_shape == (1000,)
+
+
+def test_shared_module_counted_once_and_mode_restored():
+    conv = nn.Conv2d(4, 4, 3, padding=1)
+    model = nn.Sequential(conv, nn.ReLU(), conv).train()
+    s = summarize(model, (4, 8, 8))
+    assert [r.name for r in s] == ["0", "1", "0"]
+    assert s.total_params == sum(r.params for r in s) == 4 * 4 * 9 + 4
+    assert s.rows[2].macs == s.rows[0].macs
+    assert model.training
+    assert all(p.device.type == "cpu" for p in model.parameters())
+
+
+def test_rendering_and_records():
+    s = summarize(torchvision.models.alexnet(weights=None), (3, 227, 227))
+    text = str(s.only("Conv2d", "MaxPool2d", "Linear"))
+    header = text.splitlines()[1]
+    for col in ("Layer", "C, H/W in", "filters, kernel, stride, pad", "C, H/W out",
+                "memory KB", "params k", "MFLOP"):
+        assert col in header
+    assert "features.0 (Conv2d)" in text and "64, 11, 4, 2" in text and "784" in text
+    assert "<table" in s._repr_html_() and "features.0" in s._repr_html_()
+    rec = s.records()[0]
+    assert rec["name"] == "features.0" and rec["flops"] == 2 * rec["macs"]
+    assert s.argmax("params").name == "classifier.1"
+    assert s.argmax("memory_bytes").name in ("features.0", "features.1")
+    assert s.row("classifier.6").output_shape == (1000,)
+
+
+def test_batch_size_scales_memory_and_macs():
+    m = torchvision.models.resnet18(weights=None)
+    one, four = summarize(m, (3, 64, 64)), summarize(m, (3, 64, 64), batch_size=4)
+    assert four.total_macs == 4 * one.total_macs
+    assert four.total_memory_bytes == 4 * one.total_memory_bytes
+    assert four.total_params == one.total_params
+
+
+def test_errors_name_the_layer():
+    with pytest.raises(ValueError, match=r"input too small at layer 'features.12' \(MaxPool2d"):
+        summarize(torchvision.models.alexnet(weights=None), (3, 32, 32))
+    with pytest.raises(ValueError, match=r"layer 'features.0' \(Conv2d\) expects 3 input channels, got 1"):
+        summarize(torchvision.models.vgg11(weights=None), (1, 64, 64))
+    with pytest.raises(ValueError, match=r"layer '1' \(Linear\) expects 100 input features, got 64"):
+        summarize(nn.Sequential(nn.Flatten(), nn.Linear(100, 2)), (1, 8, 8))
+    with pytest.raises(ValueError, match="input_size must be a shape"):
+        summarize(nn.Conv2d(1, 1, 1), 224)
+    with pytest.raises(ValueError, match=r"input_size\[1\] must be >= 1, got 0"):
+        summarize(nn.Conv2d(1, 1, 1), (1, 0, 5))
+    with pytest.raises(ValueError, match="must be a torch.nn.Module"):
+        summarize("resnet50", (3, 224, 224))
+
+
+def test_smallest_input_size():
+    from cnnlib.summary import smallest_input_size
+    alex = torchvision.models.alexnet(weights=None)
+    side = smallest_input_size(alex)
+    summarize(alex, (3, side, side))
+    with pytest.raises(ValueError):
+        summarize(alex, (3, side - 1, side - 1))
