@@ -78,8 +78,10 @@ def _pair(ours: nn.Module, theirs: nn.Module, gen: torch.Generator) -> tuple[nn.
     return ours, theirs
 
 
-def _compare_step(ours: nn.Module, theirs: nn.Module, x: torch.Tensor, gen: torch.Generator):
-    """One forward/backward through both; outputs, grads and buffers must agree."""
+def _compare_step(
+    ours: nn.Module, theirs: nn.Module, x: torch.Tensor, gen: torch.Generator, ignore=()
+):
+    """One forward/backward through both; outputs, grads and buffers (but ``ignore``) agree."""
     xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
     ya, yb = ours(xa), theirs(xb)
     assert_close(ya, yb)
@@ -94,19 +96,21 @@ def _compare_step(ours: nn.Module, theirs: nn.Module, x: torch.Tensor, gen: torc
     buffers_a, buffers_b = dict(ours.named_buffers()), dict(theirs.named_buffers())
     assert buffers_a.keys() == buffers_b.keys()
     for name, b in buffers_b.items():
-        assert_close(buffers_a[name], b, msg=name)
+        if name not in ignore:
+            assert_close(buffers_a[name], b, msg=name)
     ours.zero_grad()
     theirs.zero_grad()
 
 
-def _train_then_eval(ours, theirs, shape, gen, steps: int = 3):
+def _train_then_eval(ours, theirs, shape, gen, steps: int = 3, ignore=()):
     ours.train()
     theirs.train()
     for step in range(steps):  # shifted, scaled inputs so running stats move far from 0 / 1
-        _compare_step(ours, theirs, _randn(*shape, gen=gen, scale=2.0 + step, shift=1.5), gen)
+        x = _randn(*shape, gen=gen, scale=2.0 + step, shift=1.5)
+        _compare_step(ours, theirs, x, gen, ignore)
     ours.eval()
     theirs.eval()
-    _compare_step(ours, theirs, _randn(*shape, gen=gen, scale=3.0, shift=-1.0), gen)
+    _compare_step(ours, theirs, _randn(*shape, gen=gen, scale=3.0, shift=-1.0), gen, ignore)
 
 
 # --------------------------------------------------------------------------- BatchNorm
@@ -220,28 +224,10 @@ def test_instancenorm2d_matches_torch(shape, affine, track, momentum):
     kw = {"affine": affine, "track_running_stats": track, "momentum": momentum}
     ours, theirs = _pair(InstanceNorm2d(3, **kw), nn.InstanceNorm2d(3, **kw), gen)
     # torch's instance norm never counts batches; ours does (documented deviation).
-    steps = 3
-    ours.train()
-    theirs.train()
-    for step in range(steps):
-        x = _randn(*shape, gen=gen, scale=1.0 + step, shift=2.0)
-        xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
-        ya, yb = ours(xa), theirs(xb)
-        assert_close(ya, yb)
-        g = torch.randn(yb.shape, generator=gen, dtype=DT)
-        (ya * g).sum().backward()
-        (yb * g).sum().backward()
-        assert_close(xa.grad, xb.grad)
-        for (name, pa), (_, pb) in zip(ours.named_parameters(), theirs.named_parameters()):
-            assert_close(pa.grad, pb.grad, msg=name)
+    _train_then_eval(ours, theirs, shape, gen, ignore=("num_batches_tracked",))
     if track:
-        assert_close(ours.running_mean, theirs.running_mean)
-        assert_close(ours.running_var, theirs.running_var)
-        assert int(ours.num_batches_tracked) == steps
-    ours.eval()
-    theirs.eval()
-    x = _randn(*shape, gen=gen, scale=2.0)
-    assert_close(ours(x), theirs(x))
+        assert int(ours.num_batches_tracked) == 3
+        assert ours.running_mean.abs().min() > 0.1  # the eval step used moved statistics
 
 
 def test_instancenorm_momentum_none_is_cumulative_average():
@@ -435,7 +421,7 @@ def test_fold_batchnorm_errors():
 
 def _activation_input(gen: torch.Generator) -> torch.Tensor:
     x = _randn(4, 3, 5, gen=gen, scale=3.0)
-    x[0, 0, :3] = torch.tensor([0.0, 40.0, -40.0], dtype=DT)  # kink and far tails
+    x[0, 0, :] = torch.tensor([0.0, 40.0, -40.0, 800.0, -800.0], dtype=DT)  # kink, far tails
     return x
 
 

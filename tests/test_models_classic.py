@@ -192,7 +192,8 @@ def test_summarize_macs_agree_with_flop_counter(name, size):
     # what PyTorch's own FlopCounterMode counts.
     model = _meta(name)
     c = model.in_channels
-    assert cnnlib.summarize(model, (c, size, size)).total_macs == _flop_counter_macs(model, (c, size, size))
+    shape = (c, size, size)
+    assert cnnlib.summarize(model, shape).total_macs == _flop_counter_macs(model, shape)
 
 
 # ------------------------------------------------------------------------ paper numbers
@@ -214,7 +215,7 @@ def test_alexnet_ungrouped_parameter_count_and_difference():
 
 def test_googlenet_parameter_count_in_range_and_documented():
     plain, with_aux = _params(_meta("googlenet")), _params(_meta("googlenet", aux_logits=True))
-    assert 6_500_000 <= plain <= 7_100_000  # paper/lectures: "~7M" (Table 1 sums to ~6.8M + fc)
+    assert 6_500_000 <= plain <= 7_100_000  # "about 7M": Table 1's layers plus the 1024 x 1000 fc
     doc = get_model_builder("googlenet").__doc__
     assert f"{plain:,}" in doc and f"{with_aux:,}" in doc
     ratio = _params(_meta("alexnet")) / plain
@@ -273,7 +274,8 @@ def test_zfnet_widths():
 def test_alexnet_conv1_and_pool1_lecture_numbers():
     s = cnnlib.summarize(_meta("alexnet"), (3, 227, 227))
     conv1 = s.row("body.conv1")
-    assert conv1.output_shape == (96, 55, 55) == (96, conv_output_size(227, 11, 4), conv_output_size(227, 11, 4))
+    side = conv_output_size(227, 11, 4)
+    assert conv1.output_shape == (96, 55, 55) == (96, side, side)
     assert conv1.params == (11 * 11 * 3 + 1) * 96 == 34_944  # the lecture's "35K"
     assert round(conv1.params, -3) == 35_000
     assert s.row("body.pool1").output_shape == (96, 27, 27)
@@ -342,7 +344,8 @@ def test_vgg16_cs231n_table():
             assert r.output_shape == (c, hw, hw)
             assert r.params - c == 3 * 3 * c_in * c  # weights only
     fcs = layers[len(table):]
-    assert [r.params - r.output_shape[0] for r in fcs] == [7 * 7 * 512 * 4096, 4096 * 4096, 4096 * 1000]
+    assert [r.params - r.output_shape[0] for r in fcs] == [
+        7 * 7 * 512 * 4096, 4096 * 4096, 4096 * 1000]
     assert fcs[0].params - 4096 == 102_760_448
     # "TOTAL memory: 24M * 4 bytes" -- the slide's own rows (input + every layer's output) add
     # up to 15.2M numbers, not 24M; the book shows both.
@@ -359,7 +362,8 @@ def test_naive_inception_lecture_example():
         block = InceptionNaive(256, 128, 192, 96)
     s = cnnlib.summarize(block, (256, 28, 28))
     assert s.output_shape == (672, 28, 28)
-    slide_terms = 28 * 28 * 128 * 1 * 1 * 256 + 28 * 28 * 192 * 3 * 3 * 256 + 28 * 28 * 96 * 5 * 5 * 256
+    slide_terms = (28 * 28 * 128 * 1 * 1 * 256 + 28 * 28 * 192 * 3 * 3 * 256
+                   + 28 * 28 * 96 * 5 * 5 * 256)
     assert s.total_macs == slide_terms == 854_196_224
     assert round(s.total_macs / 1e6) == 854
 
@@ -424,7 +428,8 @@ COMMENT_CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("module,models,size", COMMENT_CHECKS, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("module,models,size", COMMENT_CHECKS,
+                         ids=[m.__name__.rsplit(".", 1)[-1] for m, _, _ in COMMENT_CHECKS])
 def test_shape_comments_are_true(module, models, size):
     found = {tuple(int(v) for v in m) for m in
              re.findall(r"N x (\d+) x (\d+) x (\d+)", inspect.getsource(module))}
@@ -486,7 +491,8 @@ def test_lenet5_sparse_c3_needs_one_channel():
 # ------------------------------------------------------------------------------- init
 def test_alexnet_paper_init():
     torch.manual_seed(0)
-    body, cls = (m := get_model("alexnet", num_classes=10, hidden=512)).body, m.classifier
+    model = get_model("alexnet", num_classes=10, hidden=512)
+    body, cls = model.body, model.classifier
     for conv, bias in [(body.conv1, 0.0), (body.conv2, 1.0), (body.conv3, 0.0), (body.conv4, 1.0),
                        (body.conv5, 1.0), (cls.fc6, 1.0), (cls.fc7, 1.0), (cls.fc8, 0.0)]:
         assert torch.all(conv.bias == bias)

@@ -147,6 +147,8 @@ def test_builders_are_keyword_only():
         get_model_builder("resnet50")(10)
     with pytest.raises(ValueError, match="num_classes"):
         _meta("resnet18", num_classes=0)
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['widht'\]"):
+        _meta("resnet50", widht=2)
 
 
 # --------------------------------------------------------------------------- torchvision oracle
@@ -412,11 +414,12 @@ def test_wide_resnet_dropout_between_convs():
 # --------------------------------------------------------------------------- pre-activation
 def test_preact_conv_layers_match_resnet():
     # Same convolutions and classifier as the original ResNet; only the norms move.
+    def weight_shapes(model: nn.Module) -> list[tuple[int, ...]]:
+        layers = (nn.Conv2d, nn.Linear)
+        return sorted(tuple(m.weight.shape) for m in model.modules() if isinstance(m, layers))
+
     for name in ("resnet18", "resnet50"):
-        ours = _meta(f"preact_{name}")
-        theirs = _tv_meta(name)
-        shapes = lambda m: sorted(tuple(x.weight.shape) for x in m.modules() if isinstance(x, (nn.Conv2d, nn.Linear)))  # noqa: E731
-        assert shapes(ours) == shapes(theirs)
+        assert weight_shapes(_meta(f"preact_{name}")) == weight_shapes(_tv_meta(name))
 
 
 def test_preact_block_order_and_final_activation():

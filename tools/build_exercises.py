@@ -103,12 +103,19 @@ def answer(grade_id: str, text: str):
     return new_code_cell(source, metadata=_meta(grade_id, solution=True), id=grade_id)
 
 
-def tests(grade_id: str, points: int, visible: str, hidden: str, *, modules: bool = False):
-    """A graded, locked test cell: visible asserts, then the hidden block with the grader kit."""
+def tests(grade_id: str, points: int, visible: str, *hidden: str, modules: bool = False):
+    """A graded, locked test cell: visible asserts, then the hidden block with the grader kit.
+
+    ``hidden`` are one or more snippets (e.g. shared expected-value code, then the checks);
+    each is dedented on its own before they are joined.
+    """
     if points <= 0:
         raise ValueError(f"test cell {grade_id!r} must carry points, got {points}")
-    kit = GRADER_KIT + (MODULE_KIT if modules else "")
-    source = "\n".join([_src(visible), "", BEGIN_HIDDEN, _src(kit), _src(hidden), END_HIDDEN])
+    if not hidden:
+        raise ValueError(f"test cell {grade_id!r} needs hidden tests")
+    parts = hidden
+    kit = [_src(GRADER_KIT)] + ([_src(MODULE_KIT)] if modules else [])
+    source = "\n".join([_src(visible), "", BEGIN_HIDDEN, *kit, *map(_src, parts), END_HIDDEN])
     return new_code_cell(source, metadata=_meta(grade_id, grade=True, locked=True, points=points),
                          id=grade_id)
 
@@ -243,29 +250,35 @@ def _randomize_norms(model, seed=0):
             if b is not None:
                 _TB.copy_(b, _torch.randn(_shape_of(b), generator=g) * 0.2)
 
+def _pairing_key(m):
+    """Kind and tensor shapes; a Linear layer counts as the equivalent 1x1 convolution."""
+    kind, shapes = _tname(m), [_shape_of(t) for t in _own_tensors(m)]
+    if kind == "Linear":
+        kind, shapes = "Conv2d", [s + (1, 1) if _len(s) == 2 else s for s in shapes]
+    return (kind, _TUPLE(shapes))
+
 def _copy_weights(student, reference, x, what):
-    """Copy the student's weights into the reference, pairing layers in the order they run."""
+    """Copy the student's weights into the reference. Layers are paired by kind and tensor
+    shapes, and in the order they run among layers with the same kind and shapes."""
     student.eval()
     reference.eval()
     mine, ref = _layers_in_call_order(student, x), _layers_in_call_order(reference, x)
-    kinds_mine, kinds_ref = [_tname(m) for m in mine], [_tname(m) for m in ref]
-    if _len(mine) != _len(ref):
-        _fail(f"{what}: your module runs {_len(mine)} layers with weights {kinds_mine}; "
-              f"the reference runs {_len(ref)}: {kinds_ref}")
-    linear_like = ("Linear", "Conv2d")
+    groups_mine, groups_ref = {}, {}
+    for m in mine:
+        groups_mine.setdefault(_pairing_key(m), []).append(m)
+    for m in ref:
+        groups_ref.setdefault(_pairing_key(m), []).append(m)
+    for key in _LIST(groups_ref) + _LIST(groups_mine):
+        n_mine, n_ref = _len(groups_mine.get(key, [])), _len(groups_ref.get(key, []))
+        if n_mine != n_ref:
+            _fail(f"{what}: the reference runs {n_ref} {key[0]} layer(s) with tensors of shapes "
+                  f"{_LIST(key[1])}, your module runs {n_mine}. Your layers with weights, in the "
+                  f"order they run: {[_pairing_key(m) for m in mine]}")
     with _torch.no_grad():
-        for i, (s, r) in _enumerate(_zip(mine, ref)):
-            ks, kr = _tname(s), _tname(r)
-            if ks != kr and not (ks in linear_like and kr in linear_like):
-                _fail(f"{what}: layer {i} with weights is a {ks}; the reference has a {kr} there "
-                      f"(all: yours {kinds_mine}, reference {kinds_ref})")
-            ts, tr = _own_tensors(s), _own_tensors(r)
-            shapes_s, shapes_r = [_shape_of(t) for t in ts], [_shape_of(t) for t in tr]
-            if _len(ts) != _len(tr) or _any(_TB.numel(a) != _TB.numel(b) for a, b in _zip(ts, tr)):
-                _fail(f"{what}: layer {i} ({ks}) holds tensors of shapes {shapes_s}; the "
-                      f"reference's {kr} holds {shapes_r}")
-            for a, b in _zip(ts, tr):
-                _TB.copy_(b, _TB.reshape(_TB.detach(a), _TB.size(b)))
+        for key, ref_layers in groups_ref.items():
+            for s, r in _zip(groups_mine[key], ref_layers):
+                for a, b in _zip(_own_tensors(s), _own_tensors(r)):
+                    _TB.copy_(b, _TB.reshape(_TB.detach(a), _TB.size(b)))
 
 def _check_same_function(student, reference, x, what, modes=("eval",), rtol=1e-4, atol=1e-5):
     """Give the student's norm layers random statistics, share weights, compare outputs."""
@@ -281,18 +294,27 @@ def _check_same_function(student, reference, x, what, modes=("eval",), rtol=1e-4
     reference.eval()
 
 def _layer_table(model, input_size):
+    """(kind, params, output shape) of every layer with weights; a Linear layer is listed as
+    the equivalent 1x1 convolution (so a squeeze-excitation MLP may use either)."""
     summary = _il.import_module("cnnlib.summary").summarize(model, input_size)
-    return [(r.kind, r.params, r.output_shape) for r in summary.rows if r.params > 0]
+    rows = []
+    for r in summary.rows:
+        if r.params > 0:
+            kind, shape = r.kind, _TUPLE(r.output_shape)
+            if kind == "Linear":
+                kind, shape = "Conv2d", shape + (1, 1)
+            rows.append((kind, r.params, shape))
+    return rows
 
 def _check_structure(student, reference, input_size, what):
-    """Same kind, parameter count and output shape for every layer with weights, in order."""
+    """The same layers with weights (kind, parameter count, output shape), in any order."""
     mine, ref = _layer_table(student, input_size), _layer_table(reference, input_size)
-    for i, (a, b) in _enumerate(_zip(mine, ref)):
-        if a != b:
-            _fail(f"{what}: layer {i} with weights is (kind, params, output shape) = {a}; "
-                  f"the reference has {b}")
-    if _len(mine) != _len(ref):
-        _fail(f"{what}: {_len(mine)} layers with weights, the reference has {_len(ref)}")
+    missing = [row for row in ref if row not in mine]
+    extra = [row for row in mine if row not in ref]
+    counts_differ = _any(mine.count(row) != ref.count(row) for row in ref + mine)
+    if missing or extra or counts_differ:
+        _fail(f"{what}: layers with weights as (kind, params, output shape) differ from the "
+              f"reference; missing {missing}, unexpected {extra}. Yours: {mine}")
 
 def _param_count(model):
     return _sum(_TB.numel(p) for p in model.parameters())
@@ -857,7 +879,7 @@ def ch02() -> Chapter:
             ### END SOLUTION'''),
         tests(f"{slug}_q1_tests", 2, '''
             assert set(alexnet_shapes) == {"conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool3"}
-            assert alexnet_shapes["conv1"][0] == 96 and len(alexnet_shapes["conv1"]) == 3''', alexnet_expected + '''
+            assert alexnet_shapes["conv1"][0] == 96 and len(alexnet_shapes["conv1"]) == 3''', alexnet_expected, '''
             if _TYPE(alexnet_shapes) is not _DICT:
                 _fail(f"alexnet_shapes should be a dict, got {_tname(alexnet_shapes)}")
             for name in ("conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool3"):
@@ -891,7 +913,7 @@ def ch02() -> Chapter:
         tests(f"{slug}_q2_tests", 2, '''
             assert set(alexnet_params) == {"conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"}
             assert alexnet_params["conv1"] == (11 * 11 * 3 + 1) * 96
-            assert alexnet_total_params == sum(alexnet_params.values())''', alexnet_expected + '''
+            assert alexnet_total_params == sum(alexnet_params.values())''', alexnet_expected, '''
             if _TYPE(alexnet_params) is not _DICT:
                 _fail(f"alexnet_params should be a dict, got {_tname(alexnet_params)}")
             for name, value in params.items():
@@ -933,7 +955,7 @@ def ch02() -> Chapter:
         tests(f"{slug}_q3_tests", 2, '''
             names = {"conv1", "conv2", "conv3", "conv4", "conv5", "pool1", "pool2", "pool3", "fc6", "fc7", "fc8"}
             assert most_memory_layer in names and most_params_layer in names and most_macs_layer in names
-            assert 0.0 < fc_params_fraction < 1.0''', alexnet_expected + '''
+            assert 0.0 < fc_params_fraction < 1.0''', alexnet_expected, '''
             def top(table):
                 best = None
                 for name, value in table.items():
@@ -1076,7 +1098,7 @@ def ch03() -> Chapter:
         tests(f"{slug}_q1_tests", 2, '''
             for value in (zf_conv1_out, zf_pool1_out, zf_conv2_out, zf_pool2_out, alexnet_conv1_out):
                 assert isinstance(value, int), "sizes are ints"
-            assert zf_conv1_out > zf_pool1_out > zf_conv2_out > zf_pool2_out''', ceil_rule + '''
+            assert zf_conv1_out > zf_pool1_out > zf_conv2_out > zf_pool2_out''', ceil_rule, '''
             c1 = (224 + 2 - 7) // 2 + 1
             p1 = pool_ceil(c1, 3, 2, 0)
             c2 = (p1 - 5) // 2 + 1
@@ -1124,7 +1146,7 @@ def ch03() -> Chapter:
         tests(f"{slug}_q2_tests", 3, '''
             assert feature_map_sizes(227, [("conv", 11, 4, 0)]) == [55]
             assert feature_map_sizes(6, [("pool", 3, 2, 0)]) == [3]      # ceil((6-3)/2)+1 = 3
-            assert len(feature_map_sizes(224, [("conv", 7, 2, 1), ("pool", 3, 2, 0), ("conv", 5, 2, 0)])) == 3''', ceil_rule + '''
+            assert len(feature_map_sizes(224, [("conv", 7, 2, 1), ("pool", 3, 2, 0), ("conv", 5, 2, 0)])) == 3''', ceil_rule, '''
             _nn = _il.import_module("torch.nn")
             rng = _il.import_module("random").Random(7)
             for trial in _range(60):

@@ -372,6 +372,6 @@ class Guard:
                 if now is value:
                     continue
                 if callable(value) or _type(value).__module__.startswith(HOOK_MODULES) or \
-                        _isinstance(value, _tuple) or (value is None and callable(now)):
+                        _isinstance(value, _tuple):
                     current[key] = value
                     restored.append(f"{_type(obj).__name__}.{key}")

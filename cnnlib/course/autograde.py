@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Course, CourseError
+from .config import Course, CourseError, ensure_gradebook
 from .sandbox import Limits, check_sandbox
 
 __all__ = ["SubmissionResult", "autograde", "find_students", "format_table", "preload_modules"]
@@ -237,6 +237,7 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     course.require_assignment(assignment)
     bwrap = "" if unsafe else check_sandbox()
+    ensure_gradebook(course.db_url)
     from nbgrader.api import Gradebook, MissingEntry
     # Import everything the workers need before forking, so each one starts warm.
     from nbgrader.converters import Autograde  # noqa: F401

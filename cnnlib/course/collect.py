@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from .config import Course, CourseError
+from .config import Course, CourseError, ensure_gradebook
 
 __all__ = ["CollectReport", "collect", "valid_student_id"]
 
@@ -185,6 +185,7 @@ def collect(course: Course, assignment: str, source: str | Path) -> CollectRepor
     source = Path(source)
     if not source.exists():
         raise CourseError(f"{source} does not exist")
+    ensure_gradebook(course.db_url)
     with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
         try:
             gb.find_assignment(assignment)

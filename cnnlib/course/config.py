@@ -9,14 +9,13 @@ behave the same), and ``CNNLIB_GRADEBOOK_URL`` overrides the gradebook's URL.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-__all__ = ["COURSE_ID", "GRADEBOOK_ENV", "Course", "CourseError", "default_config", "load_course"]
+__all__ = ["COURSE_ID", "GRADEBOOK_ENV", "Course", "CourseError", "default_config", "ensure_gradebook", "load_course"]
 
 COURSE_ID = "cnn-architectures"
 GRADEBOOK_ENV = "CNNLIB_GRADEBOOK_URL"
@@ -131,18 +130,37 @@ class Course:
                               f"{self.source_dir / assignment} (assignments: {known})")
 
 
-def _put_venv_bin_on_path() -> None:
-    """nbgrader runs the ``alembic`` executable when it creates a gradebook; it lives
-    next to this interpreter, which may not be on PATH (e.g. ``.venv/bin/python -m``)."""
-    bindir = os.path.dirname(sys.executable)
-    path = os.environ.get("PATH", "")
-    if os.path.exists(os.path.join(bindir, "alembic")) and bindir not in path.split(os.pathsep):
-        os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
+def ensure_gradebook(db_url: str) -> None:
+    """Create the gradebook's tables if the database is empty.
+
+    nbgrader does this itself, but finds the schema version by running the
+    ``alembic`` executable in a subprocess (slow, and it must be on PATH); here
+    the version is read in-process from nbgrader's migration scripts.
+    """
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from nbgrader.dbutil import _temp_alembic_ini
+    from sqlalchemy import create_engine, inspect, text
+
+    if db_url.startswith("sqlite:///"):
+        Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(db_url)
+    try:
+        if inspect(engine).get_table_names():
+            return
+        with _temp_alembic_ini(db_url) as ini:
+            head = ScriptDirectory.from_config(AlembicConfig(ini)).get_current_head()
+        Base.metadata.create_all(bind=engine)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+    finally:
+        engine.dispose()
 
 
 def load_course(root: str | os.PathLike | None = None) -> Course:
     """The course at ``root`` (default: the current directory)."""
-    _put_venv_bin_on_path()
     path = Path(root if root is not None else os.getcwd()).expanduser()
     if not path.is_dir():
         raise CourseError(f"course root {path} does not exist or is not a directory")

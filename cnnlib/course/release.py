@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Course, CourseError, load_course
+from .config import Course, CourseError, ensure_gradebook, load_course
 
 __all__ = ["ReleaseResult", "check_release", "normalized_notebook", "release"]
 
@@ -75,6 +75,7 @@ def release(course: Course, assignments: list[str]) -> list[ReleaseResult]:
 
     for assignment in assignments:
         course.require_assignment(assignment)
+    ensure_gradebook(course.db_url)
     results = []
     for assignment in assignments:
         _generate(course, assignment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .config import Course, CourseError
+from .config import Course, CourseError, ensure_gradebook
 
 __all__ = ["export_grades", "generate_feedback"]
 
@@ -55,6 +55,7 @@ def export_grades(course: Course, path: str | Path) -> int:
 
     from .autograde import quiet_nbgrader
 
+    ensure_gradebook(course.db_url)
     rows = []
     with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
         assignments = sorted(gb.assignments, key=lambda a: a.name)

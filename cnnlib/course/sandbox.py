@@ -188,6 +188,7 @@ def kernel_env(limits: Limits, *, home: str, preload: Sequence[str], trusted: Se
         "TMPDIR": "/tmp" if home == SANDBOX_HOME else os.path.join(home, "tmp"),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "OMP_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",  # each glibc arena reserves 64 MiB of address space
         "MKL_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",

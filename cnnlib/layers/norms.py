@@ -514,7 +514,7 @@ class LocalResponseNorm(nn.Module):
                 f"shape {tuple(x.shape)}"
             )
         sq = x.square()
-        after, before = self.size // 2, (self.size - 1) // 2
+        before, after = self.size // 2, (self.size - 1) // 2
         pad_shape = list(x.shape)
         pad_shape[1] = before
         zeros_before = sq.new_zeros(pad_shape)

@@ -88,6 +88,8 @@ class AlexNet(ImageClassifier):
       fc7 (pool5's output and fc6's output). The parameter count is the same either way.
     * ``norm_layer`` replaces LRN where the paper has it (after the ReLU of conv1 and conv2);
       the lecture's table puts NORM after the pooling, the paper before it.
+
+    ``hidden`` is the width of fc6 and fc7 (4096 in the paper).
     """
 
     def __init__(

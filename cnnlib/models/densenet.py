@@ -149,7 +149,9 @@ class DenseNet(ImageClassifier):
         self.in_channels = in_channels
         # Table 1: 7x7/2 conv, 3x3/2 max-pool.
         self.stem = nn.Sequential(
-            ConvNormAct(in_channels, num_init_features, 7, 2, norm_layer=norm_layer, act_layer=act_layer),
+            ConvNormAct(
+                in_channels, num_init_features, 7, 2, norm_layer=norm_layer, act_layer=act_layer
+            ),
             nn.MaxPool2d(3, 2, 1),
         )
         stages: list[nn.Module] = []
@@ -185,7 +187,7 @@ class DenseNet(ImageClassifier):
         return self.classifier(torch.flatten(self.pool(x), 1))
 
     def init_weights(self) -> None:
-        """He et al. 2015 (arXiv:1502.01852) normal init (fan_in) for convs, norm scale 1 /
+        """He et al. 2015 (arXiv:1502.01852, Eq. 10) normal init (fan_in) for convs, norm scale 1 /
         shift 0, classifier bias 0: the rules of the DenseNet authors' Torch code, kept by
         torchvision."""
         for m in self.modules():

@@ -46,7 +46,11 @@ PAPER_DROPOUT = (0.0, 0.1, 0.2, 0.3, 0.4)  # Sec. 4: per-block dropout, for runs
 
 
 def _conv_unit(
-    in_channels: int, out_channels: int, dropout: float, norm_layer: LayerFactory, act_layer: LayerFactory
+    in_channels: int,
+    out_channels: int,
+    dropout: float,
+    norm_layer: LayerFactory,
+    act_layer: LayerFactory,
 ) -> nn.Sequential:
     """3x3 conv -> dropout -> BN -> ReLU (the order of the authors' implementation)."""
     layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, 3, 1, 1, bias=False)]
@@ -86,7 +90,9 @@ class FractalBlock(nn.Module):
         self.local_drop_prob = local_drop_prob
         self.columns = nn.ModuleList(
             nn.ModuleList(
-                _conv_unit(in_channels if j == 0 else out_channels, out_channels, dropout, norm_layer, act_layer)
+                _conv_unit(
+                    in_channels if j == 0 else out_channels, out_channels, dropout, norm_layer, act_layer
+                )
                 for j in range(2**c)
             )
             for c in range(num_columns)
@@ -147,7 +153,9 @@ class FractalNet(ImageClassifier):
             raise ValueError(f"global_drop_prob must be in [0, 1], got {global_drop_prob}")
         rates = [float(dropout)] * len(channels) if isinstance(dropout, (int, float)) else list(dropout)
         if len(rates) != len(channels):
-            raise ValueError(f"got {len(rates)} dropout rates for {len(channels)} blocks; give one per block")
+            raise ValueError(
+                f"got {len(rates)} dropout rates for {len(channels)} blocks; give one per block"
+            )
         self.in_channels = in_channels
         self.num_columns = num_columns
         self.global_drop_prob = global_drop_prob

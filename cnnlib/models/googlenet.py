@@ -167,7 +167,8 @@ class InceptionAux(nn.Module):
 
 
 class GoogLeNetOutputs(NamedTuple):
-    """What :class:`GoogLeNet` returns in training mode with ``aux_logits=True``."""
+    """What :class:`GoogLeNet` returns in training mode with ``aux_logits=True``. The paper adds
+    the two auxiliary losses to the total loss with a weight of 0.3 (Section 5)."""
 
     logits: torch.Tensor
     aux_logits1: torch.Tensor  # from the classifier on inception 4a

@@ -98,7 +98,10 @@ class LeNet5(ImageClassifier):
     ) -> None:
         super().__init__()
         if sparse_c3 and in_channels != 1:
-            raise ValueError("sparse_c3=True follows the paper's single-channel input; use in_channels=1")
+            raise ValueError(
+                f"sparse_c3=True follows the paper's single-channel input, got "
+                f"in_channels={in_channels}; use in_channels=1 or sparse_c3=False"
+            )
         self.in_channels = in_channels
         self.num_classes = num_classes
         c3: nn.Module = SparseC3() if sparse_c3 else nn.Conv2d(6, 16, 5)
@@ -106,7 +109,7 @@ class LeNet5(ImageClassifier):
             ("c1", nn.Conv2d(in_channels, 6, 5)),  # N x 6 x 28 x 28
             ("act1", act_layer()),
             ("s2", nn.AvgPool2d(2)),                # N x 6 x 14 x 14
-            ("act2", act_layer()),                  # paper: trainable coefficient + bias, then squash
+            ("act2", act_layer()),                  # paper: trainable scale + bias, then squash
             ("c3", c3),                             # N x 16 x 10 x 10
             ("act3", act_layer()),
             ("s4", nn.AvgPool2d(2)),                # N x 16 x 5 x 5
@@ -122,7 +125,8 @@ class LeNet5(ImageClassifier):
         self.init_weights()
 
     def init_weights(self) -> None:
-        """Uniform in +-2.4 / fan_in for every weight (LeCun et al. 1998, Appendix A.C); biases 0."""
+        """Uniform in +-2.4 / fan_in for every weight (LeCun et al. 1998, Appendix A.C);
+        biases 0 (our choice)."""
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 fan_in = m.weight[0].numel()

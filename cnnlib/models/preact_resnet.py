@@ -214,7 +214,8 @@ def build_preact_resnet(
     splitting into two paths"); a final BN-ReLU closes the last stage.
     """
     stem = nn.Sequential(
-        ConvNormAct(in_channels, 64, 7, 2, norm_layer=norm_layer, act_layer=act_layer),  # N x 64 x 112 x 112
+        # N x 64 x 112 x 112
+        ConvNormAct(in_channels, 64, 7, 2, norm_layer=norm_layer, act_layer=act_layer),
         nn.MaxPool2d(3, 2, 1),  # N x 64 x 56 x 56
     )
     stages, num_features = make_stages(

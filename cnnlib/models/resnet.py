@@ -20,6 +20,7 @@ arXiv:1603.09382): block ``l`` of ``L`` drops its residual branch with probabili
 """
 from __future__ import annotations
 
+import inspect
 from functools import partial
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -65,7 +66,8 @@ CIFAR_DEPTHS: dict[int, int] = {20: 3, 32: 5, 44: 7, 56: 9, 110: 18}
 CIFAR_WIDTHS = (16, 32, 64)
 CIFAR_STRIDES = (1, 2, 2)
 
-# Xie et al. 2016, Table 1 and Sec. 5.1: ResNeXt "depth (cardinality x bottleneck width)".
+# Xie et al. 2016, Table 1: ResNeXt "depth (cardinality x width per group)"; the table shows
+# 50 (32x4d); the 101 (32x8d) variant is the one torchvision ships.
 RESNEXTS: dict[str, tuple[str, int, int]] = {
     "resnext50_32x4d": ("resnet50", 32, 4),
     "resnext101_32x8d": ("resnet101", 32, 8),
@@ -339,6 +341,7 @@ def make_stages(
             f"widths, depths and strides need one entry per stage; got {len(widths)}, "
             f"{len(depths)}, {len(strides)}"
         )
+    _check_block_kwargs(block, {**block_kwargs, **(first_block_kwargs or {})})
     rates = linear_drop_rates(drop_path_rate, sum(depths))
     stages, start = [], 0
     for i, (width, depth, stride) in enumerate(zip(widths, depths, strides)):
@@ -353,6 +356,18 @@ def make_stages(
         )
         in_channels, start = out_channels, start + depth
     return nn.Sequential(*stages), in_channels
+
+
+def _check_block_kwargs(block: type[nn.Module], kwargs: Mapping[str, Any]) -> None:
+    params = inspect.signature(block).parameters
+    accepted = sorted(n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and n != "drop_path")
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"unknown option(s) {unknown} for {block.__name__}; the blocks accept {accepted}, "
+            "the network also takes num_classes, in_channels, drop_path_rate, drop_rate and "
+            "zero_init_residual"
+        )
 
 
 # --- The network ---------------------------------------------------------------------------
@@ -451,7 +466,8 @@ def build_resnet(
     ``attn_layer``, ``stride_in_1x1``).
     """
     stem = nn.Sequential(
-        ConvNormAct(in_channels, 64, 7, 2, norm_layer=norm_layer, act_layer=act_layer),  # N x 64 x 112 x 112
+        # N x 64 x 112 x 112
+        ConvNormAct(in_channels, 64, 7, 2, norm_layer=norm_layer, act_layer=act_layer),
         nn.MaxPool2d(3, 2, 1),  # N x 64 x 56 x 56
     )
     stages, num_features = make_stages(
@@ -489,9 +505,12 @@ def cifar_resnet(
     parameters. ``shortcut='B'`` gives 1x1 projections where the shape changes instead.
     """
     if depth < 8 or (depth - 2) % 6:
-        raise ValueError(f"CIFAR ResNet depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...), got {depth}")
+        raise ValueError(
+            f"CIFAR ResNet depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110, ...), got {depth}"
+        )
     n = (depth - 2) // 6
-    stem = ConvNormAct(in_channels, 16, 3, norm_layer=norm_layer, act_layer=act_layer)  # N x 16 x 32 x 32
+    # N x 16 x 32 x 32
+    stem = ConvNormAct(in_channels, 16, 3, norm_layer=norm_layer, act_layer=act_layer)
     stages, num_features = make_stages(
         BasicBlock, 16, CIFAR_WIDTHS, (n, n, n), CIFAR_STRIDES,
         drop_path_rate=drop_path_rate, shortcut=shortcut,
@@ -596,13 +615,13 @@ def plain110(*, num_classes: int = 10, **kwargs: Any) -> ResNet:
 
 @register_model
 def wide_resnet50_2(*, num_classes: int = 1000, **kwargs: Any) -> ResNet:
-    """Wide ResNet-50-2 (arXiv:1605.07146, ImageNet Sec.: bottleneck 3x3 width doubled)."""
+    """Wide ResNet-50-2 (arXiv:1605.07146, ImageNet runs: bottleneck inner width doubled)."""
     return _imagenet("resnet50", num_classes=num_classes, base_width=128, **kwargs)
 
 
 @register_model
 def wide_resnet101_2(*, num_classes: int = 1000, **kwargs: Any) -> ResNet:
-    """Wide ResNet-101-2 (arXiv:1605.07146: ResNet-101 with the bottleneck width doubled)."""
+    """Wide ResNet-101-2 (arXiv:1605.07146: ResNet-101, bottleneck inner width doubled)."""
     return _imagenet("resnet101", num_classes=num_classes, base_width=128, **kwargs)
 
 
@@ -615,19 +634,20 @@ def resnext50_32x4d(*, num_classes: int = 1000, **kwargs: Any) -> ResNet:
 
 @register_model
 def resnext101_32x8d(*, num_classes: int = 1000, **kwargs: Any) -> ResNet:
-    """ResNeXt-101 (32x8d) (arXiv:1611.05431, Sec. 5.1: cardinality 32, width 8 per group)."""
+    """ResNeXt-101 (32x8d) (arXiv:1611.05431 Table 1 template; 32 groups of 8, as torchvision)."""
     base, groups, width = RESNEXTS["resnext101_32x8d"]
     return _imagenet(base, num_classes=num_classes, groups=groups, base_width=width, **kwargs)
 
 
 @register_model
 def se_resnet50(*, num_classes: int = 1000, reduction: int = 16, **kwargs: Any) -> ResNet:
-    """SE-ResNet-50 (arXiv:1709.01507, Table 14 / Fig. 3: SE with r = 16 on every branch).
+    """SE-ResNet-50 (arXiv:1709.01507, Fig. 3: an SE block with r = 16 on every residual branch).
 
     Squeeze-excitation rescales the residual branch before the addition (Fig. 3). Its
-    1x1-conv "FC" layers carry biases; with 1000 classes this gives 28,088,024 parameters
-    (ResNet-50's 25,557,032 plus 2,530,992 in the SE layers), the paper's "~28.1M". The
-    block strides follow ResNet v1.5 like the rest of this file.
+    1x1-conv "FC" layers carry biases; with 1000 classes we count 28,088,024 parameters
+    (ResNet-50's 25,557,032 plus 2,530,992 in the SE layers), matching the paper's ~28.1M
+    (~2.5M more than ResNet-50). The block strides follow ResNet v1.5 like the rest of this
+    file; the authors' Caffe models put it in the first 1x1 conv (``stride_in_1x1=True``).
     """
     attn = partial(SqueezeExcitation, reduction=reduction)
     return _imagenet("resnet50", num_classes=num_classes, attn_layer=attn, **kwargs)

@@ -71,6 +71,7 @@ class VGG(ImageClassifier):
 
     Deviation: the paper has no adaptive pool; at 224x224 the last stage already gives 7x7, so it
     is an identity there (torchvision has it too; it lets smaller inputs such as 32x32 through).
+    ``hidden`` is the width of the two hidden FC layers (4096 in the paper).
     """
 
     def __init__(
@@ -110,8 +111,8 @@ class VGG(ImageClassifier):
 
     def init_weights(self) -> None:
         """torchvision's scheme: He/Kaiming normal (fan_out, ReLU) for convs (He et al. 2015,
-        arXiv:1502.01852, derived for ReLU nets; it trains deep VGG-style plain nets from scratch), N(0, 0.01)
-        for linear layers, zero biases, norm weight 1 / bias 0. The paper instead trained
+        arXiv:1502.01852, derived for ReLU nets; it trains deep VGG-style plain nets from
+        scratch), N(0, 0.01) for linear layers, zero biases, norm weight 1 / bias 0. The paper instead trained
         configuration A from N(0, 0.01) and initialized the deeper nets from it (Section 3.1)."""
         for m in self.modules():
             if isinstance(m, nn.Conv2d):

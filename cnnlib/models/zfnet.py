@@ -13,8 +13,8 @@ The architecture as data, for a 224x224x3 input (paper, Fig. 3):
 
 The CS231n lecture's ZFNet slide says conv3/4/5 use 512, 1024, 512 filters "instead of 384, 384,
 256". Those widths are a variant listed in the paper's Table 2 (the Fig. 3 model with 512, 1024
-and 512 maps in layers 3, 4 and 5), not the Fig. 3 model itself. ``zfnet()`` builds Fig. 3; ``zfnet_cs231n()`` (or
-``zfnet(widths=ZFNET_CS231N_WIDTHS)``) builds the lecture's widths.
+and 512 maps in layers 3, 4 and 5), not the Fig. 3 model itself. ``zfnet()`` builds Fig. 3;
+``zfnet_cs231n()`` (or ``zfnet(widths=ZFNET_CS231N_WIDTHS)``) builds the lecture's widths.
 
 Paddings are not printed in the paper; the ones above (and ``ceil_mode`` pooling) are the ones
 that reproduce every map size of Fig. 3 (110 -> 55, 26 -> 13, 13 -> 6).
@@ -46,7 +46,8 @@ class ZFNet(ImageClassifier):
     ``norm_layer`` stands in for the paper's "contrast normalization across feature maps"
     (default: AlexNet's local response normalization, the same operation family; the paper gives
     no constants). Like :class:`~cnnlib.models.alexnet.AlexNet`, an ``AdaptiveAvgPool2d((6, 6))``
-    before fc6 is an identity at 224x224 and lets larger inputs through.
+    before fc6 is an identity at 224x224 and lets larger inputs through. ``hidden`` is the width
+    of fc6 and fc7 (4096 in the paper).
     """
 
     def __init__(

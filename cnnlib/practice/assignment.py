@@ -46,8 +46,8 @@ out = (in_size - kernel + 2 * padding) // stride + 1
 return (out, out, out_channels)""", 1,
          classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
                     "stride": 4, "padding": 0},
-                   {"in_size": 224, "in_channels": 3, "out_channels": 64, "kernel": 7,
-                    "stride": 2, "padding": 3})),
+                   {"in_size": 224, "in_channels": 3, "out_channels": 64, "kernel": 3,
+                    "stride": 1, "padding": 1})),
     Task("conv_params", "conv_layer_params", "Parameters of a convolution", _CONV,
          "Return (parameters with biases, parameters without biases) of the conv layer.",
          """\

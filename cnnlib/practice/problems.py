@@ -444,11 +444,14 @@ def _s_network(p, ans):
         shape = "×".join(str(d) for d in r["output_shape"])
         lines.append(f"| {r['name']} | {shape} | {_fmt_num(r['params'])} | {_fmt_num(r['macs'])} "
                      f"| {_fmt_num(r['memory'] / 1024)} |")
+    q = p["quantity"]
+    ranked = sorted(rows, key=lambda r: r[q], reverse=True)
+    unit = {"memory": "bytes", "params": "parameters", "macs": "MACs"}[q]
     return ("Work through the network layer by layer: output size (N − F + 2P)/S + 1; conv "
             "parameters F·F·C_in·C_out + C_out; fc parameters n_in·n_out + n_out; MACs = outputs "
             "× window size; memory = outputs × 4 bytes.\n\n" + "\n".join(lines) +
-            f"\n\nThe answer is **{ans}**. Early conv layers hold most of the memory; the first "
-            f"fc layer usually holds most of the parameters; compute peaks in between.")
+            f"\n\nThe answer is **{ans}** with {_fmt_num(ranked[0][q])} {unit}; next comes "
+            f"{ranked[1]['name']} with {_fmt_num(ranked[1][q])}.")
 
 
 def _draw_depthwise(rng):

@@ -127,6 +127,17 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: .92em; }
 """
 
 
+_FRAGMENT_CSS = """
+.cnnlib-practice .problem { border-top: 1px solid #bbb; padding: .5em 0 .7em; }
+.cnnlib-practice .problem h2 { font-size: 1.1em; margin: .2em 0 .4em; }
+.cnnlib-practice table { border-collapse: collapse; margin: .4em 0; }
+.cnnlib-practice th, .cnnlib-practice td { border: 1px solid #999; padding: 2px 8px; }
+.cnnlib-practice .answer { background: #eef6ee; border-left: 4px solid #1a7f37;
+                           padding: .3em .6em; margin-top: .4em; }
+.cnnlib-practice summary { cursor: pointer; color: #1a5fb4; }
+"""
+
+
 def _problem_block(i: int, p: Problem, *, answers: str) -> str:
     parts = [f'<section class="problem" id="problem-{i}">',
              f"<h2>{i}. {html.escape(p.title)}</h2>", markdown_to_html(p.question)]
@@ -145,12 +156,17 @@ def _problem_block(i: int, p: Problem, *, answers: str) -> str:
     return "\n".join(parts)
 
 
-def problems_html(problems: Sequence[Problem], *, answers: str = "details") -> str:
+def problems_html(problems: Sequence[Problem], *, answers: str = "details",
+                  style: bool = False) -> str:
     """An HTML fragment of numbered problems. ``answers``: ``"details"`` (behind a toggle),
-    ``"key"`` (shown), ``"space"`` (a box to write in) or ``"none"``."""
+    ``"key"`` (shown), ``"space"`` (a box to write in) or ``"none"``. ``style=True`` adds the
+    CSS for tables and answers, scoped to the fragment (for a notebook or a web page)."""
     if answers not in ("details", "key", "space", "none"):
         raise ValueError(f"answers must be 'details', 'key', 'space' or 'none', got {answers!r}")
-    return "\n".join(_problem_block(i, p, answers=answers) for i, p in enumerate(problems, 1))
+    body = "\n".join(_problem_block(i, p, answers=answers) for i, p in enumerate(problems, 1))
+    if not style:
+        return body
+    return f'<div class="cnnlib-practice">\n<style>{_FRAGMENT_CSS}</style>\n{body}\n</div>'
 
 
 def _document(title: str, body: str) -> str:
