@@ -1277,3 +1277,339 @@ def ch03() -> Chapter:
             _check_int(zfnet_minus_alexnet_params, count(zf) - count(alex), "difference vs cnnlib")'''),
     ]
     return ch
+
+
+# =========================================================================== chapter 4
+VGG16_EXPECTED = '''
+    # VGG-16 (configuration D) at 224x224: (stage width, number of 3x3 convs)
+    stages = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+    elements, params, macs, conv_macs = 3 * 224 * 224, 0, 0, 0
+    stage_memory, side, c_in = [], 224, 3
+    for width, n in stages:
+        mem = 0
+        for i in _range(n):
+            params += width * (c_in * 9 + 1)
+            conv_macs += width * c_in * 9 * side * side
+            mem += width * side * side
+            c_in = width
+        side //= 2
+        mem += width * side * side          # the stage's max pool output
+        stage_memory.append(mem)
+        elements += mem
+    fc = ((512 * 7 * 7, 4096), (4096, 4096), (4096, 1000))
+    fc_params = _sum(n_out * (n_in + 1) for n_in, n_out in fc)
+    params += fc_params
+    macs = conv_macs + _sum(n_in * n_out for n_in, n_out in fc)
+    elements += _sum(n_out for n_in, n_out in fc)'''
+
+
+@chapter
+def ch04() -> Chapter:
+    slug = "ch04_vgg"
+    ch = Chapter(slug, "Chapter 4 exercises: VGG")
+    ch.cells += [
+        intro(slug, ch.title, '''
+            VGG (Simonyan and Zisserman, 2014) replaced AlexNet's hand-tuned mix of filter
+            sizes by one rule: only 3x3 convolutions with stride 1 and padding 1, and 2x2 max
+            pools with stride 2. The network is five *stages*; VGG-16 (configuration D) has
+            2, 2, 3, 3 and 3 convolutions with 64, 128, 256, 512 and 512 filters, followed by
+            FC-4096, FC-4096 and FC-1000 on the `512 x 7 x 7` output of the last stage.'''),
+        setup(f"{slug}_setup", install=True, text='''
+            import torch
+            from torch import nn
+
+            import cnnlib'''),
+        md(f"{slug}_q1", '''
+            ## Q1. A VGG stage builder (4 points)
+
+            Write `make_vgg_stage(in_channels, out_channels, num_convs, batch_norm=False)`
+            returning an `nn.Sequential` of `num_convs` blocks `nn.Conv2d(c, out_channels, 3,
+            padding=1)` (with bias; `c` is `in_channels` for the first block and
+            `out_channels` after), each followed by `nn.BatchNorm2d(out_channels)` if
+            `batch_norm` and by `nn.ReLU`, and finally `nn.MaxPool2d(2, stride=2)`. Raise
+            `ValueError` if `num_convs < 1`. A stage maps `C_in x H x W` to
+            `C_out x H/2 x W/2`.'''),
+        answer(f"{slug}_q1_answer", '''
+            def make_vgg_stage(in_channels, out_channels, num_convs, batch_norm=False):
+                """num_convs x (3x3 conv [+ BN] + ReLU), then a 2x2 max pool."""
+                ### BEGIN SOLUTION
+                if num_convs < 1:
+                    raise ValueError(f"a VGG stage needs at least one conv, got {num_convs}")
+                layers = []
+                for i in range(num_convs):
+                    layers.append(nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3, padding=1))
+                    if batch_norm:
+                        layers.append(nn.BatchNorm2d(out_channels))
+                    layers.append(nn.ReLU(inplace=True))
+                layers.append(nn.MaxPool2d(2, stride=2))
+                return nn.Sequential(*layers)
+                ### END SOLUTION'''),
+        tests(f"{slug}_q1_tests", 4, '''
+            stage = make_vgg_stage(3, 64, 2)
+            assert isinstance(stage, nn.Sequential)
+            assert stage(torch.randn(1, 3, 32, 32)).shape == (1, 64, 16, 16)
+            assert sum(p.numel() for p in stage.parameters()) == 64 * (3 * 9 + 1) + 64 * (64 * 9 + 1)''', '''
+            _nn = _il.import_module("torch.nn")
+            builder = _reference("cnnlib.models.vgg", "make_vgg_stage")
+            for c_in, c_out, n, bn in ((3, 8, 2, False), (8, 16, 3, False), (5, 12, 1, True), (12, 6, 2, True)):
+                what = f"make_vgg_stage({c_in}, {c_out}, {n}, batch_norm={bn})"
+                student = make_vgg_stage(c_in, c_out, n, batch_norm=bn)
+                if not _isinstance(student, _nn.Sequential):
+                    _fail(f"{what} should return an nn.Sequential, got {_tname(student)}")
+                expected = c_out * (c_in * 9 + 1) + (n - 1) * c_out * (c_out * 9 + 1) + (2 * n * c_out if bn else 0)
+                _check_int(_param_count(student), expected, f"parameters of {what}")
+                reference = builder(c_in, c_out, n, norm_layer=_nn.BatchNorm2d if bn else None)
+                _check_structure(student, reference, (c_in, 12, 12), what)
+                x = _torch.randn(2, c_in, 12, 12, generator=_torch.Generator().manual_seed(n))
+                _check_same_function(student, reference, x, what, modes=("eval", "train"))
+            _check_raises("make_vgg_stage(3, 8, 0)", make_vgg_stage, 3, 8, 0)''', modules=True),
+        md(f"{slug}_q2", '''
+            ## Q2. Activation memory of VGG-16 (3 points)
+
+            The lecture tabulates, for one 224x224 image, the size of the input and of the
+            output of every conv, pool and FC layer of VGG-16 (ReLUs are applied in place and
+            not counted), and quotes a total of "24M numbers, about 96 MB" per image for the
+            forward pass. Compute it yourself:
+
+            * `vgg16_activation_elements`: that total number of activation values (an `int`);
+            * `vgg16_activation_mib`: the same in MiB of float32 (`bytes / 2**20`, a float);
+            * `most_memory_stage`: which stage (1 to 5) holds the most activation values,
+              counting its convs and its pool.
+
+            Is the slide's total right?'''),
+        answer(f"{slug}_q2_answer", '''
+            ### BEGIN SOLUTION
+            _stages = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+            vgg16_activation_elements = 3 * 224 * 224
+            _stage_memory, _side = [], 224
+            for _width, _n in _stages:
+                _mem = _n * _width * _side * _side       # conv outputs
+                _side //= 2
+                _mem += _width * _side * _side           # pool output
+                _stage_memory.append(_mem)
+                vgg16_activation_elements += _mem
+            vgg16_activation_elements += 4096 + 4096 + 1000
+            vgg16_activation_mib = vgg16_activation_elements * 4 / 2**20
+            most_memory_stage = 1 + _stage_memory.index(max(_stage_memory))
+            ### END SOLUTION'''),
+        tests(f"{slug}_q2_tests", 3, '''
+            assert isinstance(vgg16_activation_elements, int)
+            assert abs(vgg16_activation_mib - vgg16_activation_elements * 4 / 2**20) < 1e-6
+            assert most_memory_stage in (1, 2, 3, 4, 5)''', VGG16_EXPECTED, '''
+            _check_int(vgg16_activation_elements, elements, "vgg16_activation_elements")
+            _check_float(vgg16_activation_mib, elements * 4 / 2**20, "vgg16_activation_mib", rel=1e-6)
+            best = 0
+            for i, m in _enumerate(stage_memory):
+                if m > stage_memory[best]:
+                    best = i
+            _check_int(most_memory_stage, best + 1, "most_memory_stage")
+            with _torch.device("meta"):
+                net = _reference("cnnlib.models.vgg", "vgg16")()
+            summary = _il.import_module("cnnlib.summary").summarize(net, (3, 224, 224))
+            counted = _sum(r.memory_bytes for r in summary.rows if r.kind in ("Conv2d", "MaxPool2d", "Linear")) // 4
+            _check_int(vgg16_activation_elements, counted + 3 * 224 * 224, "vgg16_activation_elements vs cnnlib.summarize")'''),
+        md(f"{slug}_q3", '''
+            ## Q3. Parameters and compute of VGG-16 (2 points)
+
+            With biases and 1000 classes:
+
+            * `vgg16_params`: all learnable parameters; `vgg16_fc_params`: those of the three FC
+              layers;
+            * `vgg16_macs`: multiply-accumulates for one 224x224 image (convolutions and FC
+              layers);
+            * `conv_macs_fraction`: the fraction of `vgg16_macs` spent in convolutions.
+
+            Memory sits early, parameters late, compute in the convolutions: three different
+            answers to "which layers are expensive?".'''),
+        answer(f"{slug}_q3_answer", '''
+            ### BEGIN SOLUTION
+            with torch.device("meta"):      # shapes only: no memory, no random init
+                _model = cnnlib.get_model("vgg16")
+            _summary = cnnlib.summarize(_model, (3, 224, 224))
+            vgg16_params = _summary.total_params
+            vgg16_fc_params = sum(r.params for r in _summary.rows if r.kind == "Linear")
+            vgg16_macs = _summary.total_macs
+            conv_macs_fraction = sum(r.macs for r in _summary.rows if r.kind == "Conv2d") / vgg16_macs
+            del _model
+            ### END SOLUTION'''),
+        tests(f"{slug}_q3_tests", 2, '''
+            assert vgg16_fc_params < vgg16_params
+            assert 0.0 < conv_macs_fraction < 1.0''', VGG16_EXPECTED, '''
+            _check_int(vgg16_params, params, "vgg16_params")
+            _check_int(vgg16_fc_params, fc_params, "vgg16_fc_params")
+            _check_int(vgg16_macs, macs, "vgg16_macs")
+            _check_float(conv_macs_fraction, conv_macs / macs, "conv_macs_fraction", rel=1e-6)
+            tv = _il.import_module("torchvision.models").VGG16_Weights.IMAGENET1K_V1.meta
+            _check_int(vgg16_params, tv["num_params"], "vgg16_params vs torchvision's documented count")'''),
+        md(f"{slug}_q4", '''
+            ## Q4. Why 3x3? (2 points)
+
+            Compare a stack of three 3x3 convolutions (stride 1, padding 1) with one 7x7
+            convolution (stride 1, padding 3), both mapping 512 to 512 channels on a 14x14 map,
+            weights only (no biases):
+
+            * `stack_rf`: the receptive field of the three-layer stack;
+            * `stack_params`, `single_params`: the weights of each option;
+            * `stack_macs`, `single_macs`: their multiply-accumulates for one image.
+
+            The stack sees as much, has two more non-linearities, and costs less.'''),
+        answer(f"{slug}_q4_answer", '''
+            ### BEGIN SOLUTION
+            stack_rf = 1 + 3 * (3 - 1)
+            stack_params = 3 * 3 * 3 * 512 * 512
+            single_params = 7 * 7 * 512 * 512
+            stack_macs = stack_params * 14 * 14
+            single_macs = single_params * 14 * 14
+            ### END SOLUTION'''),
+        tests(f"{slug}_q4_tests", 2, '''
+            assert stack_params < single_params and stack_macs < single_macs
+            assert isinstance(stack_rf, int)''', '''
+            _check_int(stack_rf, 7, "stack_rf")
+            _check_int(stack_params, 27 * 512 * 512, "stack_params")
+            _check_int(single_params, 49 * 512 * 512, "single_params")
+            _check_int(stack_macs, 27 * 512 * 512 * 196, "stack_macs")
+            _check_int(single_macs, 49 * 512 * 512 * 196, "single_macs")'''),
+    ]
+    return ch
+
+
+# =========================================================================== chapter 5
+@chapter
+def ch05() -> Chapter:
+    slug = "ch05_googlenet"
+    ch = Chapter(slug, "Chapter 5 exercises: GoogLeNet and the Inception module")
+    ch.cells += [
+        intro(slug, ch.title, '''
+            GoogLeNet (Szegedy et al., 2014) won ImageNet 2014 with 22 layers and about 12x fewer
+            parameters than AlexNet. Its building block, the **Inception module**, runs 1x1,
+            3x3 and 5x5 convolutions and a 3x3 max pool side by side and concatenates their
+            outputs along the channels; 1x1 "bottleneck" convolutions shrink the channels before
+            the expensive 3x3 and 5x5 convolutions and after the pool. The network ends with
+            global average pooling and a single linear layer instead of large FC layers.'''),
+        setup(f"{slug}_setup", install=True, text='''
+            import torch
+            from torch import nn
+
+            import cnnlib'''),
+        md(f"{slug}_q1", '''
+            ## Q1. Naive versus bottlenecked (3 points)
+
+            The lecture's example: a module input of `256 x 28 x 28`. The *naive* module has a
+            1x1 conv with 128 filters, a 3x3 conv with 192, a 5x5 conv with 96 (all "same"
+            padding, stride 1) and a 3x3 max pool (stride 1, padding 1) that passes all 256
+            channels through. The *reduced* module adds 1x1 convs with 64 filters before the
+            3x3 and the 5x5 convs and after the pool.
+
+            * `naive_out_channels`, `reduced_out_channels`: channels after concatenation;
+            * `naive_macs`, `reduced_macs`: multiply-accumulates of all the module's convolutions
+              for one image.
+
+            The slide gives 854M for the naive module and 358M for the reduced one. One of the
+            two is right; your computation decides which.'''),
+        answer(f"{slug}_q1_answer", '''
+            ### BEGIN SOLUTION
+            _hw = 28 * 28
+            naive_out_channels = 128 + 192 + 96 + 256
+            naive_macs = _hw * (256 * 128 + 256 * 9 * 192 + 256 * 25 * 96)
+            reduced_out_channels = 128 + 192 + 96 + 64
+            reduced_macs = _hw * (256 * 128 + 256 * 64 + 64 * 9 * 192 + 256 * 64 + 64 * 25 * 96 + 256 * 64)
+            ### END SOLUTION'''),
+        tests(f"{slug}_q1_tests", 3, '''
+            assert naive_out_channels > reduced_out_channels
+            assert naive_macs > reduced_macs > 0''', '''
+            hw = 28 * 28
+            _check_int(naive_out_channels, 672, "naive_out_channels")
+            _check_int(reduced_out_channels, 480, "reduced_out_channels")
+            _check_int(naive_macs, hw * 256 * (128 + 9 * 192 + 25 * 96), "naive_macs")
+            _check_int(reduced_macs, hw * (256 * (128 + 64 + 64 + 64) + 64 * (9 * 192 + 25 * 96)), "reduced_macs")
+            gnet = _il.import_module("cnnlib.models.googlenet")
+            summarize = _il.import_module("cnnlib.summary").summarize
+            naive = _reference("cnnlib.models.googlenet", "InceptionNaive")(256, 128, 192, 96)
+            _check_int(naive_macs, summarize(naive, (256, 28, 28)).total_macs, "naive_macs vs cnnlib")
+            _check_int(naive_out_channels, naive.out_channels, "naive_out_channels vs cnnlib")
+            reduced = _reference("cnnlib.models.googlenet", "Inception")(256, 128, 64, 192, 64, 96, 64)
+            _check_int(reduced_macs, summarize(reduced, (256, 28, 28)).total_macs, "reduced_macs vs cnnlib")'''),
+        md(f"{slug}_q2", '''
+            ## Q2. Implement the Inception module (5 points)
+
+            Write `Inception(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)`
+            as in the paper (no batch normalization; every convolution has a bias and is
+            followed by `nn.ReLU`; stride 1 and "same" padding everywhere):
+
+            1. branch 1: 1x1 conv to `ch1x1`;
+            2. branch 2: 1x1 conv to `ch3x3red`, then 3x3 conv to `ch3x3`;
+            3. branch 3: 1x1 conv to `ch5x5red`, then 5x5 conv to `ch5x5` (a real 5x5:
+               torchvision's version uses 3x3 here);
+            4. branch 4: `nn.MaxPool2d(3, stride=1, padding=1)`, then 1x1 conv to `pool_proj`.
+
+            Concatenate the four outputs along the channels in this order.'''),
+        answer(f"{slug}_q2_answer", '''
+            class Inception(nn.Module):
+                def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
+                    super().__init__()
+                    ### BEGIN SOLUTION
+                    def conv(c_in, c_out, k):
+                        return nn.Sequential(nn.Conv2d(c_in, c_out, k, padding=k // 2), nn.ReLU(inplace=True))
+
+                    self.branch1 = conv(in_channels, ch1x1, 1)
+                    self.branch2 = nn.Sequential(conv(in_channels, ch3x3red, 1), conv(ch3x3red, ch3x3, 3))
+                    self.branch3 = nn.Sequential(conv(in_channels, ch5x5red, 1), conv(ch5x5red, ch5x5, 5))
+                    self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), conv(in_channels, pool_proj, 1))
+                    ### END SOLUTION
+
+                def forward(self, x):
+                    ### BEGIN SOLUTION
+                    return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
+                    ### END SOLUTION'''),
+        tests(f"{slug}_q2_tests", 5, '''
+            block = Inception(192, 64, 96, 128, 16, 32, 32)          # inception (3a)
+            assert block(torch.randn(1, 192, 28, 28)).shape == (1, 256, 28, 28)''', '''
+            ref_cls = _reference("cnnlib.models.googlenet", "Inception")
+            for cfg, side in (((192, 64, 96, 128, 16, 32, 32), 28), ((12, 5, 6, 7, 3, 4, 2), 9), ((8, 3, 4, 6, 2, 5, 7), 6)):
+                what = f"Inception{cfg}"
+                c_in, c1, c3r, c3, c5r, c5, pp = cfg
+                student = Inception(*cfg)
+                expected = (c1 * (c_in + 1) + c3r * (c_in + 1) + c3 * (9 * c3r + 1) + c5r * (c_in + 1)
+                            + c5 * (25 * c5r + 1) + pp * (c_in + 1))
+                _check_int(_param_count(student), expected, f"parameters of {what}")
+                reference = ref_cls(*cfg)
+                _check_structure(student, reference, (c_in, side, side), what)
+                x = _torch.randn(2, c_in, side, side, generator=_torch.Generator().manual_seed(side))
+                _check_same_function(student, reference, x, what)''', modules=True),
+        md(f"{slug}_q3", '''
+            ## Q3. Inception (3a) and the head (2 points)
+
+            Inception (3a) takes `192 x 28 x 28` and has `ch1x1=64, ch3x3red=96, ch3x3=128,
+            ch5x5red=16, ch5x5=32, pool_proj=32`.
+
+            * `inception_3a_params` (biases included) and `inception_3a_macs` (one image);
+            * `googlenet_head_params`: GoogLeNet's classifier, global average pooling of the
+              `1024 x 7 x 7` map and one linear layer to 1000 classes;
+            * `vgg16_head_params`: VGG-16's three FC layers (FC-4096, FC-4096, FC-1000 on
+              `512 x 7 x 7`), for comparison.'''),
+        answer(f"{slug}_q3_answer", '''
+            ### BEGIN SOLUTION
+            _block = Inception(192, 64, 96, 128, 16, 32, 32)
+            _summary = cnnlib.summarize(_block, (192, 28, 28))
+            inception_3a_params = _summary.total_params
+            inception_3a_macs = _summary.total_macs
+            googlenet_head_params = 1024 * 1000 + 1000
+            vgg16_head_params = (512 * 7 * 7 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * 1000
+            ### END SOLUTION'''),
+        tests(f"{slug}_q3_tests", 2, '''
+            assert googlenet_head_params < vgg16_head_params
+            assert inception_3a_params > 0 and inception_3a_macs > 0''', '''
+            weights = 192 * 64 + 192 * 96 + 96 * 9 * 128 + 192 * 16 + 16 * 25 * 32 + 192 * 32
+            _check_int(inception_3a_params, weights + 64 + 96 + 128 + 16 + 32 + 32, "inception_3a_params")
+            _check_int(inception_3a_macs, weights * 28 * 28, "inception_3a_macs")
+            _check_int(googlenet_head_params, 1025 * 1000, "googlenet_head_params")
+            _check_int(vgg16_head_params, 25089 * 4096 + 4097 * 4096 + 4097 * 1000, "vgg16_head_params")
+            with _torch.device("meta"):
+                net = _reference("cnnlib.models.googlenet", "googlenet")()
+            summary = _il.import_module("cnnlib.summary").summarize(net, (3, 224, 224))
+            rows = [r for r in summary.rows if r.name.startswith("inception3a.")]
+            if not rows:
+                _fail("cnnlib's googlenet has no layers named inception3a.*")
+            _check_int(inception_3a_macs, _sum(r.macs for r in rows), "inception_3a_macs vs cnnlib.googlenet")'''),
+    ]
+    return ch

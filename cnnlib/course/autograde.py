@@ -198,12 +198,9 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
         errors = [line for line in (outcome.get("log") or "").splitlines() if line.startswith("[ERROR]")]
         result["tooling_error"] = True
         statuses.insert(0, "error: " + (errors[0][8:] if errors else "autograding failed") + f" (see {log_file})")
-    with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
-        try:
-            submission = gb.find_submission(assignment, student)
-            result["score"], result["max_score"] = float(submission.score), float(submission.max_score)
-        except Exception:  # noqa: BLE001 - MissingEntry: nothing recorded
-            result["score"], result["max_score"] = None, None
+    # After a tooling error the gradebook still holds the previous run's scores: do not show them.
+    result["score"], result["max_score"] = (None, None) if result["tooling_error"] else \
+        _score_of(course, assignment, student)
     result["status"] = "; ".join(statuses) or "ok"
     return result
 

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -63,6 +64,13 @@ def _strings(node) -> list[str]:
     if isinstance(node, list):
         return [s for value in node for s in _strings(value)]
     return []
+
+
+def _log_tail(km) -> str:
+    """The last lines the kernel process wrote (e.g. why it could not start), on one line."""
+    getter = getattr(km, "kernel_log", None)
+    text = getter(1500) if getter else ""
+    return " ".join(text.split())[-600:]
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
@@ -181,6 +189,17 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         self._deadline = monotonic() + self.submission_timeout
         stop_reason = None
+        km = self.km = self.create_kernel_manager() if self.km is None else self.km
+        try:
+            self.start_new_kernel()
+            self.start_new_kernel_client()
+        except Exception as exc:
+            if self.km is not None:
+                with contextlib.suppress(Exception):
+                    self._cleanup_kernel()
+            detail = _log_tail(km)
+            raise RuntimeError(f"the grading kernel did not start: {exc}"
+                               + (f"; kernel log: {detail}" if detail else "")) from exc
         with self.setup_kernel():
             info = self.wait_for_reply(self.kc.kernel_info())
             if info and "language_info" in info["content"]:
@@ -196,7 +215,7 @@ class SandboxedExecute(Execute):
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
-                    detail = self._kernel_log_tail()
+                    detail = _log_tail(self.km)
                     cell.outputs.append(_error_output(
                         "KernelDied", "the kernel died while running this cell (a crash, os._exit, "
                         "sys.exit in a thread, or a memory/CPU limit)" + (f"; kernel log: {detail}" if detail else "")))
@@ -212,10 +231,6 @@ class SandboxedExecute(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
-    def _kernel_log_tail(self) -> str:
-        getter = getattr(self.km, "kernel_log", None)
-        text = getter(600) if getter else ""
-        return " ".join(text.split())[-300:]
 
 
 class HideHiddenTests(NbGraderPreprocessor):

@@ -339,14 +339,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         return bwrap_argv(self._bwrap, runtime_dir=self._runtime_dir, files=self._files,
                           limits=self.limits, env=self._env) + cmd
 
+    _saved_log = b""
+
     def kernel_log(self, max_bytes: int = 4000) -> str:
-        """The tail of what the kernel process wrote outside any cell."""
-        if not self._runtime_dir:
-            return ""
-        try:
-            data = Path(self._runtime_dir, "kernel.log").read_bytes()
-        except OSError:
-            return ""
+        """The tail of what the kernel process wrote outside any cell (kept after cleanup)."""
+        data = self._saved_log
+        if self._runtime_dir:
+            try:
+                data = Path(self._runtime_dir, "kernel.log").read_bytes()
+            except OSError:
+                pass
         return data[-max_bytes:].decode("utf-8", "replace")
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
@@ -355,6 +357,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._log_file.close()
             self._log_file = None
         if self._runtime_dir and not restart:
+            self._saved_log = self.kernel_log(16000).encode()
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None
 

@@ -7,8 +7,12 @@ says which layer ran out of spatial size and the smallest input that works.
 """
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 import torch
 from torch import nn
+
+T = TypeVar("T")
 
 __all__ = ["ImageClassifier"]
 
@@ -25,6 +29,14 @@ class ImageClassifier(nn.Module):
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._run_checked(lambda t: self.head(self.features(t)), x)
+
+    def _run_checked(self, fn: Callable[[torch.Tensor], T], x: torch.Tensor) -> T:
+        """Run ``fn(x)`` after the channel check; explain spatial-size failures by layer.
+
+        Subclasses whose forward is not ``head(features(x))`` (e.g. GoogLeNet's auxiliary
+        heads in training) call this with their own ``fn``.
+        """
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"{type(self).__name__} expects input of shape (N, {self.in_channels}, H, W); "
@@ -32,9 +44,9 @@ class ImageClassifier(nn.Module):
                 f"{x.shape[1] if x.dim() > 1 else 'none'})."
             )
         if torch.compiler.is_compiling():
-            return self.head(self.features(x))
+            return fn(x)
         try:
-            return self.head(self.features(x))
+            return fn(x)
         except RuntimeError as err:
             from cnnlib.summary import explain_input_error
 

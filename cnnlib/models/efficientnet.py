@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import torch
 from torch import nn
@@ -245,7 +245,8 @@ class EfficientNet(ImageClassifier):
     ) -> None:
         super().__init__()
         if not (width_mult > 0 and depth_mult > 0):
-            raise ValueError(f"width_mult and depth_mult must be positive, got {width_mult}, {depth_mult}")
+            raise ValueError(f"width_mult and depth_mult must be positive, "
+                             f"got {width_mult}, {depth_mult}")
         if not stages:
             raise ValueError("stages must contain at least one EfficientNetStage")
         if not 0.0 <= drop_path_rate < 1.0:
@@ -274,7 +275,8 @@ class EfficientNet(ImageClassifier):
                     drop_path_rate=drop_path_rate * block_index / total_blocks))
                 c, block_index = s.out_channels, block_index + 1
             layers.append((f"stage{i}", nn.Sequential(*blocks)))
-        layers.append(("head_conv", ConvNormAct(c, head, 1, norm_layer=norm_layer, act_layer=act_layer)))
+        layers.append(("head_conv", ConvNormAct(c, head, 1, norm_layer=norm_layer,
+                                                act_layer=act_layer)))
         self.body = nn.Sequential(OrderedDict(layers))
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(dropout)

@@ -270,23 +270,9 @@ class GoogLeNet(ImageClassifier):
     def forward(self, x: torch.Tensor) -> torch.Tensor | GoogLeNetOutputs:
         if not (self.training and self.aux1 is not None and self.aux2 is not None):
             return super().forward(x)
-        # Training with auxiliary heads: the base class's input checks, then one pass through
-        # the trunk that also feeds the two taps.
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f"{type(self).__name__} expects input of shape (N, {self.in_channels}, H, W); "
-                f"got {tuple(x.shape)} (expected {self.in_channels} channels, got "
-                f"{x.shape[1] if x.dim() > 1 else 'none'})."
-            )
-        try:
-            out, tap1, tap2 = self._trunk(x)
-        except RuntimeError as err:
-            from cnnlib.summary import explain_input_error
-
-            explained = explain_input_error(self, tuple(x.shape[1:]))
-            if explained is None:
-                raise
-            raise explained from err
+        # Training with auxiliary heads: one pass through the trunk that also feeds the taps,
+        # with the base class's input checks.
+        out, tap1, tap2 = self._run_checked(self._trunk, x)
         return GoogLeNetOutputs(self.head(out), self.aux1(tap1), self.aux2(tap2))
 
 

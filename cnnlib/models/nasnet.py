@@ -77,8 +77,9 @@ NASNET_A_REDUCTION = CellGenotype(
     concat=(3, 4, 5, 6),  # 4 x C channels
     reduction=True,
 )
-# NASNet-A (4 @ 1056), the paper's mobile ImageNet model: N=4 normal cells per stage, penultimate 1056 = 24 x 44 filters;
-# the ImageNet stem (Fig. 2, right) is a 3x3 / 2 conv with 32 filters and two reduction cells.
+# NASNet-A (4 @ 1056), the paper's mobile ImageNet model: N=4 normal cells per stage,
+# penultimate 1056 = 24 x 44 filters. The ImageNet stem (Fig. 2, right) is a 3x3 / 2 conv with
+# 32 filters and two reduction cells.
 NASNET_MOBILE_N, NASNET_MOBILE_PENULTIMATE, NASNET_MOBILE_STEM = 4, 1056, 32
 
 

@@ -13,7 +13,7 @@ shuffles with 2 groups (Fig. 3c/d).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
@@ -124,7 +124,8 @@ class ShuffleNetV1(ImageClassifier):
             raise ValueError(f"groups must be one of Table 1's {sorted(SHUFFLENET_V1_STAGE_CHANNELS)}, "
                              f"got {groups}")
         if not width_mult > 0:
-            raise ValueError(f"width_mult (the paper's scale factor s) must be positive, got {width_mult}")
+            raise ValueError(f"width_mult (the paper's scale factor s) must be positive, "
+                             f"got {width_mult}")
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.groups = groups
@@ -208,7 +209,8 @@ class ShuffleV2Unit(nn.Module):
         if stride not in (1, 2):
             raise ValueError(f"ShuffleV2Unit: stride must be 1 or 2, got {stride}")
         if out_channels % 2:
-            raise ValueError(f"ShuffleV2Unit: out_channels must be even (two halves), got {out_channels}")
+            raise ValueError(f"ShuffleV2Unit: out_channels must be even (two halves), "
+                             f"got {out_channels}")
         half = out_channels // 2
         if stride == 1 and in_channels != out_channels:
             raise ValueError(f"ShuffleV2Unit: a stride-1 unit splits its input in two halves of "

@@ -20,7 +20,9 @@ from cnnlib.layers import ConvNormAct
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
-__all__ = ["Fire", "SqueezeNet", "SqueezeNetConfig", "SQUEEZENET_CFGS", "squeezenet1_0", "squeezenet1_1"]
+__all__ = [
+    "Fire", "SqueezeNet", "SqueezeNetConfig", "SQUEEZENET_CFGS", "squeezenet1_0", "squeezenet1_1",
+]
 
 LayerSpec = Union[str, tuple[int, int, int]]
 

@@ -18,7 +18,7 @@ __all__ = ["check", "CheckResult", "answers_match", "parse_numbers", "self_check
            "REL_TOL", "ABS_TOL", "EXACT_BELOW"]
 
 REL_TOL = 0.005      # 0.5%: "854M" for 853,991,424 and "35K" for 34,944 count as right
-ABS_TOL = 0.006      # floats may be rounded to 2 decimals
+ABS_TOL = 0.006      # decimals may be rounded to 2 places
 EXACT_BELOW = 10_000  # integers below this (sizes, receptive fields, small counts) must be exact
 
 _SUFFIX = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "g": 1e9, "billion": 1e9}
@@ -28,27 +28,48 @@ _NUMBER = re.compile(
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
-def _numbers_in(text: str) -> list[float]:
-    return [float(m["num"]) * _SUFFIX.get((m["suf"] or "").lower(), 1.0)
-            for m in _NUMBER.finditer(text)]
+def _last_digit(num: str) -> float:
+    """The place value of the last digit written: ``854`` -> 1, ``85.4`` -> 0.1,
+    ``854000`` -> 1000 (trailing zeros of an integer read as rounding), ``8.5e8`` -> 1e7."""
+    mantissa, _, exp = num.lower().lstrip("+-").partition("e")
+    if "." in mantissa:
+        place = 10.0 ** -len(mantissa.split(".")[1])
+    else:
+        place = 10.0 ** (len(mantissa) - len(mantissa.rstrip("0"))) if mantissa.strip("0") else 1
+    return place * 10.0 ** int(exp or 0)
+
+
+def _tokens(text: str) -> list[tuple[float, float]]:
+    """``(value, place value of its last digit)`` for every number in ``text``."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        scale = _SUFFIX.get((m["suf"] or "").lower(), 1.0)
+        out.append((float(m["num"]) * scale, _last_digit(m["num"]) * scale))
+    return out
+
+
+def _readings(response: str) -> list[list[tuple[float, float]]]:
+    text = str(response).replace("−", "-").replace("×", "x").replace("_", "")
+    if ";" in text:
+        return [[t for part in text.split(";") for t in _tokens(_THOUSANDS.sub("", part))]]
+    readings = [_tokens(_THOUSANDS.sub("", text)), _tokens(text.replace(",", " "))]
+    return [r for i, r in enumerate(readings) if r not in readings[:i]]
 
 
 def parse_numbers(response: str) -> list[list[float]]:
     """The ways to read the numbers in ``response``: with ``,`` as a thousands separator, and
     with ``,`` as a list separator (``128,256`` could be either). ``;`` always separates."""
-    text = str(response).replace("−", "-").replace("×", "x").replace("_", "")
-    if ";" in text:
-        parts = [_numbers_in(_THOUSANDS.sub("", part)) for part in text.split(";")]
-        return [[x for part in parts for x in part]]
-    readings = [_numbers_in(_THOUSANDS.sub("", text)), _numbers_in(text.replace(",", " "))]
-    return [r for i, r in enumerate(readings) if r not in readings[:i]]
+    return [[value for value, _ in reading] for reading in _readings(response)]
 
 
-def _number_matches(expected: float, got: float) -> bool:
+def _number_matches(expected: float, got: float, place: float) -> bool:
     if isinstance(expected, numbers.Integral):
         if abs(expected) < EXACT_BELOW:
             return got == expected
-        return math.isclose(got, expected, rel_tol=REL_TOL)
+        # a rounded count ("854M", "35K", "34,900") must be within one unit of its last digit
+        # and within 0.5%; a count typed in full must be exact
+        return abs(got - expected) < max(place, 1) and abs(got - expected) <= REL_TOL * abs(
+            expected)
     return abs(got - expected) <= max(REL_TOL * abs(expected), ABS_TOL)
 
 
@@ -56,29 +77,29 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-_NO = {"no", "n", "false", "doesnotfit", "doesntfit", "itdoesnotfit", "itdoesntfit", "nofit",
-       "notfit", "itdoesnt", "doesnt"}
+_NO = re.compile(r"(n|false)$|no|not|doesnt|doesnot|itdoesnt|itdoesnot")  # on _norm'd text
 
 
 def answers_match(expected: Any, response: str) -> bool:
     """Whether ``response`` (typed text) is the ``expected`` answer.
 
-    Integers below 10,000 must be exact; larger integers may be off by 0.5% (rounded answers
-    like ``854M``); floats by 0.5% or 0.006, whichever is larger. Strings compare without case,
+    Integers below 10,000 must be exact. Larger integers typed in full must be exact too; typed
+    rounded (``854M``, ``35K``, ``34,900``) they must be within one unit of the last digit
+    written and within 0.5%. Decimals may be off by 0.5% or 0.006, whichever is larger. Strings compare without case,
     spaces or punctuation (``Conv 2`` is ``conv2``); a ``no`` answer accepts ``no``,
     ``does not fit`` and the like.
     """
     if isinstance(expected, str):
         got = _norm(response)
         if _norm(expected) == "no":
-            return got in _NO
+            return _NO.match(got) is not None
         return got == _norm(expected)
     wanted = list(expected) if isinstance(expected, tuple) else [expected]
     if isinstance(expected, numbers.Integral) and _norm(response).startswith("no"):
         return False
-    for reading in parse_numbers(response):
+    for reading in _readings(response):
         if len(reading) == len(wanted) and all(
-                _number_matches(e, g) for e, g in zip(wanted, reading)):
+                _number_matches(e, g, place) for e, (g, place) in zip(wanted, reading)):
             return True
     return False
 

@@ -1,0 +1,337 @@
+"""Autograde every submission of an assignment, each in its own process and sandbox.
+
+The parent imports nbgrader once and forks one worker per submission (at most
+``jobs`` at a time). A worker runs nbgrader's ``Autograde`` converter for its
+student against the course's gradebook; nbgrader and the gradebook stay in the
+trusted worker, only the kernel runs in the sandbox (see :mod:`cnnlib.course.sandbox`).
+The parent enforces a hard wall-clock limit per worker on top of the limits the
+worker enforces itself, so the run always ends, and one submission's failure
+never touches another's grades.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+import traceback
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .config import Course, CourseError, ensure_gradebook
+from .sandbox import Limits, check_sandbox
+
+__all__ = ["SubmissionResult", "autograde", "find_students", "format_table", "preload_modules"]
+
+#: Heavy libraries the kernel imports before the first cell when the assignment uses them,
+#: so the guard can protect their functions (see :mod:`cnnlib.course._guard`).
+PRELOADABLE = ("numpy", "torch", "torchvision", "cnnlib")
+#: Seconds a worker may take beyond the submission's own limit (kernel start, nbgrader).
+WORKER_GRACE_S = 120
+
+
+@dataclass
+class SubmissionResult:
+    """Outcome of autograding one student's submission."""
+
+    student: str
+    score: float | None = None
+    max_score: float | None = None
+    status: str = "ok"
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    tooling_error: bool = False
+    log_file: str = ""
+
+
+@contextlib.contextmanager
+def quiet_nbgrader() -> Iterator[None]:
+    """Silence SQLAlchemy's warnings about nbgrader's session use (harmless, but on stderr)."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        yield
+
+
+def find_students(course: Course, assignment: str) -> list[str]:
+    """Students with a folder ``submitted/<student>/<assignment>/``, sorted."""
+    if not course.submitted_dir.is_dir():
+        return []
+    return sorted(p.name for p in course.submitted_dir.iterdir()
+                  if (p / assignment).is_dir() and not p.name.startswith("."))
+
+
+def preload_modules(course: Course, assignment: str) -> list[str]:
+    """The :data:`PRELOADABLE` libraries that the assignment's source notebooks import."""
+    found: set[str] = set()
+    for name in course.notebooks(assignment):
+        nb = nbformat.read(course.source_dir / assignment / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                             for line in cell.source.split("\n"))
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+    return [m for m in PRELOADABLE if m in found]
+
+
+def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str, limits: Limits):
+    from .config import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
+
+    c = copy.deepcopy(course.config)
+    sanitize = [p for p in c.Autograde.get("sanitize_preprocessors", SANITIZE_PREPROCESSORS)
+                if not str(p).endswith("RestoreCells")]
+    c.Autograde.sanitize_preprocessors = ["cnnlib.course.preprocessors.RestoreCells", *sanitize]
+    # Whatever the course config says, code is executed by the sandboxed preprocessor.
+    steps = list(c.Autograde.get("autograde_preprocessors", AUTOGRADE_PREPROCESSORS))
+    steps = ["cnnlib.course.preprocessors.SandboxedExecute" if str(getattr(p, "__name__", p)).endswith("Execute")
+             else p for p in steps]
+    if "cnnlib.course.preprocessors.SandboxedExecute" not in steps:
+        steps.insert(0, "cnnlib.course.preprocessors.SandboxedExecute")
+    c.Autograde.autograde_preprocessors = steps
+    c.Execute.timeout = limits.cell_timeout_s
+    c.SandboxedExecute.submission_timeout = limits.submission_timeout_s
+    c.SandboxedExecute.kernel_manager_class = "cnnlib.course.sandbox.SandboxedKernelManager"
+    km = c.SandboxedKernelManager
+    km.sandbox = not unsafe
+    km.bwrap = bwrap
+    km.memory_mb = limits.memory_mb
+    km.cpu_seconds = limits.cpu_seconds
+    km.file_size_mb = limits.file_size_mb
+    km.tmpfs_mb = limits.tmpfs_mb
+    km.nproc = limits.nproc
+    km.preload = preload_modules(course, assignment)
+    km.source_directory = str(course.source_dir / assignment)
+    km.include = list(c.CourseDirectory.include)
+    c.RestoreCells.source_directory = str(course.source_dir / assignment)
+    return c
+
+
+def _incidents(nb: nbformat.NotebookNode) -> tuple[str | None, list[str]]:
+    """First incident (timeout, dead kernel, ...) in an autograded notebook, and guard notes."""
+    from .preprocessors import INCIDENT_NAMES
+
+    incident, guard = None, []
+    code_index = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") in INCIDENT_NAMES and incident is None:
+                grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                where = f"code cell {code_index}" + (f" ({grade_id})" if grade_id else "")
+                incident = f"{INCIDENT_NAMES[output['ename']]} in {where}"
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            for line in text.splitlines():
+                if line.startswith("[grading guard] restored: "):
+                    guard.append(line.split(": ", 1)[1])
+    return incident, guard
+
+
+def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
+    """Autograde one submission (runs in the forked worker)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
+    from .scan import flag_submission, student_lines
+
+    start = time.monotonic()
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    coursedir.student_id = student
+    converter = Autograde(coursedir=coursedir, config=config)
+    converter.force = True
+    converter.create_student = True
+    with quiet_nbgrader():
+        outcome = capture_log(converter)
+    log_file = course.autograded_dir / student / f"{assignment}.autograde.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text((outcome.get("log") or "") + (outcome.get("error") or ""), encoding="utf-8")
+
+    statuses, flags, notes = [], set(), []
+    for name in course.notebooks(assignment):
+        submitted = course.submitted_dir / student / assignment / f"{name}.ipynb"
+        graded = course.autograded_dir / student / assignment / f"{name}.ipynb"
+        released = course.release_dir / assignment / f"{name}.ipynb"
+        if not submitted.exists():
+            statuses.append(f"{name}.ipynb not submitted")
+            continue
+        try:
+            sub_nb = nbformat.read(submitted, as_version=4)
+            rel_nb = nbformat.read(released, as_version=4) if released.exists() else None
+            flags.update(flag_submission(student_lines(sub_nb, rel_nb)))
+        except Exception as exc:  # noqa: BLE001 - an unreadable submission is reported, not fatal
+            statuses.append(f"{name}.ipynb unreadable: {exc}")
+            continue
+        if graded.exists():
+            incident, guard = _incidents(nbformat.read(graded, as_version=4))
+            if incident:
+                statuses.append(incident if len(course.notebooks(assignment)) == 1 else f"{name}: {incident}")
+            if guard:
+                flags.add("guard restored state")
+                notes += guard
+    result = {"student": student, "seconds": time.monotonic() - start, "log_file": str(log_file),
+              "flags": sorted(flags), "notes": notes, "tooling_error": False}
+    if not outcome["success"]:
+        errors = [line for line in (outcome.get("log") or "").splitlines() if line.startswith("[ERROR]")]
+        result["tooling_error"] = True
+        statuses.insert(0, "error: " + (errors[0][8:] if errors else "autograding failed") + f" (see {log_file})")
+    # After a tooling error the gradebook still holds the previous run's scores: do not show them.
+    result["score"], result["max_score"] = (None, None) if result["tooling_error"] else \
+        _score_of(course, assignment, student)
+    result["status"] = "; ".join(statuses) or "ok"
+    return result
+
+
+def _worker(course: Course, config, assignment: str, student: str, conn) -> None:
+    os.setpgid(0, 0)
+    try:
+        result = _grade_one(course, config, assignment, student)
+    except BaseException as exc:  # noqa: BLE001 - report anything to the parent
+        result = {"student": student, "tooling_error": True,
+                  "status": f"error: {type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    conn.send(result)
+    conn.close()
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def autograde(course: Course, assignment: str, *, students: list[str] | None = None, unsafe: bool = False,
+              jobs: int = 1, limits: Limits = Limits(),
+              progress: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Autograde the submissions of ``assignment`` (all students by default).
+
+    Raises :class:`~cnnlib.course.sandbox.SandboxUnavailable` when bubblewrap is
+    missing and ``unsafe`` is false, and :class:`CourseError` for an unknown
+    assignment or student.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    course.require_assignment(assignment)
+    bwrap = "" if unsafe else check_sandbox()
+    ensure_gradebook(course.db_url)
+    from nbgrader.api import Gradebook, MissingEntry
+    # Import everything the workers need before forking, so each one starts warm.
+    from nbgrader.converters import Autograde  # noqa: F401
+    from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: F401
+
+    from . import preprocessors, scan  # noqa: F401
+
+    with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(f"assignment {assignment!r} is not in the gradebook; "
+                              f"run `cnnlib-course release {assignment}` first") from None
+    available = find_students(course, assignment)
+    if students is None:
+        students = available
+    for student in students:
+        if student not in available:
+            raise CourseError(f"no submission of {assignment!r} for student {student!r} in "
+                              f"{course.submitted_dir / student / assignment}")
+    config = _grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    pending = deque(students)
+    running: dict = {}
+    results: dict[str, SubmissionResult] = {}
+    hard_limit = limits.submission_timeout_s + WORKER_GRACE_S
+
+    def finish(student: str, data: dict | None, status: str = "", tooling_error: bool = False) -> None:
+        entry = running.pop(student)
+        elapsed = time.monotonic() - entry["start"]
+        if data is None:
+            result = SubmissionResult(student, status=status, seconds=elapsed, tooling_error=tooling_error)
+            result.score, result.max_score = _score_of(course, assignment, student)
+        else:
+            result = SubmissionResult(student, score=data.get("score"), max_score=data.get("max_score"),
+                                      status=data.get("status", "ok"), flags=data.get("flags", []),
+                                      seconds=elapsed, tooling_error=data.get("tooling_error", False),
+                                      log_file=data.get("log_file", ""))
+        results[student] = result
+        if progress is not None:
+            progress(result)
+
+    while pending or running:
+        while pending and len(running) < jobs:
+            student = pending.popleft()
+            receiver, sender = context.Pipe(duplex=False)
+            proc = context.Process(target=_worker, args=(course, config, assignment, student, sender),
+                                   name=f"autograde-{student}", daemon=False)
+            proc.start()
+            sender.close()
+            running[student] = {"proc": proc, "conn": receiver, "start": time.monotonic(), "data": None}
+        waitables = [e["conn"] for e in running.values() if e["data"] is None] + \
+                    [e["proc"].sentinel for e in running.values()]
+        multiprocessing.connection.wait(waitables, timeout=1.0)
+        for student, entry in list(running.items()):
+            proc, conn = entry["proc"], entry["conn"]
+            if entry["data"] is None and conn.poll():
+                try:
+                    entry["data"] = conn.recv()
+                except (EOFError, OSError):
+                    entry["data"] = None
+            if not proc.is_alive():
+                proc.join()
+                conn.close()
+                finish(student, entry["data"], f"error: worker died with exit code {proc.exitcode}",
+                       tooling_error=True)
+            elif time.monotonic() - entry["start"] > hard_limit:
+                _kill_group(proc.pid)
+                proc.join()
+                conn.close()
+                finish(student, None, f"killed after {hard_limit} s (hard limit); regrade it")
+    return [results[s] for s in students]
+
+
+def _score_of(course: Course, assignment: str, student: str) -> tuple[float | None, float | None]:
+    from nbgrader.api import Gradebook
+
+    with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except Exception:  # noqa: BLE001 - MissingEntry
+            return None, None
+        return float(submission.score), float(submission.max_score)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}"
+
+
+def format_table(results: list[SubmissionResult]) -> str:
+    """The summary table ``student | score | max | status | flags | seconds``."""
+    rows = [("student", "score", "max", "status", "flags", "seconds")]
+    rows += [(r.student, _fmt(r.score), _fmt(r.max_score), r.status, ", ".join(r.flags) or "-", f"{r.seconds:.1f}")
+             for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

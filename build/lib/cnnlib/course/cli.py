@@ -1,0 +1,167 @@
+"""``cnnlib-course``: the instructor's command line (release, collect, autograde, feedback, export).
+
+Exit status: 0 on success; 1 when the command could not do its job (bad course,
+unknown assignment, sandbox missing, ``release --check`` found differences, or an
+autograding *tooling* error - a student's crashing code is not one); 2 for
+command-line usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .config import CourseError, load_course
+from .sandbox import Limits, SandboxUnavailable
+
+__all__ = ["build_parser", "main"]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``cnnlib-course``."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS,
+                        help="course root containing solutions/ (default: the current directory)")
+    parser = argparse.ArgumentParser(
+        prog="cnnlib-course", parents=[common],
+        description="Release, collect, autograde (sandboxed) and give feedback on the course's nbgrader exercises.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", parents=[common], help="generate exercises/ from solutions/ and register assignments")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    p.add_argument("--all", action="store_true", help="every folder of solutions/ that holds a notebook")
+    p.add_argument("--check", action="store_true",
+                   help="do not write: exit 1 if exercises/ differs from a fresh release of solutions/")
+
+    p = sub.add_parser("collect", parents=[common], help="copy submissions from a folder or an LMS zip")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--from", dest="source", required=True, metavar="DIR|ZIP",
+                   help="folder with one subfolder per student, or a Canvas/Moodle/plain zip")
+
+    p = sub.add_parser("autograde", parents=[common], help="grade submissions, each in its own sandbox")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="run students' code without the bubblewrap sandbox (only for code you trust)")
+    p.add_argument("--jobs", type=_positive, default=1, metavar="N", help="submissions graded in parallel")
+    defaults = Limits()
+    p.add_argument("--timeout", type=_positive, default=defaults.cell_timeout_s, metavar="S",
+                   help=f"per-cell timeout in seconds (default {defaults.cell_timeout_s})")
+    p.add_argument("--submission-timeout", type=_positive, default=defaults.submission_timeout_s, metavar="S",
+                   help=f"wall-clock limit per submission (default {defaults.submission_timeout_s})")
+    p.add_argument("--memory", type=_positive, default=defaults.memory_mb, metavar="MB",
+                   help=f"address-space limit of a kernel in MiB (default {defaults.memory_mb}; "
+                        "`import torch` alone takes about 3300)")
+    p.add_argument("--cpu", type=_positive, default=defaults.cpu_seconds, metavar="S",
+                   help=f"CPU-time limit of a kernel (default {defaults.cpu_seconds})")
+
+    p = sub.add_parser("feedback", parents=[common], help="HTML feedback per student (hidden tests removed)")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+
+    p = sub.add_parser("export", parents=[common], help="write grades as CSV")
+    p.add_argument("--to", dest="target", default="grades.csv", metavar="CSV", help="output file (default grades.csv)")
+    return parser
+
+
+def _release(course, args) -> int:
+    from .release import check_release, release
+
+    if args.all and args.assignments:
+        raise CourseError("give assignment names or --all, not both")
+    if not args.all and not args.assignments:
+        raise CourseError("name the assignments to release, or pass --all")
+    names = course.assignments() if args.all else args.assignments
+    if args.all and not names:
+        raise CourseError(f"no assignment found: no folder of {course.source_dir} contains a notebook")
+    if args.check:
+        problems = check_release(course, None if args.all else names)
+        for problem in problems:
+            print(f"out of sync: {problem}")
+        if problems:
+            print("exercises/ is out of sync with solutions/; run `cnnlib-course release --all`")
+            return 1
+        print(f"exercises/ is in sync with solutions/ ({len(names)} assignment(s))")
+        return 0
+    for result in release(course, names):
+        removed = f"; not released: {', '.join(result.removed)}" if result.removed else ""
+        print(f"released {result.assignment}: {len(result.notebooks)} notebook(s), "
+              f"{result.max_score:g} points -> {course.release_dir / result.assignment}{removed}")
+    return 0
+
+
+def _collect(course, args) -> int:
+    from .collect import collect
+
+    report = collect(course, args.assignment, args.source)
+    for student, notebook, origin in report.collected:
+        print(f"collected {student}: {notebook}.ipynb (from {origin})")
+    for origin, reason in report.skipped:
+        print(f"skipped {origin}: {reason}")
+    print(f"{len(report.collected)} notebook(s) of {len(report.students)} student(s) collected, "
+          f"{len(report.skipped)} file(s) skipped")
+    return 0
+
+
+def _autograde(course, args) -> int:
+    from .autograde import autograde, format_table
+
+    limits = Limits(cell_timeout_s=args.timeout, submission_timeout_s=args.submission_timeout,
+                    memory_mb=args.memory, cpu_seconds=args.cpu)
+    if args.unsafe:
+        print("warning: --unsafe: students' code runs without the sandbox and can read and change "
+              "every file you can", file=sys.stderr)
+    results = autograde(course, args.assignment, students=args.student, unsafe=args.unsafe,
+                        jobs=args.jobs, limits=limits)
+    if not results:
+        print(f"no submissions of {args.assignment!r} in {course.submitted_dir}")
+        return 0
+    print(format_table(results))
+    errors = [r for r in results if r.tooling_error]
+    for r in errors:
+        print(f"tooling error for {r.student}: see {r.log_file or 'the message above'}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _feedback(course, args) -> int:
+    from .reports import generate_feedback
+
+    files = generate_feedback(course, args.assignment)
+    print(f"wrote {len(files)} feedback file(s) under {course.feedback_dir}")
+    return 0
+
+
+def _export(course, args) -> int:
+    from .reports import export_grades
+
+    rows = export_grades(course, args.target)
+    print(f"wrote {rows} row(s) to {args.target}")
+    return 0
+
+
+COMMANDS = {"release": _release, "collect": _collect, "autograde": _autograde,
+            "feedback": _feedback, "export": _export}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cnnlib-course`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        course = load_course(getattr(args, "course", None))
+        return COMMANDS[args.command](course, args)
+    except (CourseError, SandboxUnavailable, ValueError) as exc:
+        print(f"cnnlib-course: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cnnlib-course: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,267 @@
+"""Bring students' submissions into ``submitted/<student>/<assignment>/``.
+
+Accepted layouts, in a folder or in a ``.zip`` (optionally all inside one
+top-level folder, which is ignored):
+
+* ``<student>/<notebook>.ipynb`` - one folder per student (the student id is the
+  folder name);
+* ``<student>/<assignment>/<notebook>.ipynb`` - nbgrader's own layout;
+* Canvas "Download Submissions": ``<login>_<userid>_<submissionid>_<notebook>.ipynb``
+  (``<login>_LATE_...`` for late ones; the student id is the login; Canvas's
+  resubmission suffixes ``-1``, ``-2`` ... are removed from the notebook name);
+* Moodle "Download all submissions": ``<Full Name>_<id>_assignsubmission_file_/<notebook>.ipynb``
+  (folders) or ``<Full Name>_<id>_assignsubmission_file_<notebook>.ipynb`` (flat);
+  the student id is Moodle's participant id, the name goes into the gradebook.
+
+A file is collected only if its name (after removing ``-1``/`` (1)`` copy suffixes)
+is a notebook of the assignment, it is a valid notebook, and it is not larger than
+``CourseDirectory.max_file_size``. Everything else is skipped with a reason:
+other files, invalid student ids, zip entries with absolute paths, ``..``,
+backslashes or symlinks (path traversal), and older duplicates (the newest copy
+of a student's notebook wins). The files are copied to fixed destinations built
+from the validated student id and the assignment's own notebook names; nothing
+is ever extracted to a path taken from the archive.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+from .config import Course, CourseError, ensure_gradebook
+
+__all__ = ["CollectReport", "collect", "valid_student_id"]
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_CANVAS = re.compile(r"^(?P<login>[A-Za-z0-9][A-Za-z0-9.@-]*)(?:_LATE)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<name>.+)$")
+_MOODLE = re.compile(r"^(?P<full>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<name>.*)$")
+_COPY_SUFFIX = re.compile(r"(?:-\d+| \(\d+\))$")
+
+
+def valid_student_id(student: str) -> bool:
+    """Whether ``student`` is usable as a folder name and nbgrader student id."""
+    return bool(_SAFE_ID.match(student)) and student not in {".", ".."}
+
+
+@dataclass
+class _Candidate:
+    student: str
+    notebook: str
+    origin: str
+    load: Callable[[], bytes]
+    size: int
+    order: tuple
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+@dataclass
+class CollectReport:
+    """What ``collect`` did: collected ``(student, notebook, origin)`` and skipped ``(origin, reason)``."""
+
+    collected: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def students(self) -> list[str]:
+        return sorted({s for s, _, _ in self.collected})
+
+
+def _unsafe_path(name: str) -> str | None:
+    """Why an archive member name is unsafe, or None."""
+    if "\\" in name or "\x00" in name:
+        return "path traversal: backslash or NUL in the name"
+    path = PurePosixPath(name)
+    if path.is_absolute() or re.match(r"^[A-Za-z]:", name):
+        return "path traversal: absolute path"
+    if ".." in path.parts:
+        return "path traversal: '..' in the path"
+    return None
+
+
+def _notebook_name(filename: str, notebooks: set[str]) -> str | None:
+    if not filename.endswith(".ipynb"):
+        return None
+    stem = filename[: -len(".ipynb")]
+    for candidate in (stem, _COPY_SUFFIX.sub("", stem)):
+        if candidate in notebooks:
+            return candidate
+    return None
+
+
+def _split_name(full: str) -> tuple[str | None, str | None]:
+    parts = full.replace("_", " ").split()
+    if not parts:
+        return None, None
+    return " ".join(parts[:-1]) or None, parts[-1]
+
+
+def _interpret(parts: tuple[str, ...], assignment: str, notebooks: set[str]) -> tuple[dict | None, str]:
+    """Student and notebook of a relative path, or (None, reason)."""
+    filename = parts[-1]
+    if len(parts) == 1:
+        match = _MOODLE.match(filename)
+        if match:
+            name = _notebook_name(match["name"], notebooks)
+            first, last = _split_name(match["full"])
+            return ({"student": match["id"], "notebook": name, "first_name": first, "last_name": last}
+                    if name else None), "not a notebook of the assignment"
+        match = _CANVAS.match(filename)
+        if match:
+            name = _notebook_name(match["name"], notebooks)
+            return ({"student": match["login"].lower(), "notebook": name} if name else None), \
+                "not a notebook of the assignment"
+        return None, "not in a student folder and not an LMS file name"
+    if len(parts) == 2 or (len(parts) == 3 and parts[1] == assignment):
+        folder = parts[0]
+        name = _notebook_name(filename, notebooks)
+        if name is None:
+            return None, "not a notebook of the assignment"
+        match = _MOODLE.match(folder)
+        if match:
+            first, last = _split_name(match["full"])
+            return {"student": match["id"], "notebook": name, "first_name": first, "last_name": last}, ""
+        return {"student": folder, "notebook": name}, ""
+    return None, "unexpected folder depth"
+
+
+def _entries_from_folder(folder: Path, max_bytes: int) -> tuple[list, list[tuple[str, str]]]:
+    entries, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if path.is_symlink():
+            skipped.append((rel, "symbolic link"))
+            continue
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        entries.append((tuple(path.relative_to(folder).parts), rel, size, path.stat().st_mtime,
+                        lambda p=path: p.read_bytes()))
+    return entries, skipped
+
+
+def _entries_from_zip(archive: zipfile.ZipFile, max_bytes: int) -> tuple[list, list[tuple[str, str]]]:
+    entries, skipped = [], []
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        name = info.filename
+        reason = _unsafe_path(name)
+        if reason is None and stat.S_ISLNK(info.external_attr >> 16):
+            reason = "symbolic link"
+        if reason is not None:
+            skipped.append((name, reason))
+            continue
+        parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+        if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+            continue
+
+        def load(info=info) -> bytes:
+            with archive.open(info) as fh:
+                data = fh.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise ValueError("larger than the size limit once decompressed")
+            return data
+
+        entries.append((parts, name, info.file_size, tuple(info.date_time), load))
+    return entries, skipped
+
+
+def collect(course: Course, assignment: str, source: str | Path) -> CollectReport:
+    """Copy the submissions of ``assignment`` found in ``source`` (folder or zip) into ``submitted/``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .autograde import quiet_nbgrader
+
+    course.require_assignment(assignment)
+    source = Path(source)
+    if not source.exists():
+        raise CourseError(f"{source} does not exist")
+    ensure_gradebook(course.db_url)
+    with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(f"assignment {assignment!r} is not in the gradebook; "
+                              f"run `cnnlib-course release {assignment}` first") from None
+    notebooks = set(course.notebooks(assignment))
+    max_bytes = int(course.config.CourseDirectory.get("max_file_size", 100000)) * 1000
+    report = CollectReport()
+    archive = None
+    try:
+        if source.is_dir():
+            entries, report.skipped = _entries_from_folder(source, max_bytes)
+        elif zipfile.is_zipfile(source):
+            archive = zipfile.ZipFile(source)
+            entries, report.skipped = _entries_from_zip(archive, max_bytes)
+        else:
+            raise CourseError(f"{source} is neither a folder nor a zip file")
+        candidates = _candidates(entries, assignment, notebooks, max_bytes, report)
+        _write(course, assignment, candidates, report)
+    finally:
+        if archive is not None:
+            archive.close()
+    if report.collected:
+        with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
+            for student in report.students:
+                names = next(({"first_name": c.first_name, "last_name": c.last_name}
+                              for c in candidates.values() if c.student == student and c.last_name), {})
+                gb.update_or_create_student(student, **names)
+    return report
+
+
+def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: int,
+                report: CollectReport) -> dict[tuple[str, str], _Candidate]:
+    # A single top-level folder around everything (e.g. "submissions/") is ignored.
+    tops = {parts[0] for parts, *_ in entries if len(parts) > 1}
+    strip = len(tops) == 1 and all(len(parts) > 1 for parts, *_ in entries) and \
+        not any(_interpret(parts, assignment, notebooks)[0] for parts, *_ in entries if len(parts) == 2)
+    chosen: dict[tuple[str, str], _Candidate] = {}
+    for parts, origin, size, when, load in entries:
+        parts = parts[1:] if strip else parts
+        found, reason = _interpret(parts, assignment, notebooks)
+        if found is None:
+            report.skipped.append((origin, reason))
+            continue
+        if not valid_student_id(found["student"]):
+            report.skipped.append((origin, f"invalid student id {found['student']!r}"))
+            continue
+        if size > max_bytes:
+            report.skipped.append((origin, f"larger than the size limit of {max_bytes} bytes"))
+            continue
+        suffix = _COPY_SUFFIX.search(parts[-1][: -len(".ipynb")])
+        copy_number = int(re.sub(r"\D", "", suffix.group())) if suffix else 0
+        candidate = _Candidate(found["student"], found["notebook"], origin, load, size, (when, copy_number),
+                               found.get("first_name"), found.get("last_name"))
+        key = (candidate.student, candidate.notebook)
+        if key in chosen:
+            older, newer = sorted([chosen[key], candidate], key=lambda c: c.order)
+            report.skipped.append((older.origin, f"older duplicate of {newer.origin}"))
+            chosen[key] = newer
+        else:
+            chosen[key] = candidate
+    return chosen
+
+
+def _write(course: Course, assignment: str, candidates: dict[tuple[str, str], _Candidate],
+           report: CollectReport) -> None:
+    for (student, notebook), candidate in sorted(candidates.items()):
+        try:
+            data = candidate.load()
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+            nbformat.validate(nb)
+        except Exception as exc:  # noqa: BLE001 - any unreadable upload is skipped with its reason
+            report.skipped.append((candidate.origin, f"not a valid notebook: {str(exc).splitlines()[0][:200]}"))
+            continue
+        dest = course.submitted_dir / student / assignment / f"{notebook}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, dest)
+        report.collected.append((student, notebook, candidate.origin))

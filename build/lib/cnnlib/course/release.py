@@ -1,0 +1,154 @@
+"""Generate the student versions of assignments (``exercises/``) and check they are in sync."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .config import Course, CourseError, ensure_gradebook, load_course
+
+__all__ = ["ReleaseResult", "check_release", "normalized_notebook", "release"]
+
+
+@dataclass
+class ReleaseResult:
+    """What ``release`` did for one assignment."""
+
+    assignment: str
+    notebooks: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # non-released files taken out of exercises/
+    max_score: float = 0.0
+
+
+def _log_of(result: dict) -> str:
+    """The error lines of an nbgrader run captured with ``capture_log``."""
+    lines = [line for line in (result.get("log") or "").splitlines()
+             if line.startswith(("[ERROR]", "[CRITICAL]"))]
+    if not lines and result.get("error"):
+        lines = result["error"].strip().splitlines()[-1:]
+    return "\n".join(lines)
+
+
+def _generate(course: Course, assignment: str) -> None:
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
+    coursedir = CourseDirectory(config=course.config)
+    coursedir.assignment_id = assignment
+    converter = GenerateAssignment(coursedir=coursedir, config=course.config)
+    converter.force = True
+    converter.create_assignment = True
+    result = capture_log(converter)
+    if not result["success"]:
+        raise CourseError(f"could not generate the student version of {assignment!r}:\n{_log_of(result)}")
+
+
+def _prune(course: Course, assignment: str) -> list[str]:
+    """Remove released files that ``CourseDirectory.include`` does not allow."""
+    include = list(course.config.CourseDirectory.include)
+    folder = course.release_dir / assignment
+    removed = []
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        for name in filenames:
+            path = Path(dirpath, name)
+            rel = path.relative_to(folder).as_posix()
+            if not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in include):
+                path.unlink()
+                removed.append(rel)
+        for name in dirnames:
+            sub = Path(dirpath, name)
+            if sub.is_dir() and not any(sub.iterdir()):
+                sub.rmdir()
+    return sorted(removed)
+
+
+def release(course: Course, assignments: list[str]) -> list[ReleaseResult]:
+    """Generate ``exercises/<a>/`` for each assignment and register it in the gradebook."""
+    from nbgrader.api import Gradebook
+
+    for assignment in assignments:
+        course.require_assignment(assignment)
+    ensure_gradebook(course.db_url)
+    results = []
+    for assignment in assignments:
+        _generate(course, assignment)
+        result = ReleaseResult(assignment, notebooks=course.notebooks(assignment),
+                               removed=_prune(course, assignment))
+        with Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
+            result.max_score = float(gb.find_assignment(assignment).max_score)
+        results.append(result)
+    return results
+
+
+def normalized_notebook(path: Path) -> list:
+    """The parts of a notebook that matter for students (no ids, outputs or volatile metadata)."""
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        meta = dict(cell.get("metadata", {}).get("nbgrader", {}))
+        cells.append([cell.cell_type, cell.source, sorted(meta.items()),
+                      sorted(cell.get("metadata", {}).get("tags", []))])
+    return [nb.nbformat, cells]
+
+
+def _files(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+
+
+def check_release(course: Course, assignments: list[str] | None = None) -> list[str]:
+    """Differences between ``exercises/`` and a fresh release of ``solutions/`` (empty: in sync).
+
+    With ``assignments=None`` every assignment is checked and a folder of
+    ``exercises/`` without a source folder is reported too.
+    """
+    names = course.assignments() if assignments is None else assignments
+    for assignment in names:
+        course.require_assignment(assignment)
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="cnnlib-release-check-") as tmp:
+        scratch = Path(tmp)
+        for assignment in names:
+            shutil.copytree(course.source_dir / assignment, scratch / "solutions" / assignment)
+        config_file = course.root / "nbgrader_config.py"
+        if config_file.is_file():
+            shutil.copy(config_file, scratch / "nbgrader_config.py")
+        temp_course = load_course(scratch)
+        temp_course.config.CourseDirectory.db_url = f"sqlite:///{scratch / 'gradebook.db'}"
+        temp_course.config.CourseDirectory.source_directory = "solutions"
+        temp_course.config.CourseDirectory.release_directory = "exercises"
+        release(temp_course, names)
+        for assignment in names:
+            fresh, current = scratch / "exercises" / assignment, course.release_dir / assignment
+            if not current.is_dir():
+                problems.append(f"{assignment}: {current} is missing (run `cnnlib-course release {assignment}`)")
+                continue
+            expected, actual = _files(fresh), _files(current)
+            problems += [f"{assignment}: {name} is missing from {current}" for name in sorted(expected - actual)]
+            problems += [f"{assignment}: {name} in {current} is not produced by the release"
+                         for name in sorted(actual - expected)]
+            for name in sorted(expected & actual):
+                if name.endswith(".ipynb"):
+                    try:
+                        same = normalized_notebook(fresh / name) == normalized_notebook(current / name)
+                    except Exception as exc:  # noqa: BLE001 - unreadable notebook
+                        problems.append(f"{assignment}: {name} cannot be read: {exc}")
+                        continue
+                else:
+                    same = (fresh / name).read_bytes() == (current / name).read_bytes()
+                if not same:
+                    problems.append(f"{assignment}: {name} differs from its source in {course.source_dir / assignment}")
+    if assignments is None and course.release_dir.is_dir():
+        for folder in sorted(p for p in course.release_dir.iterdir() if p.is_dir()):
+            if folder.name not in names and not folder.name.startswith("."):
+                problems.append(f"{folder.name}: {folder} has no source folder in {course.source_dir}")
+    return problems

@@ -1,0 +1,363 @@
+"""Sandboxed kernels for autograding untrusted notebooks.
+
+Design
+------
+nbgrader itself runs in the trusted instructor process (one forked worker per
+submission, see :mod:`cnnlib.course.autograde`); only the *kernel* that executes the
+student's code is sandboxed. :class:`SandboxedKernelManager` is a jupyter_client
+kernel manager that nbgrader's execute step uses instead of the default one. It
+starts ``python -I cnnlib/course/_kernel.py`` wrapped in bubblewrap (``bwrap``):
+
+* own network, PID, IPC and UTS namespaces (``--unshare-all``): no network at all;
+  the kernel is killed when its worker dies (``--die-with-parent``); all
+  capabilities dropped, so the resource limits below cannot be raised again;
+* a read-only view of ``/usr`` and of the Python installation only (the virtual
+  environment, the base interpreter, and the directories of packages installed
+  in editable mode such as ``cnnlib``): no ``solutions/``, no gradebook, no other
+  student's submission, no home directory;
+* the working directory is a size-limited tmpfs into which the submission's
+  supporting files are bind-mounted read-only; the graded notebook itself (which
+  holds the hidden tests) is never visible to the kernel; ``/tmp`` and ``$HOME``
+  are size-limited tmpfs too, so nothing the student writes reaches the disk;
+* kernel and grader talk over ZMQ's ``ipc`` transport (Unix sockets in a private
+  runtime directory bind-mounted into the sandbox), because TCP over loopback is
+  impossible without a network namespace in common;
+* the environment is cleared (the grader's environment may hold a database URL
+  with a password); the kernel gets ``HOME``, ``PATH``, ``LANG`` and a few
+  thread-count variables;
+* resource limits are applied by the launcher before it imports anything:
+  ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, ``RLIMIT_NPROC``,
+  ``RLIMIT_CORE=0``. Note ``import torch`` alone maps about 3.2 GB of address space
+  (measured: VmSize 3.2 GB, RSS 0.6 GB with torch 2.13), so ``memory_mb`` must leave
+  room for that in courses that use torch. ``RLIMIT_NPROC`` is not enforced for
+  processes of the real root user (the kernel's exemption for ``INIT_USER``);
+  the PID namespace still kills every process of the sandbox when it ends.
+
+Without bubblewrap (``--unsafe``) the same launcher, environment scrubbing and
+resource limits are used, but the kernel can read every file the instructor can:
+only use that for code you trust.
+
+The per-cell timeout, the per-submission wall-clock limit and the handling of a
+kernel that dies or stops responding live in
+:class:`cnnlib.course.preprocessors.SandboxedExecute`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, List, Unicode
+
+__all__ = [
+    "Limits",
+    "SandboxUnavailable",
+    "SandboxedKernelManager",
+    "bwrap_argv",
+    "check_sandbox",
+    "find_bwrap",
+    "visible_files",
+]
+
+KERNEL_SCRIPT = Path(__file__).with_name("_kernel.py")
+SANDBOX_HOME = "/home/student"
+SANDBOX_WORKDIR = SANDBOX_HOME + "/work"
+
+INSTALL_HINT = (
+    "Install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
+    "Fedora: `sudo dnf install bubblewrap`) or, for submissions you trust, "
+    "pass --unsafe to run kernels without a sandbox."
+)
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces on this machine."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's kernel.
+
+    ``memory_mb`` is an address-space limit (``RLIMIT_AS``); ``cpu_seconds`` is
+    CPU time of the kernel process; ``file_size_mb`` is the largest file the
+    kernel may write; ``tmpfs_mb`` is the size of each writable tmpfs.
+    """
+
+    cell_timeout_s: int = 120
+    submission_timeout_s: int = 900
+    memory_mb: int = 8192
+    cpu_seconds: int = 1800
+    file_size_mb: int = 256
+    tmpfs_mb: int = 512
+    nproc: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("cell_timeout_s", "submission_timeout_s", "memory_mb", "cpu_seconds",
+                     "file_size_mb", "tmpfs_mb", "nproc"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"Limits.{name} must be a positive integer, got {value!r}")
+
+
+def find_bwrap(path: str | None = None) -> str | None:
+    """The ``bwrap`` executable on ``path`` (default ``$PATH``), or None."""
+    return shutil.which("bwrap", path=path)
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(bwrap: str) -> str | None:
+    """Run a trivial sandbox once; return an error message or None if it works."""
+    argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "/bin/true"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{bwrap} could not be run: {exc}"
+    if proc.returncode != 0:
+        return f"{bwrap} cannot create a sandbox here: {proc.stderr.strip() or proc.returncode}"
+    return None
+
+
+def check_sandbox(path: str | None = None) -> str:
+    """Return the path of a working ``bwrap``; raise :class:`SandboxUnavailable` otherwise."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(
+            "the autograding sandbox needs Linux namespaces (bubblewrap); "
+            f"this is {sys.platform}. " + INSTALL_HINT)
+    bwrap = find_bwrap(path)
+    if bwrap is None:
+        raise SandboxUnavailable(
+            "bubblewrap (`bwrap`) was not found on PATH, so students' code cannot be "
+            "isolated from the gradebook, the solutions and the network. " + INSTALL_HINT)
+    error = _probe(bwrap)
+    if error is not None:
+        raise SandboxUnavailable(error + ". " + INSTALL_HINT)
+    return bwrap
+
+
+def _trusted_roots() -> list[str]:
+    """Directories the kernel needs to read: the interpreter and installed packages."""
+    roots: list[str] = []
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        roots.append(prefix)
+        roots.append(os.path.realpath(prefix))
+    roots.append(os.path.dirname(os.path.realpath(sys.executable)))
+    # Packages installed in editable mode live outside the prefix. Bind only the
+    # package directory itself, never its parent (which may be the course root).
+    for name in ("cnnlib",):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            roots.extend(os.path.realpath(p) for p in spec.submodule_search_locations)
+    unique: list[str] = []
+    for root in sorted(set(roots), key=len):
+        if os.path.isdir(root) and not any(root == u or root.startswith(u + os.sep) for u in unique):
+            unique.append(root)
+    return unique
+
+
+def _mpl_cache_files() -> list[str]:
+    """matplotlib's font cache from the host, so a fresh $HOME does not rebuild it."""
+    base = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")
+    try:
+        return [os.path.join(base, f) for f in os.listdir(base) if f.startswith("fontlist")]
+    except OSError:
+        return []
+
+
+def kernel_env(limits: Limits, *, home: str, preload: Sequence[str], trusted: Sequence[str]) -> dict[str, str]:
+    """The complete environment of a grading kernel (nothing is inherited)."""
+    path_dirs = [os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]
+    return {
+        "HOME": home,
+        "USER": "student",
+        "LOGNAME": "student",
+        "PATH": ":".join(path_dirs),
+        "LANG": "C.UTF-8",
+        "TMPDIR": "/tmp" if home == SANDBOX_HOME else os.path.join(home, "tmp"),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "OMP_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",  # each glibc arena reserves 64 MiB of address space
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "CNNLIB_KERNEL_LIMITS": ",".join([
+            f"as={limits.memory_mb * 2**20}",
+            f"cpu={limits.cpu_seconds}",
+            f"fsize={limits.file_size_mb * 2**20}",
+            f"nproc={limits.nproc}",
+        ]),
+        "CNNLIB_KERNEL_PRELOAD": ",".join(preload),
+        "CNNLIB_KERNEL_TRUSTED": os.pathsep.join(trusted),
+    }
+
+
+def visible_files(workdir: str | None, *, source_dir: str | None = None,
+                  include: Sequence[str] = ("*.ipynb",)) -> dict[str, str]:
+    """Files of the kernel's working directory, as {relative path: host path}.
+
+    Notebooks are never exposed (the graded copy holds the hidden tests). A file
+    that also exists in the instructor's ``source_dir`` is exposed only if it
+    matches ``include`` (it was released to the students); files that only the
+    student submitted are exposed as they are.
+    """
+    result: dict[str, str] = {}
+    if not workdir or not os.path.isdir(workdir):
+        return result
+    for dirpath, dirnames, filenames in os.walk(workdir):
+        dirnames[:] = [d for d in dirnames if d not in {".ipynb_checkpoints", "__pycache__"}]
+        for name in filenames:
+            host = os.path.join(dirpath, name)
+            rel = os.path.relpath(host, workdir)
+            if name.endswith(".ipynb") or os.path.islink(host):
+                continue
+            if source_dir and os.path.exists(os.path.join(source_dir, rel)):
+                if not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in include):
+                    continue
+            result[rel] = host
+    return result
+
+
+def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: Limits,
+               env: dict[str, str]) -> list[str]:
+    """The bubblewrap prefix for a kernel command (see the module docstring)."""
+    argv = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+            "--hostname", "sandbox", "--clearenv"]
+    for key, value in sorted(env.items()):
+        argv += ["--setenv", key, value]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = "/" + top
+        if os.path.islink(host):
+            argv += ["--symlink", os.readlink(host), host]
+        elif os.path.isdir(host):
+            argv += ["--ro-bind", host, host]
+    for etc in ("ld.so.cache", "localtime", "nsswitch.conf", "passwd", "group", "hosts"):
+        argv += ["--ro-bind-try", "/etc/" + etc, "/etc/" + etc]
+    for root in env["CNNLIB_KERNEL_TRUSTED"].split(os.pathsep):
+        argv += ["--ro-bind", root, root]
+    size = str(limits.tmpfs_mb * 2**20)
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--size", size, "--tmpfs", "/tmp",
+             "--size", size, "--tmpfs", SANDBOX_HOME,
+             "--dir", SANDBOX_WORKDIR]
+    for host in _mpl_cache_files():
+        argv += ["--ro-bind", host, f"{SANDBOX_HOME}/.cache/matplotlib/{os.path.basename(host)}"]
+    for rel, host in sorted(files.items()):
+        argv += ["--ro-bind", host, f"{SANDBOX_WORKDIR}/{rel}"]
+    argv += ["--bind", runtime_dir, runtime_dir, "--chdir", SANDBOX_WORKDIR, "--"]
+    return argv
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Kernel manager that starts the grading kernel inside bubblewrap.
+
+    The kernel always runs ``sys.executable`` with :mod:`cnnlib.course._kernel`,
+    whatever kernelspec the notebook names. The ``cwd`` nbclient passes (the
+    autograded submission folder) is not used as is: its non-notebook files are
+    bind-mounted read-only into a fresh tmpfs working directory.
+    """
+
+    sandbox = Bool(True, help="Run the kernel inside bubblewrap (False = --unsafe).").tag(config=True)
+    bwrap = Unicode("", help="Path of bwrap; empty = look it up on PATH.").tag(config=True)
+    memory_mb = Integer(Limits.memory_mb, help="RLIMIT_AS of the kernel in MiB.").tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="RLIMIT_CPU of the kernel.").tag(config=True)
+    file_size_mb = Integer(Limits.file_size_mb, help="RLIMIT_FSIZE of the kernel in MiB.").tag(config=True)
+    tmpfs_mb = Integer(Limits.tmpfs_mb, help="Size of each writable tmpfs in MiB.").tag(config=True)
+    nproc = Integer(Limits.nproc, help="RLIMIT_NPROC of the kernel.").tag(config=True)
+    preload = List(Unicode(), help="Modules the guard imports and protects before any cell runs.").tag(config=True)
+    source_directory = Unicode("", help="Instructor's source folder of the assignment being graded.").tag(config=True)
+    include = List(Unicode(), ["*.ipynb"], help="Globs of source files released to students.").tag(config=True)
+
+    _runtime_dir: str | None = None
+    _log_file = None
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds,
+                      file_size_mb=self.file_size_mb, tmpfs_mb=self.tmpfs_mb, nproc=self.nproc)
+
+    @property
+    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-I", "-B", str(KERNEL_SCRIPT), "-f", "{connection_file}"],
+                display_name="Python 3 (grading sandbox)",
+                language="python",
+                # An interrupt arrives as a message and the kernel signals itself:
+                # a signal to the process group would hit bwrap, not the kernel.
+                interrupt_mode="message",
+                env={},
+            )
+        return self._kernel_spec
+
+    async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
+        self._runtime_dir = tempfile.mkdtemp(prefix="cnnlib-kernel-")
+        self.transport = "ipc"
+        self.ip = os.path.join(self._runtime_dir, "zmq")
+        self.connection_file = os.path.join(self._runtime_dir, "kernel.json")
+        files = visible_files(kw.pop("cwd", None), source_dir=self.source_directory or None,
+                              include=self.include)
+        trusted = _trusted_roots()
+        if self.sandbox:
+            self._bwrap = self.bwrap or check_sandbox()
+            home = SANDBOX_HOME
+            self._files = files
+            kw["cwd"] = self._runtime_dir
+        else:
+            home = os.path.join(self._runtime_dir, "home")
+            work = os.path.join(home, "work")
+            os.makedirs(os.path.join(home, "tmp"))
+            os.makedirs(work)
+            for rel, host in files.items():
+                dest = os.path.join(work, rel)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copy(host, dest)
+            kw["cwd"] = work
+        self._env = kernel_env(self.limits, home=home, preload=self.preload, trusted=trusted)
+        kw["env"] = dict(self._env) if not self.sandbox else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        self._log_file = open(os.path.join(self._runtime_dir, "kernel.log"), "wb")  # noqa: SIM115
+        kw["stdout"] = self._log_file
+        kw["stderr"] = subprocess.STDOUT
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox:
+            return cmd
+        return bwrap_argv(self._bwrap, runtime_dir=self._runtime_dir, files=self._files,
+                          limits=self.limits, env=self._env) + cmd
+
+    _saved_log = b""
+
+    def kernel_log(self, max_bytes: int = 4000) -> str:
+        """The tail of what the kernel process wrote outside any cell (kept after cleanup)."""
+        data = self._saved_log
+        if self._runtime_dir:
+            try:
+                data = Path(self._runtime_dir, "kernel.log").read_bytes()
+            except OSError:
+                pass
+        return data[-max_bytes:].decode("utf-8", "replace")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
+        await super()._async_cleanup_resources(restart=restart)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        if self._runtime_dir and not restart:
+            self._saved_log = self.kernel_log(16000).encode()
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            self._runtime_dir = None
+

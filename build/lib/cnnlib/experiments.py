@@ -1,0 +1,623 @@
+"""The training experiments the book's chapters run, each sized by one switch.
+
+``size="cpu"`` (the default, or whatever the environment variable ``CNNLIB_SIZE`` says) is
+a small demo on the offline digits (:func:`cnnlib.data.digits`, 8x8 images) that finishes
+in about a minute on a 2-core CPU. It shows the *direction* of an effect on a toy problem;
+it is not the paper's setting and its numbers are not the paper's numbers. Every result
+says so in its ``note``.
+
+``size="gpu"`` trains on CIFAR-10 with the schedule the cited paper published (hours on
+one GPU; the dataset must be on disk or ``download=True`` must be able to fetch it).
+
+Each experiment returns an :class:`ExperimentResult`: the histories (plain data), the
+configuration used, the dataset and device it ran on, and ``plot()``.
+
+Also here: :func:`resnet9`, the DAWNBench ResNet-9 of David Page, and :func:`train_fast`
+with :func:`fast_cifar10_recipe`, a recipe in the spirit of the fastest published CIFAR-10
+runs. (``resnet9`` is a plain builder, not in the model registry: the registry collects
+``cnnlib/models/`` only.)
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from cnnlib.layers import ConvNormAct
+from cnnlib.models._base import ImageClassifier
+from cnnlib.train import History, fit, resolve_device, seed_everything
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "SIZES", "default_size", "ExperimentResult", "degradation", "batchnorm_ablation",
+    "activation_comparison", "stochastic_depth", "ResNet9", "resnet9", "fast_cifar10_recipe",
+    "train_fast", "RESNET_CIFAR_SCHEDULE", "STOCHASTIC_DEPTH_SCHEDULE", "CPU_SCHEDULE",
+]
+
+SIZES = ("cpu", "gpu")
+
+# He et al. 2015 (arXiv:1512.03385), Sec. 4.2: "a weight decay of 0.0001 and momentum of 0.9
+# ... mini-batch size of 128 ... We start with a learning rate of 0.1, divide it by 10 at
+# 32k and 48k iterations, and terminate training at 64k iterations". With 50,000 training
+# images and batch 128 an epoch is 391 iterations: 164 epochs = 64,124 iterations, and the
+# milestones are given in epochs so that they fall on iterations 32,000 and 48,000.
+_CIFAR_STEPS_PER_EPOCH = math.ceil(50_000 / 128)  # 391
+RESNET_CIFAR_SCHEDULE: dict[str, Any] = dict(
+    epochs=math.ceil(64_000 / _CIFAR_STEPS_PER_EPOCH),  # 164
+    lr=0.1, optimizer="sgd", momentum=0.9, weight_decay=1e-4, nesterov=False,
+    schedule="step", milestones=[32_000 / _CIFAR_STEPS_PER_EPOCH, 48_000 / _CIFAR_STEPS_PER_EPOCH],
+    gamma=0.1,
+)
+# Huang et al. 2016 (arXiv:1603.09382), Sec. 4, and the authors' code
+# (github.com/yueatsprograms/Stochastic_Depth, main.lua): ResNet-110 on CIFAR-10, 500 epochs,
+# batch 128, SGD with Nesterov momentum 0.9, weight decay 1e-4, learning rate 0.1 divided
+# by 10 at 50% and 75% of training; linear decay of survival to p_L = 0.5.
+STOCHASTIC_DEPTH_SCHEDULE: dict[str, Any] = dict(
+    epochs=500, lr=0.1, optimizer="sgd", momentum=0.9, weight_decay=1e-4, nesterov=True,
+    schedule="step", milestones=[250, 375], gamma=0.1,
+)
+# The CPU demos: our own choice, not from a paper. SGD with the ResNet paper's momentum and
+# weight decay, batch 64, a short warm-up and a cosine decay so that a few epochs converge.
+CPU_SCHEDULE: dict[str, Any] = dict(
+    lr=0.1, optimizer="sgd", momentum=0.9, weight_decay=1e-4, nesterov=False,
+    schedule="cosine", warmup_epochs=0.5,
+)
+_CPU_DATA = dict(size=8, channels=3, batch_size=64)
+_CPU_NOTE = (
+    "Small CPU demo on the offline digits (scikit-learn's 1,797 8x8 images of 10 digit "
+    "classes, 1,437 train / 360 validation), trained for a few epochs. This is not the "
+    "paper's setting (CIFAR-10, 32x32, tens of thousands of iterations): it shows the "
+    "direction of the effect on a toy problem, and its numbers are not the paper's. "
+    "Run with size='gpu' (or CNNLIB_SIZE=gpu) for the published schedule on CIFAR-10."
+)
+
+
+def default_size() -> str:
+    """The experiment size from the ``CNNLIB_SIZE`` environment variable (default ``"cpu"``)."""
+    size = os.environ.get("CNNLIB_SIZE", "cpu").strip().lower() or "cpu"
+    if size not in SIZES:
+        raise ValueError(f"CNNLIB_SIZE must be 'cpu' or 'gpu', got {size!r}")
+    return size
+
+
+def _resolve_size(size: str | None) -> str:
+    if size is None:
+        return default_size()
+    if size not in SIZES:
+        raise ValueError(f"size must be 'cpu' or 'gpu' (or None: read CNNLIB_SIZE), got {size!r}")
+    return size
+
+
+# --------------------------------------------------------------------------------------
+# Result object
+# --------------------------------------------------------------------------------------
+@dataclass
+class ExperimentResult:
+    """Histories of the runs of one experiment, what they ran on, and how to plot them."""
+
+    name: str
+    size: str
+    dataset: str
+    device: str
+    note: str
+    config: dict[str, Any]
+    histories: dict[str, History]
+    params: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    plot_metrics: tuple[str, ...] = ("train_loss", "val_acc")
+
+    def plot(self, metrics: str | Sequence[str] | None = None) -> "Figure":
+        """One panel per metric, one line per run (see :func:`cnnlib.plots.plot_histories`)."""
+        from cnnlib.plots import plot_histories
+
+        title = f"{self.name} ({self.dataset}, {self.size})"
+        return plot_histories(self.histories, metrics or self.plot_metrics, title=title)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per run: final training loss/accuracy, final and best validation accuracy."""
+        rows = []
+        for run, h in self.histories.items():
+            rows.append({
+                "run": run,
+                "params": self.params.get(run),
+                "epochs": h.epochs,
+                "train_loss": h.train_loss[-1] if h.train_loss else None,
+                "train_acc": h.train_acc[-1] if h.train_acc else None,
+                "val_acc": h.val_acc[-1] if h.val_acc else None,
+                "best_val_acc": h.best_val_acc,
+                "seconds": round(h.total_time_s, 2),
+                "stop_reason": h.stop_reason,
+            })
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "size": self.size, "dataset": self.dataset, "device": self.device,
+            "note": self.note, "config": self.config, "params": dict(self.params),
+            "seconds": self.seconds, "histories": {k: h.to_dict() for k, h in self.histories.items()},
+        }
+
+    def __str__(self) -> str:
+        lines = [f"{self.name}: {self.dataset} on {self.device}, {self.seconds:.1f} s", self.note]
+        head = f"{'run':<24}{'params':>10}{'epochs':>8}{'train loss':>12}{'train acc':>11}{'val acc':>9}"
+        lines.append(head)
+        for r in self.summary():
+            fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
+            lines.append(f"{r['run']:<24}{fmt(r['params'], ',d'):>10}{r['epochs']:>8}"
+                         f"{fmt(r['train_loss'], '.4f'):>12}{fmt(r['train_acc'], '.4f'):>11}"
+                         f"{fmt(r['val_acc'], '.4f'):>9}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Shared runner
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Run:
+    build: Callable[[], nn.Module]
+    model_kwargs: dict[str, Any]
+    fit_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def _data(size: str, *, root: str | os.PathLike, download: bool, batch_size: int | None,
+          num_workers: int | None, cpu_data: Mapping[str, Any] = _CPU_DATA):
+    from cnnlib import data
+
+    if size == "cpu":
+        kw = dict(cpu_data)
+        if batch_size is not None:
+            kw["batch_size"] = batch_size
+        train, val = data.digits(**kw)
+        desc = f"digits ({kw['size']}x{kw['size']}, offline, scikit-learn)"
+        return train, val, desc, kw
+    kw = dict(batch_size=batch_size or 128, num_workers=num_workers)
+    train, val = data.dataloaders("cifar10", root=root, download=download, augment=True, **kw)
+    desc = "CIFAR-10 (50,000 train with pad-4 crop + flip; validation = the 10,000 test images)"
+    return train, val, desc, kw
+
+
+def _run_experiment(
+    name: str,
+    size: str,
+    runs: Mapping[str, _Run],
+    *,
+    schedule: Mapping[str, Any],
+    note: str,
+    plot_metrics: tuple[str, ...],
+    epochs: int | None,
+    max_steps_per_epoch: int | None,
+    device: str | torch.device | None,
+    root: str | os.PathLike,
+    download: bool,
+    batch_size: int | None,
+    num_workers: int | None,
+    seed: int,
+    progress: bool,
+    fit_kwargs: Mapping[str, Any],
+    cpu_data: Mapping[str, Any] = _CPU_DATA,
+) -> ExperimentResult:
+    dev = resolve_device(device)
+    train_loader, val_loader, dataset, data_cfg = _data(
+        size, root=root, download=download, batch_size=batch_size, num_workers=num_workers,
+        cpu_data=cpu_data)
+    base = dict(schedule)
+    if epochs is not None:
+        base["epochs"] = epochs
+    base.update(fit_kwargs)
+    if max_steps_per_epoch is not None:
+        base["max_steps_per_epoch"] = max_steps_per_epoch
+    histories: dict[str, History] = {}
+    params: dict[str, int] = {}
+    run_cfg: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    for run_name, run in runs.items():
+        # Same seed for every run: same initial RNG state for the weights, the same order of
+        # batches, so the runs differ only in what the experiment varies.
+        seed_everything(seed)
+        model = run.build()
+        params[run_name] = sum(p.numel() for p in model.parameters())
+        cfg = {**base, **run.fit_overrides}
+        cfg.setdefault("on_nonfinite", "stop")  # a diverging run is a result, not a crash
+        histories[run_name] = fit(model, train_loader, val_loader, device=dev, seed=seed,
+                                  progress=progress, **cfg)
+        run_cfg[run_name] = {"model": _describe(run.model_kwargs), "fit_overrides": dict(run.fit_overrides)}
+    return ExperimentResult(
+        name=name, size=size, dataset=dataset, device=str(dev), note=note,
+        config={"fit": _describe(base), "data": _describe(data_cfg), "runs": run_cfg, "seed": seed},
+        histories=histories, params=params, seconds=time.perf_counter() - t0,
+        plot_metrics=plot_metrics,
+    )
+
+
+def _describe(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain-data copy of keyword arguments (classes and functions by name)."""
+    out: dict[str, Any] = {}
+    for k, v in kwargs.items():
+        if isinstance(v, (str, int, float, bool, type(None))):
+            out[k] = v
+        elif isinstance(v, (list, tuple)):
+            out[k] = list(v)
+        else:
+            out[k] = getattr(v, "__name__", repr(v))
+    return out
+
+
+def _zoo(name: str, **kwargs: Any) -> Callable[[], nn.Module]:
+    from cnnlib.registry import get_model
+
+    return lambda: get_model(name, num_classes=10, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# The experiments
+# --------------------------------------------------------------------------------------
+def degradation(
+    size: str | None = None,
+    *,
+    depths: Sequence[int] = (20, 56),
+    epochs: int | None = None,
+    max_steps_per_epoch: int | None = None,
+    device: str | torch.device | None = None,
+    root: str | os.PathLike = "data",
+    download: bool = False,
+    batch_size: int | None = None,
+    num_workers: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **fit_kwargs: Any,
+) -> ExperimentResult:
+    """Plain vs residual networks of growing depth (He et al. 2015, Fig. 1 and Fig. 6).
+
+    The paper's observation: a deeper *plain* network has higher *training* error than a
+    shallower one (degradation, not overfitting), while the residual twins get better with
+    depth. Runs ``plain{d}`` and ``resnet{d}`` for each depth (same parameters; the ResNet's
+    option-A shortcuts add none). ``size="gpu"``: the paper's CIFAR-10 schedule
+    (:data:`RESNET_CIFAR_SCHEDULE`). Extra keyword arguments override ``fit`` settings.
+    """
+    size = _resolve_size(size)
+    runs = {}
+    for d in depths:
+        for kind in ("plain", "resnet"):
+            runs[f"{kind}{d}"] = _Run(_zoo(f"{kind}{d}"), {"name": f"{kind}{d}"})
+    if size == "cpu":
+        schedule, default_epochs = CPU_SCHEDULE, 4
+        note = _CPU_NOTE
+    else:
+        schedule, default_epochs = RESNET_CIFAR_SCHEDULE, None
+        note = ("He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on CIFAR-10; the paper "
+                "reports test error with training error in Fig. 6.")
+    return _run_experiment(
+        "degradation", size, runs, schedule=schedule, note=note,
+        plot_metrics=("train_error", "val_error"),
+        epochs=epochs if epochs is not None else default_epochs,
+        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
+        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
+        fit_kwargs=fit_kwargs,
+    )
+
+
+def batchnorm_ablation(
+    size: str | None = None,
+    *,
+    model: str = "resnet20",
+    lrs: Sequence[float] | None = None,
+    epochs: int | None = None,
+    max_steps_per_epoch: int | None = None,
+    device: str | torch.device | None = None,
+    root: str | os.PathLike = "data",
+    download: bool = False,
+    batch_size: int | None = None,
+    num_workers: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **fit_kwargs: Any,
+) -> ExperimentResult:
+    """The same network with BatchNorm and without (``norm_layer=nn.Identity``).
+
+    Ioffe & Szegedy 2015 (arXiv:1502.03167) report that BatchNorm allows much higher learning
+    rates and trains faster. Each learning rate in ``lrs`` (default: the schedule's, and a
+    tenth of it) is run with and without BatchNorm. Without normalization the convolutions
+    also lose the shift that BatchNorm supplied (``ConvNormAct`` adds no bias unless
+    ``norm_layer`` is ``None``; the zoo's blocks have none). A run whose loss becomes NaN stops
+    and records why (``history.stop_reason``). ``size="gpu"`` uses the ResNet paper's CIFAR-10
+    schedule; that BatchNorm ablation on CIFAR-10 is this course's, not a paper's.
+    """
+    size = _resolve_size(size)
+    schedule = CPU_SCHEDULE if size == "cpu" else RESNET_CIFAR_SCHEDULE
+    base_lr = float(fit_kwargs.pop("lr", schedule["lr"]))
+    lrs = list(lrs) if lrs is not None else [base_lr, base_lr / 10]
+    if not lrs or any(lr <= 0 for lr in lrs):
+        raise ValueError(f"lrs must be positive learning rates, got {lrs}")
+    runs = {}
+    for lr in lrs:
+        runs[f"BatchNorm, lr={lr:g}"] = _Run(_zoo(model), {"name": model}, {"lr": lr})
+        runs[f"no norm, lr={lr:g}"] = _Run(_zoo(model, norm_layer=nn.Identity),
+                                           {"name": model, "norm_layer": nn.Identity}, {"lr": lr})
+    note = _CPU_NOTE if size == "cpu" else (
+        "CIFAR-10 with the ResNet paper's schedule (arXiv:1512.03385, Sec. 4.2); the "
+        "BatchNorm paper's own experiments are on MNIST and ImageNet.")
+    return _run_experiment(
+        "batchnorm_ablation", size, runs, schedule=schedule, note=note,
+        plot_metrics=("train_loss", "val_acc"),
+        epochs=epochs if epochs is not None else (4 if size == "cpu" else None),
+        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
+        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
+        fit_kwargs=fit_kwargs,
+    )
+
+
+#: The activations :func:`activation_comparison` runs by default (``torch.nn`` classes).
+ACTIVATIONS: dict[str, Callable[..., nn.Module]] = {
+    "ReLU": nn.ReLU,            # Nair & Hinton 2010
+    "LeakyReLU": nn.LeakyReLU,  # Maas et al. 2013 (slope 0.01)
+    "ELU": nn.ELU,              # Clevert et al. 2015, arXiv:1511.07289
+    "GELU": nn.GELU,            # Hendrycks & Gimpel 2016, arXiv:1606.08415
+    "SiLU": nn.SiLU,            # Swish, Ramachandran et al. 2017, arXiv:1710.05941
+}
+
+
+def activation_comparison(
+    size: str | None = None,
+    *,
+    model: str = "resnet20",
+    activations: Mapping[str, Callable[..., nn.Module]] | Sequence[str] | None = None,
+    epochs: int | None = None,
+    max_steps_per_epoch: int | None = None,
+    device: str | torch.device | None = None,
+    root: str | os.PathLike = "data",
+    download: bool = False,
+    batch_size: int | None = None,
+    num_workers: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **fit_kwargs: Any,
+) -> ExperimentResult:
+    """The same network with different activation functions (``act_layer``).
+
+    ``activations``: names from :data:`ACTIVATIONS` or a mapping name -> ``nn.Module`` class
+    (any factory ``act_layer()`` works, e.g. the from-scratch ones in ``cnnlib.layers``).
+    Weights keep the He initialization derived for ReLU for every activation.
+    """
+    size = _resolve_size(size)
+    if activations is None:
+        acts = dict(ACTIVATIONS)
+    elif isinstance(activations, Mapping):
+        acts = dict(activations)
+    else:
+        unknown = [a for a in activations if a not in ACTIVATIONS]
+        if unknown:
+            raise ValueError(f"unknown activations {unknown}; known: {', '.join(ACTIVATIONS)} "
+                             "(or pass a mapping name -> nn.Module class)")
+        acts = {a: ACTIVATIONS[a] for a in activations}
+    if not acts:
+        raise ValueError("give at least one activation")
+    runs = {name: _Run(_zoo(model, act_layer=act), {"name": model, "act_layer": act})
+            for name, act in acts.items()}
+    schedule = CPU_SCHEDULE if size == "cpu" else RESNET_CIFAR_SCHEDULE
+    note = _CPU_NOTE if size == "cpu" else (
+        "CIFAR-10 with the ResNet paper's schedule (arXiv:1512.03385, Sec. 4.2); the "
+        "activation comparison itself is this course's.")
+    return _run_experiment(
+        "activation_comparison", size, runs, schedule=schedule, note=note,
+        plot_metrics=("train_loss", "val_acc"),
+        epochs=epochs if epochs is not None else (4 if size == "cpu" else None),
+        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
+        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
+        fit_kwargs=fit_kwargs,
+    )
+
+
+def stochastic_depth(
+    size: str | None = None,
+    *,
+    model: str | None = None,
+    drop_path_rate: float = 0.5,
+    epochs: int | None = None,
+    max_steps_per_epoch: int | None = None,
+    device: str | torch.device | None = None,
+    root: str | os.PathLike = "data",
+    download: bool = False,
+    batch_size: int | None = None,
+    num_workers: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **fit_kwargs: Any,
+) -> ExperimentResult:
+    """A ResNet with and without stochastic depth (Huang et al. 2016, arXiv:1603.09382).
+
+    ``drop_path_rate`` is the drop probability of the last block, 1 - p_L (the paper uses
+    p_L = 0.5), decayed linearly towards the input. ``model``: ``"resnet110"`` on the GPU
+    (the paper's network) and ``"resnet20"`` for the CPU demo by default. Stochastic depth is
+    a regularizer: it slows fitting the training set, and its gain in test error appears over
+    the paper's 500 epochs, not in a few (in a short CPU run the deeper CIFAR ResNets with
+    drop rate 0.5 barely train at all; try ``model="resnet56"``). The paper's training-time
+    saving comes from skipping dropped blocks; ``cnnlib``'s drop-path multiplies them by
+    zero instead, so here both runs cost the same.
+    """
+    size = _resolve_size(size)
+    if not 0.0 < drop_path_rate < 1.0:
+        raise ValueError(f"drop_path_rate must be in (0, 1), got {drop_path_rate}")
+    model = model or ("resnet20" if size == "cpu" else "resnet110")
+    runs = {
+        f"{model}": _Run(_zoo(model), {"name": model, "drop_path_rate": 0.0}),
+        f"{model}, stochastic depth {drop_path_rate:g}": _Run(
+            _zoo(model, drop_path_rate=drop_path_rate),
+            {"name": model, "drop_path_rate": drop_path_rate}),
+    }
+    if size == "cpu":
+        schedule, note = CPU_SCHEDULE, _CPU_NOTE
+    else:
+        schedule = STOCHASTIC_DEPTH_SCHEDULE
+        note = ("Huang et al. 2016 (arXiv:1603.09382) CIFAR-10 schedule: 500 epochs, lr 0.1 "
+                "/10 at epochs 250 and 375, Nesterov momentum 0.9, weight decay 1e-4, batch "
+                "128. The authors' code holds out 5,000 training images for validation; here "
+                "all 50,000 train and the 10,000 test images are the validation set.")
+    return _run_experiment(
+        "stochastic_depth", size, runs, schedule=schedule, note=note,
+        plot_metrics=("train_loss", "val_acc"),
+        epochs=epochs if epochs is not None else (6 if size == "cpu" else None),
+        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
+        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
+        fit_kwargs=fit_kwargs,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Training fast: the DAWNBench ResNet-9
+# --------------------------------------------------------------------------------------
+# David Page, "How to train your ResNet" (Myrtle.ai blog, 2018), part 4 "Architecture", and
+# his code (github.com/davidcpage/cifar10-fast, dawn.py): stage name -> output channels,
+# and whether the stage ends in a residual block of two more conv-BN-ReLU layers.
+RESNET9_STAGES: tuple[tuple[str, int, bool], ...] = (
+    ("prep", 64, False),      # conv-BN-ReLU,                 N x  64 x 32 x 32
+    ("layer1", 128, True),    # conv-BN-ReLU, max-pool, + res  N x 128 x 16 x 16
+    ("layer2", 256, False),   # conv-BN-ReLU, max-pool,        N x 256 x  8 x  8
+    ("layer3", 512, True),    # conv-BN-ReLU, max-pool, + res  N x 512 x  4 x  4
+)
+RESNET9_LOGIT_SCALE = 0.125  # Page's net multiplies the logits by 0.125 ("Mul(weight)")
+
+
+class _Residual(nn.Module):
+    """``x + branch(x)``, no activation after the sum (as in Page's ``residual``)."""
+
+    def __init__(self, branch: nn.Module) -> None:
+        super().__init__()
+        self.branch = branch
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.branch(x)
+
+
+class ResNet9(ImageClassifier):
+    """Page's DAWNBench ResNet-9: 8 conv layers + 1 linear, 3 max-pools, 2 residual blocks.
+
+    Deviations from ``dawn.py``: the final ``MaxPool2d(4)`` is a global max-pool
+    (``AdaptiveMaxPool2d(1)``, identical on 32x32 inputs and defined for smaller ones), and
+    ``widths`` can shrink the network for CPU demos. Weights keep PyTorch's default
+    initialization, as Page's code does.
+    """
+
+    def __init__(
+        self,
+        *,
+        num_classes: int = 10,
+        in_channels: int = 3,
+        widths: Sequence[int] = tuple(c for _, c, _ in RESNET9_STAGES),
+        norm_layer: Callable[..., nn.Module] = nn.BatchNorm2d,
+        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        logit_scale: float = RESNET9_LOGIT_SCALE,
+    ) -> None:
+        super().__init__()
+        if len(widths) != len(RESNET9_STAGES) or any(int(w) < 1 for w in widths):
+            raise ValueError(f"widths needs {len(RESNET9_STAGES)} positive channel counts, got {widths}")
+        self.in_channels = in_channels
+        stages: list[nn.Module] = []
+        c_in = in_channels
+        for i, ((_, _, residual), width) in enumerate(zip(RESNET9_STAGES, widths)):
+            layers: list[nn.Module] = [ConvNormAct(c_in, width, 3, norm_layer=norm_layer, act_layer=act_layer)]
+            if i > 0:
+                layers.append(nn.MaxPool2d(2))
+            if residual:
+                layers.append(_Residual(nn.Sequential(
+                    ConvNormAct(width, width, 3, norm_layer=norm_layer, act_layer=act_layer),
+                    ConvNormAct(width, width, 3, norm_layer=norm_layer, act_layer=act_layer),
+                )))
+            stages.append(nn.Sequential(*layers))
+            c_in = width
+        self.stages = nn.Sequential(*stages)
+        self.pool = nn.AdaptiveMaxPool2d(1)
+        self.fc = nn.Linear(c_in, num_classes, bias=False)
+        self.logit_scale = logit_scale
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.stages(x)  # N x 512 x 4 x 4 for a 32x32 input
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.pool(x), 1)) * self.logit_scale
+
+
+def resnet9(*, num_classes: int = 10, **kwargs: Any) -> ResNet9:
+    """Page's DAWNBench ResNet-9 (myrtle.ai "How to train your ResNet", part 4)."""
+    return ResNet9(num_classes=num_classes, **kwargs)
+
+
+def fast_cifar10_recipe(device: str | torch.device | None = None) -> dict[str, Any]:
+    """``fit`` settings and batch size of the fast CIFAR-10 recipe for :func:`resnet9`.
+
+    Follows the published runs, cited as published (not measured here):
+
+    * David Page, "How to train your ResNet" (2018): ResNet-9, batch 512, 24 epochs, SGD
+      with Nesterov momentum 0.9, weight decay 5e-4, learning rate rising linearly from 0 to
+      0.4 over 5 epochs and back to 0 at epoch 24 (one-cycle); 94% test accuracy in 79 s
+      on one V100 (part 4). Page's loss is summed over the batch with lr/512 and weight decay
+      5e-4 x 512, the same update as a mean loss with lr 0.4 and weight decay 5e-4.
+    * Label smoothing 0.2: Page's final "bag of tricks" (part 8) and Keller Jordan's
+      airbench (arXiv:2404.00498; 94% in 3.29 s on one A100 with many more tricks).
+    * Mixed precision (Page trained in fp16) and channels-last memory layout on CUDA; bf16
+      where supported, else fp16 with a gradient scaler.
+
+    Not included (so expect less than 94% / a slower run than published): cutout, the
+    whitening and frozen-scale tricks, test-time flipping, EMA of the weights.
+    """
+    dev = resolve_device(device)
+    if dev.type == "cuda":
+        precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    else:
+        precision = "fp32"  # on CPU, bf16 autocast only pays off with bf16 hardware (AMX/AVX-512 BF16)
+    return dict(
+        batch_size=512,
+        fit=dict(epochs=24, lr=0.4, optimizer="sgd", momentum=0.9, nesterov=True,
+                 weight_decay=5e-4, schedule="onecycle", warmup_epochs=5, label_smoothing=0.2,
+                 precision=precision, channels_last=dev.type == "cuda"),
+    )
+
+
+def train_fast(
+    size: str | None = None,
+    *,
+    epochs: int | None = None,
+    max_steps_per_epoch: int | None = None,
+    device: str | torch.device | None = None,
+    root: str | os.PathLike = "data",
+    download: bool = False,
+    num_workers: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **fit_kwargs: Any,
+) -> ExperimentResult:
+    """Train :func:`resnet9` with :func:`fast_cifar10_recipe`.
+
+    ``size="gpu"``: the full-width network on CIFAR-10, 24 epochs. ``size="cpu"``: a
+    quarter-width ResNet-9 (16-32-64-128 channels) on the 16x16 digits for 5 epochs with
+    the same recipe scaled to the short run (warm-up 1 epoch, batch 64), fp32.
+    """
+    size = _resolve_size(size)
+    dev = resolve_device(device)
+    recipe = fast_cifar10_recipe(dev)
+    schedule = dict(recipe["fit"])
+    if size == "cpu":
+        widths = (16, 32, 64, 128)
+        schedule.update(epochs=5, warmup_epochs=1, precision="fp32", channels_last=False)
+        batch_size, cpu_data = 64, dict(size=16, channels=3, batch_size=64)
+        note = _CPU_NOTE
+    else:
+        widths = tuple(c for _, c, _ in RESNET9_STAGES)
+        batch_size, cpu_data = recipe["batch_size"], _CPU_DATA
+        note = ("Page's DAWNBench recipe (ResNet-9, 24 epochs, one-cycle to lr 0.4, batch 512) "
+                "with label smoothing 0.2 and mixed precision; published: 94% in 79 s on a "
+                "V100. This run's time and accuracy are what this machine measured.")
+    runs = {"resnet9": _Run(lambda: resnet9(widths=widths), {"name": "resnet9", "widths": list(widths)})}
+    return _run_experiment(
+        "train_fast", size, runs, schedule=schedule, note=note,
+        plot_metrics=("train_loss", "val_acc", "lr"),
+        epochs=epochs, max_steps_per_epoch=max_steps_per_epoch, device=dev, root=root,
+        download=download, batch_size=batch_size, num_workers=num_workers, seed=seed,
+        progress=progress, fit_kwargs=fit_kwargs, cpu_data=cpu_data,
+    )

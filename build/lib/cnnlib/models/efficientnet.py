@@ -1,0 +1,364 @@
+"""EfficientNet (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+Networks", arXiv:1905.11946): the B0 baseline (Table 1) and compound scaling (Eq. 3).
+
+**B0** is a stack of MBConv blocks (MobileNetV2's inverted residual + squeeze-and-excitation,
+SiLU/"swish" activations, stochastic depth), found by a MnasNet-style search.
+
+**Compound scaling** grows depth, width and resolution together with one coefficient phi:
+``depth = alpha^phi``, ``width = beta^phi``, ``resolution = gamma^phi``, under the constraint
+``alpha * beta^2 * gamma^2 ~= 2`` so that FLOPs grow by about ``2^phi`` (FLOPs are linear in
+depth and quadratic in width and resolution). A small grid search on B0 gave alpha=1.2,
+beta=1.1, gamma=1.15 (Section 4). Here B1..B7 are *computed* from phi = 1..7.
+
+Difference from the authors' released B1-B7 (and torchvision's, which copies them): the
+released models use a hand-rounded table of (width, depth, resolution): B0 (1.0, 1.0, 224),
+B1 (1.0, 1.1, 240), B2 (1.1, 1.2, 260), B3 (1.2, 1.4, 300), B4 (1.4, 1.8, 380), B5 (1.6, 2.2,
+456), B6 (1.8, 2.6, 528), B7 (2.0, 3.1, 600). That table is *not* ``beta^phi, alpha^phi,
+gamma^phi`` at integer phi: phi=1 gives (1.1, 1.2, 258), the released *B2* multipliers, and the
+gap grows with phi (alpha^7 = 3.58 deeper vs 3.1 released). So the computed B1..B7 here have
+more parameters than torchvision's; B0 (phi=0) is identical. Counts with 1000 classes (the
+tests recompute every number in this table from the code and from torchvision):
+
+=======  ===  ======  ======  ==========  =======  ==================  =================
+variant  phi  width   depth   resolution  dropout  params (this file)  params (tv)
+=======  ===  ======  ======  ==========  =======  ==================  =================
+b0       0    1.0000  1.0000  224         0.200    5,288,548           5,288,548
+b1       1    1.1000  1.2000  258         0.243    9,109,994           7,794,184
+b2       2    1.2100  1.4400  296         0.286    12,255,408          9,109,994
+b3       3    1.3310  1.7280  341         0.329    16,350,296          12,233,232
+b4       4    1.4641  2.0736  392         0.371    25,916,448          19,341,616
+b5       5    1.6105  2.4883  451         0.414    33,726,740          30,389,784
+b6       6    1.7716  2.9860  518         0.457    45,464,648          43,040,704
+b7       7    1.9487  3.5832  596         0.500    68,741,810          66,347,960
+=======  ===  ======  ======  ==========  =======  ==================  =================
+
+The resolution is ``224 * gamma^phi`` rounded to the nearest pixel; dropout rises linearly from
+0.2 (B0) to 0.5 (B7), as the paper says in Section 5.2. ``EfficientNet(width_mult=...,
+depth_mult=...)`` with the released multipliers reproduces torchvision's counts exactly (tests).
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+from torch import nn
+
+from cnnlib.layers import ConvNormAct, DropPath, SqueezeExcitation
+from cnnlib.models._base import ImageClassifier
+from cnnlib.models.mobilenet import _make_divisible
+from cnnlib.registry import register_model
+
+__all__ = [
+    "EfficientNetStage", "EFFICIENTNET_B0_STAGES", "CompoundScaling", "compound_scaling",
+    "EfficientNetVariant", "efficientnet_variant", "MBConv", "EfficientNet",
+    "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
+    "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
+]
+
+Factory = Callable[..., nn.Module]
+
+
+@dataclass(frozen=True)
+class EfficientNetStage:
+    """One row of Table 1: ``repeats`` MBConv blocks (the first one with ``stride``)."""
+
+    expand_ratio: int
+    kernel: int
+    stride: int
+    in_channels: int
+    out_channels: int
+    repeats: int
+
+
+# Tan & Le 2019, Table 1 (EfficientNet-B0), stages 2-8; stage 1 is the 3x3 / 2 stem conv to 32
+# channels and stage 9 the 1x1 conv to 1280 + pool + FC. Shapes at 224x224 after each stage:
+EFFICIENTNET_B0_STAGES: tuple[EfficientNetStage, ...] = (
+    #                  t  k  s  in   out  n               stem: N x 32 x 112 x 112
+    EfficientNetStage(1, 3, 1, 32, 16, 1),    # MBConv1 3x3:  N x 16 x 112 x 112
+    EfficientNetStage(6, 3, 2, 16, 24, 2),    # MBConv6 3x3:  N x 24 x 56 x 56
+    EfficientNetStage(6, 5, 2, 24, 40, 2),    # MBConv6 5x5:  N x 40 x 28 x 28
+    EfficientNetStage(6, 3, 2, 40, 80, 3),    # MBConv6 3x3:  N x 80 x 14 x 14
+    EfficientNetStage(6, 5, 1, 80, 112, 3),   # MBConv6 5x5:  N x 112 x 14 x 14
+    EfficientNetStage(6, 5, 2, 112, 192, 4),  # MBConv6 5x5:  N x 192 x 7 x 7
+    EfficientNetStage(6, 3, 1, 192, 320, 1),  # MBConv6 3x3:  N x 320 x 7 x 7
+)
+EFFICIENTNET_B0_HEAD = 1280                   # conv1x1:      N x 1280 x 7 x 7
+EFFICIENTNET_BASE_RESOLUTION = 224
+
+
+# --------------------------------------------------------------------------- compound scaling
+@dataclass(frozen=True)
+class CompoundScaling:
+    """Multipliers for one phi (Eq. 3): ``depth = alpha^phi``, ``width = beta^phi``,
+    ``resolution_mult = gamma^phi``; ``resolution`` is the input side in pixels."""
+
+    phi: float
+    depth: float
+    width: float
+    resolution_mult: float
+    resolution: int
+
+    @property
+    def flops_mult(self) -> float:
+        """The FLOPs factor the scaling implies: ``depth * width^2 * resolution_mult^2``."""
+        return self.depth * self.width**2 * self.resolution_mult**2
+
+
+def compound_scaling(
+    phi: float,
+    alpha: float = 1.2,
+    beta: float = 1.1,
+    gamma: float = 1.15,
+    base_resolution: int = EFFICIENTNET_BASE_RESOLUTION,
+) -> CompoundScaling:
+    """Depth/width/resolution multipliers for compound coefficient ``phi`` (paper Eq. 3).
+
+    Defaults are the paper's grid-searched alpha=1.2, beta=1.1, gamma=1.15 (Section 4, step 1).
+    The resolution is ``base_resolution * gamma^phi`` rounded to the nearest pixel.
+    """
+    if not (isinstance(phi, (int, float)) and math.isfinite(phi) and phi >= 0):
+        raise ValueError(f"phi must be a finite number >= 0 (B0 is phi=0, B7 phi=7), got {phi!r}")
+    for name, value in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
+        if not value >= 1:  # the paper's constraint alpha, beta, gamma >= 1
+            raise ValueError(f"{name} must be >= 1 (scaling never shrinks the network), got {value}")
+    if base_resolution <= 0:
+        raise ValueError(f"base_resolution must be positive, got {base_resolution}")
+    resolution_mult = gamma**phi
+    return CompoundScaling(
+        phi=phi,
+        depth=alpha**phi,
+        width=beta**phi,
+        resolution_mult=resolution_mult,
+        resolution=int(round(base_resolution * resolution_mult)),
+    )
+
+
+@dataclass(frozen=True)
+class EfficientNetVariant:
+    """Everything that distinguishes B``phi`` from B0."""
+
+    name: str
+    scaling: CompoundScaling
+    dropout: float
+
+
+def efficientnet_variant(phi: int) -> EfficientNetVariant:
+    """B``phi``: compound scaling at ``phi`` with the paper's alpha, beta, gamma, and dropout
+    "linearly increased from 0.2 for EfficientNet-B0 to 0.5 for B7" (Section 5.2)."""
+    if phi not in range(8):
+        raise ValueError(f"EfficientNet variants are B0..B7 (phi 0..7), got phi={phi!r}")
+    return EfficientNetVariant(f"efficientnet_b{phi}", compound_scaling(phi),
+                               dropout=0.2 + (0.5 - 0.2) * phi / 7)
+
+
+# --------------------------------------------------------------------------- blocks
+class MBConv(nn.Module):
+    """Mobile inverted bottleneck with squeeze-and-excitation (MnasNet/EfficientNet).
+
+    expand 1x1 (``expand_ratio``; skipped when 1) -> depthwise ``k x k`` (stride) -> SE ->
+    linear 1x1 project. SE squeezes to ``se_ratio * in_channels`` (the block's *input* width,
+    as the authors' code and torchvision). With a skip connection (stride 1, in == out) the
+    branch is dropped per sample with probability ``drop_path_rate`` in training (stochastic
+    depth, Huang et al. 2016).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        *,
+        expand_ratio: float,
+        kernel_size: int,
+        stride: int,
+        se_ratio: float = 0.25,
+        norm_layer: Factory = nn.BatchNorm2d,
+        act_layer: Factory = nn.SiLU,
+        drop_path_rate: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if stride not in (1, 2):
+            raise ValueError(f"MBConv: stride must be 1 or 2, got {stride}")
+        if kernel_size % 2 == 0:
+            raise ValueError(f"MBConv: kernel_size must be odd for 'same' padding, got {kernel_size}")
+        if expand_ratio < 1:
+            raise ValueError(f"MBConv: expand_ratio must be >= 1, got {expand_ratio}")
+        hidden = _make_divisible(in_channels * expand_ratio, 8)
+        layers: list[tuple[str, nn.Module]] = []
+        if hidden != in_channels:
+            layers.append(("expand", ConvNormAct(in_channels, hidden, 1,
+                                                 norm_layer=norm_layer, act_layer=act_layer)))
+        layers.append(("depthwise", ConvNormAct(hidden, hidden, kernel_size, stride, groups=hidden,
+                                                norm_layer=norm_layer, act_layer=act_layer)))
+        if se_ratio > 0:
+            layers.append(("se", SqueezeExcitation(
+                hidden, squeeze_channels=max(1, int(in_channels * se_ratio)), act_layer=act_layer)))
+        layers.append(("project", ConvNormAct(hidden, out_channels, 1,
+                                              norm_layer=norm_layer, act_layer=None)))
+        self.block = nn.Sequential(OrderedDict(layers))
+        self.use_residual = stride == 1 and in_channels == out_channels
+        self.drop_path = DropPath(drop_path_rate) if self.use_residual else nn.Identity()
+        self.out_channels = out_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.block(x)
+        return x + self.drop_path(out) if self.use_residual else out
+
+
+def scale_stages(
+    stages: tuple[EfficientNetStage, ...], width_mult: float, depth_mult: float
+) -> tuple[EfficientNetStage, ...]:
+    """Apply width (channels, rounded to multiples of 8) and depth (repeats, rounded *up*) to a
+    stage table, as the authors' ``round_filters`` / ``round_repeats``."""
+    return tuple(
+        EfficientNetStage(
+            s.expand_ratio, s.kernel, s.stride,
+            _make_divisible(s.in_channels * width_mult, 8),
+            _make_divisible(s.out_channels * width_mult, 8),
+            int(math.ceil(s.repeats * depth_mult)),
+        )
+        for s in stages
+    )
+
+
+class EfficientNet(ImageClassifier):
+    """Stem conv 3x3 / 2, scaled MBConv stages, 1x1 head conv, pool, dropout, FC.
+
+    ``default_input_size`` is the variant's recommended input resolution (square side).
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 1000,
+        *,
+        width_mult: float = 1.0,
+        depth_mult: float = 1.0,
+        stages: tuple[EfficientNetStage, ...] = EFFICIENTNET_B0_STAGES,
+        default_input_size: int = EFFICIENTNET_BASE_RESOLUTION,
+        in_channels: int = 3,
+        norm_layer: Factory = nn.BatchNorm2d,
+        act_layer: Factory = nn.SiLU,
+        dropout: float = 0.2,
+        drop_path_rate: float = 0.2,
+    ) -> None:
+        super().__init__()
+        if not (width_mult > 0 and depth_mult > 0):
+            raise ValueError(f"width_mult and depth_mult must be positive, got {width_mult}, {depth_mult}")
+        if not stages:
+            raise ValueError("stages must contain at least one EfficientNetStage")
+        if not 0.0 <= drop_path_rate < 1.0:
+            raise ValueError(f"drop_path_rate must be in [0, 1), got {drop_path_rate}")
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+        self.width_mult, self.depth_mult = width_mult, depth_mult
+        self.default_input_size = default_input_size
+        self.stage_table = scale_stages(stages, width_mult, depth_mult)
+
+        stem = self.stage_table[0].in_channels
+        head = _make_divisible(EFFICIENTNET_B0_HEAD * width_mult, 8)  # authors' round_filters(1280)
+        total_blocks = sum(s.repeats for s in self.stage_table)
+        layers: list[tuple[str, nn.Module]] = [
+            ("stem", ConvNormAct(in_channels, stem, 3, 2, norm_layer=norm_layer, act_layer=act_layer)),
+        ]
+        c, block_index = stem, 0
+        for i, s in enumerate(self.stage_table, start=1):
+            blocks = []
+            for j in range(s.repeats):
+                # Stochastic depth grows linearly with the block index from 0 (first block) to
+                # drop_path_rate * (L-1)/L (the authors' code: rate * idx / len(blocks)).
+                blocks.append(MBConv(
+                    c, s.out_channels, expand_ratio=s.expand_ratio, kernel_size=s.kernel,
+                    stride=s.stride if j == 0 else 1, norm_layer=norm_layer, act_layer=act_layer,
+                    drop_path_rate=drop_path_rate * block_index / total_blocks))
+                c, block_index = s.out_channels, block_index + 1
+            layers.append((f"stage{i}", nn.Sequential(*blocks)))
+        layers.append(("head_conv", ConvNormAct(c, head, 1, norm_layer=norm_layer, act_layer=act_layer)))
+        self.body = nn.Sequential(OrderedDict(layers))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(head, num_classes)
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        """The authors' code (and torchvision): convs He-normal fan_out (He et al. 2015,
+        arXiv:1502.01852); FC uniform(+-1/sqrt(num_classes)); norm weight 1, bias 0."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):
+                bound = 1.0 / math.sqrt(m.out_features)
+                nn.init.uniform_(m.weight, -bound, bound)
+                nn.init.zeros_(m.bias)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)  # N x 1280 x 7 x 7 for B0 at 224x224
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
+
+
+def _efficientnet(phi: int, num_classes: int, **kwargs) -> EfficientNet:
+    variant = efficientnet_variant(phi)
+    kwargs.setdefault("dropout", variant.dropout)
+    return EfficientNet(
+        num_classes,
+        width_mult=variant.scaling.width,
+        depth_mult=variant.scaling.depth,
+        default_input_size=variant.scaling.resolution,
+        **kwargs,
+    )
+
+
+@register_model
+def efficientnet_b0(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B0 (arXiv:1905.11946, Table 1), 224x224; equals torchvision's count."""
+    return _efficientnet(0, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b1(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B1 = compound scaling of B0 with phi=1 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(1, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b2(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B2 = compound scaling of B0 with phi=2 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(2, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b3(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B3 = compound scaling of B0 with phi=3 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(3, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b4(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B4 = compound scaling of B0 with phi=4 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(4, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b5(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B5 = compound scaling of B0 with phi=5 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(5, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b6(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B6 = compound scaling of B0 with phi=6 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(6, num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_b7(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """EfficientNet-B7 = compound scaling of B0 with phi=7 (arXiv:1905.11946, Eq. 3)."""
+    return _efficientnet(7, num_classes, **kwargs)

@@ -1,0 +1,264 @@
+"""Writes the nbgrader practice assignment ``solutions/practice/practice.ipynb``.
+
+``python -m cnnlib.practice.assignment [PATH]`` (re)writes the source notebook from the task
+table below. In the notebook a seed cell draws one problem of each kind with
+:func:`cnnlib.practice.generate` and shows it with its ``problem_params``; the student writes
+one function per kind. Each autograded test cell loads a fresh copy of
+:mod:`cnnlib.practice.reference` from its file (so nothing the student defined or patched is
+used), checks the function on the parameters shown, and, hidden, on classic layers and on
+problems of other seeds. One assignment therefore serves any seed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["TASKS", "build_notebook", "write_notebook", "DEFAULT_PATH", "DEFAULT_SEED"]
+
+DEFAULT_PATH = Path("solutions/practice/practice.ipynb")
+DEFAULT_SEED = 2024
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str
+    function: str
+    title: str
+    signature: str
+    doc: str
+    solution: str
+    points: int
+    abs_tol: float = 1e-9
+    classics: tuple[dict, ...] = ()  # hidden extra cases, from the lectures
+
+
+_CONV = "in_size, in_channels, out_channels, kernel, stride, padding"
+
+TASKS: tuple[Task, ...] = (
+    Task("conv_output", "conv_output_volume", "Output volume of a convolution", _CONV,
+         "Return the output volume (H, W, C) of a conv layer on an in_size x in_size x "
+         "in_channels input.",
+         """\
+out = (in_size - kernel + 2 * padding) // stride + 1
+return (out, out, out_channels)""", 1,
+         classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
+                    "stride": 4, "padding": 0},
+                   {"in_size": 224, "in_channels": 3, "out_channels": 64, "kernel": 3,
+                    "stride": 1, "padding": 1})),
+    Task("conv_params", "conv_layer_params", "Parameters of a convolution", _CONV,
+         "Return (parameters with biases, parameters without biases) of the conv layer.",
+         """\
+weights = kernel * kernel * in_channels * out_channels
+return (weights + out_channels, weights)""", 1,
+         classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
+                    "stride": 4, "padding": 0},)),
+    Task("conv_macs", "conv_layer_macs", "MACs of a convolution", _CONV,
+         "Return the multiply-accumulates of the conv layer for one image (no biases).",
+         """\
+out = (in_size - kernel + 2 * padding) // stride + 1
+return out * out * out_channels * kernel * kernel * in_channels""", 1,
+         classics=({"in_size": 224, "in_channels": 64, "out_channels": 64, "kernel": 3,
+                    "stride": 1, "padding": 1},)),
+    Task("activation_memory", "output_memory",
+         "Activation memory", _CONV + ", batch_size, memory_unit, bytes_per_element",
+         "Return the memory of the layer's output for batch_size images in memory_unit "
+         "('KB' = 1024 bytes or 'MB' = 1024 KB), rounded to 3 decimals.",
+         """\
+out = (in_size - kernel + 2 * padding) // stride + 1
+n_bytes = out * out * out_channels * bytes_per_element * batch_size
+return round(n_bytes / {"KB": 1024, "MB": 1024 ** 2}[memory_unit], 3)""", 1,
+         abs_tol=1.01e-3,
+         classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
+                    "stride": 4, "padding": 0, "batch_size": 1, "memory_unit": "KB",
+                    "bytes_per_element": 4},)),
+    Task("receptive_field", "stacked_receptive_field", "Effective receptive field", "layers",
+         "layers is a list of [kernel, stride] pairs, first layer first. Return how many input "
+         "pixels (along one side) one unit of the last layer sees.",
+         """\
+size, jump = 1, 1
+for kernel, stride in layers:
+    size += (kernel - 1) * jump
+    jump *= stride
+return size""", 1,
+         classics=({"layers": [[3, 1], [3, 1], [3, 1]]}, {"layers": [[7, 2], [3, 2], [3, 1]]})),
+    Task("inception_cost", "inception_macs", "Naive vs bottleneck Inception",
+         "in_size, in_channels, c1, r3, c3, r5, c5, pool_proj",
+         "Return (MACs of the naive module, MACs of the module with 1x1 bottlenecks); all "
+         "convolutions keep the spatial size, pooling costs no MACs.",
+         """\
+def conv(c_in, c_out, k):
+    return in_size * in_size * c_out * k * k * c_in
+
+naive = conv(in_channels, c1, 1) + conv(in_channels, c3, 3) + conv(in_channels, c5, 5)
+bottleneck = (conv(in_channels, c1, 1) + conv(in_channels, r3, 1) + conv(r3, c3, 3)
+              + conv(in_channels, r5, 1) + conv(r5, c5, 5) + conv(in_channels, pool_proj, 1))
+return (naive, bottleneck)""", 2,
+         classics=({"in_size": 28, "in_channels": 256, "c1": 128, "r3": 64, "c3": 192,
+                    "r5": 64, "c5": 96, "pool_proj": 64},)),
+    Task("depthwise_separable", "separable_savings", "Depthwise-separable savings",
+         "in_size, in_channels, out_channels, kernel, quantity",
+         "quantity is 'params' or 'macs'. Return (standard conv, depthwise-separable conv, "
+         "ratio rounded to 2 decimals); stride 1, 'same' padding, no biases.",
+         """\
+hw = 1 if quantity == "params" else in_size * in_size
+standard = hw * kernel * kernel * in_channels * out_channels
+separable = hw * (kernel * kernel * in_channels + in_channels * out_channels)
+return (standard, separable, round(standard / separable, 2))""", 1, abs_tol=1.01e-2,
+         classics=({"in_size": 112, "in_channels": 32, "out_channels": 64, "kernel": 3,
+                    "quantity": "macs"},)),
+    Task("efficientnet", "compound_scale", "EfficientNet compound scaling",
+         "phi, alpha, beta, gamma, base_depth, base_width, base_resolution",
+         "Return (depth, width, resolution, MACs factor to 2 decimals) of the scaled stage: "
+         "depth rounds up, width rounds to a multiple of 8 (+8 if more than 10% below), "
+         "resolution to the nearest integer.",
+         """\
+import math
+
+depth = math.ceil(base_depth * alpha ** phi)
+v = base_width * beta ** phi
+width = max(8, int(v + 4) // 8 * 8)
+if width < 0.9 * v:
+    width += 8
+resolution = round(base_resolution * gamma ** phi)
+factor = (depth / base_depth) * (width / base_width) ** 2 * (resolution / base_resolution) ** 2
+return (depth, width, resolution, round(factor, 2))""", 2, abs_tol=1.01e-2),
+    Task("bn_fold", "fold_batchnorm", "BatchNorm at test time, folded into a conv",
+         "weight, bias, gamma, beta, mean, var, eps",
+         "Return (a, c, w'1, w'2, w'3, b') rounded to 4 decimals, where BN(z) = a*z + c at test "
+         "time and w', b' are the folded weights and bias of the 1x1 conv.",
+         """\
+import math
+
+a = gamma / math.sqrt(var + eps)
+c = beta - mean * a
+return (round(a, 4), round(c, 4), *(round(w * a, 4) for w in weight), round(bias * a + c, 4))""",
+         2, abs_tol=1.01e-4),
+    Task("filter_fit", "filter_fits", "Does this filter fit?", "in_size, kernel, stride, padding",
+         "Return the output size when the filter tiles the padded input exactly, else 'no'.",
+         """\
+span = in_size - kernel + 2 * padding
+return span // stride + 1 if span % stride == 0 else "no\"""", 1,
+         classics=({"in_size": 7, "kernel": 3, "stride": 3, "padding": 0},
+                   {"in_size": 7, "kernel": 3, "stride": 2, "padding": 0})),
+)
+
+_LOAD_REFERENCE = """\
+import importlib.util as _ilu
+_spec = _ilu.spec_from_file_location(
+    "_practice_reference", _ilu.find_spec("cnnlib.practice.reference").origin)
+_ref = _ilu.module_from_spec(_spec)
+_spec.loader.exec_module(_ref)  # a fresh copy: nothing defined in this notebook is trusted"""
+
+
+def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
+    meta = {"grade": grade, "solution": solution, "locked": locked, "grade_id": grade_id,
+            "schema_version": 3}
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def _test_source(task: Task) -> str:
+    call = f"{task.function}(**_p)"
+    return f"""\
+{_LOAD_REFERENCE}
+
+_p = problem_params[{task.kind!r}]
+_got = {call}
+assert _ref.matches(_ref.solve({task.kind!r}, _p), _got, abs_tol={task.abs_tol!r}), (
+    f"{task.function}(**problem_params[{task.kind!r}]) returned {{_got!r}}, which is not the "
+    f"answer; work the problem above by hand and compare")
+
+### BEGIN HIDDEN TESTS
+import importlib as _il
+_cases = {list(task.classics)!r}
+_cases += [_q.params for _q in _il.import_module("cnnlib.practice").generate(
+    SEED + 1, 3, [{task.kind!r}])]
+for _p in _cases:
+    _got = {call}
+    assert _ref.matches(_ref.solve({task.kind!r}, _p), _got, abs_tol={task.abs_tol!r}), (
+        f"{task.function}(**{{_p!r}}) returned {{_got!r}}")
+### END HIDDEN TESTS"""
+
+
+def build_notebook(seed: int = DEFAULT_SEED):
+    """The source (solution) notebook with nbgrader metadata, as an nbformat v4 notebook."""
+    import nbformat.v4 as nbf
+
+    kinds = [t.kind for t in TASKS]
+    total = sum(t.points for t in TASKS)
+    cells = [
+        nbf.new_markdown_cell(
+            "# Practice assignment: CNN arithmetic\n\n"
+            f"Write the {len(TASKS)} small functions below ({total} points). Each section shows "
+            "one midterm-style problem and its numbers (`problem_params`); your function takes "
+            "those numbers as keyword arguments and returns the answer. Work one problem by hand "
+            "first, then turn your steps into code.\n\n"
+            "The test under each function checks it on the problem shown and, when graded, on "
+            "more cases. Change `SEED` in the next cell for a fresh set of numbers: the same "
+            "functions must still pass.\n\n"
+            "Conventions: MACs count multiply-accumulates of convolutions only (no biases; "
+            "FLOPs = 2 x MACs); float32 takes 4 bytes; 1 KB = 1024 bytes.",
+            metadata=_meta("intro", locked=True)),
+        nbf.new_code_cell(
+            "from IPython.display import Markdown, display\n\n"
+            "from cnnlib.practice import generate\n\n"
+            f"SEED = {seed}  # any integer >= 0 gives another set of numbers\n"
+            f"KINDS = {kinds!r}\n"
+            "problems = {p.kind: p for p in generate(SEED, len(KINDS), KINDS)}\n"
+            "problem_params = {kind: dict(p.params) for kind, p in problems.items()}",
+            metadata=_meta("setup", locked=True)),
+    ]
+    for i, task in enumerate(TASKS, 1):
+        cells.append(nbf.new_markdown_cell(
+            f"## {i}. {task.title} ({task.points} point{'s' if task.points > 1 else ''})\n\n"
+            f"Write `{task.function}({task.signature})`. {task.doc}",
+            metadata=_meta(f"task_{task.kind}", locked=True)))
+        cells.append(nbf.new_code_cell(
+            f"display(Markdown(problems[{task.kind!r}].question))\n"
+            f"problem_params[{task.kind!r}]",
+            metadata=_meta(f"show_{task.kind}", locked=True)))
+        body = textwrap.indent(f"### BEGIN SOLUTION\n{task.solution}\n### END SOLUTION", "    ")
+        cells.append(nbf.new_code_cell(
+            f"def {task.function}({task.signature}):\n"
+            f"    \"\"\"{task.doc}\"\"\"\n{body}\n\n\n"
+            f"{task.function}(**problem_params[{task.kind!r}])",
+            metadata=_meta(task.function, solution=True)))
+        cells.append(nbf.new_code_cell(
+            _test_source(task),
+            metadata=_meta(f"test_{task.function}", grade=True, locked=True,
+                           points=task.points)))
+    nb = nbf.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def write_notebook(path: str | Path = DEFAULT_PATH, seed: int = DEFAULT_SEED) -> Path:
+    """Write the source notebook to ``path`` (validated by nbformat)."""
+    import nbformat
+
+    nb = build_notebook(seed)
+    nbformat.validate(nb)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cnnlib.practice.assignment",
+                                     description="Write the nbgrader practice assignment.")
+    parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    print(f"wrote {write_notebook(args.path, args.seed)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

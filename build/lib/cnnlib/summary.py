@@ -1,0 +1,487 @@
+"""Per-layer analysis of a model without running it: ``summarize(model, input_size)``.
+
+The model is traced on PyTorch's ``meta`` device: every parameter and buffer is swapped for a
+meta tensor (shape and dtype only, no storage) and a meta input flows through it. Forward hooks record each layer's input and output shapes; parameters,
+MACs and memory come from the shapes by the formulas in :mod:`cnnlib.arithmetic`. Nothing is
+computed on real numbers, so ResNet-152 at 224x224 is summarized in a few tens of milliseconds,
+far faster than one real forward pass (``benchmarks/analysis.py`` measures the ratio).
+
+Rows are the model's leaf modules (plus any module holding parameters of its own) in the order
+they run. A module called twice gets two rows; its parameters are counted once.
+"""
+from __future__ import annotations
+
+import html
+import math
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Iterator, Sequence
+
+import torch
+from torch import nn
+
+from cnnlib.arithmetic import BYTES_PER_FLOAT32, _check_int
+
+__all__ = ["summarize", "Summary", "LayerRow", "explain_input_error", "smallest_input_size"]
+
+_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+_POOL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+_ADAPTIVE_POOL = (
+    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+    nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+)
+_NORM = (
+    nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm, nn.LocalResponseNorm,
+)
+# Layers that move or reshape data without arithmetic.
+_NO_OPS = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout2d, nn.Dropout1d,
+           nn.AlphaDropout)
+
+_state = threading.local()
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer of a :class:`Summary`. Shapes exclude the batch dimension."""
+
+    name: str
+    kind: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+    memory_bytes: int
+    other_ops: int = 0
+    kernel: tuple[int, ...] | None = None
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] | None = None
+    groups: int | None = None
+
+    @property
+    def flops(self) -> int:
+        """2 x MACs (a multiply and an add each)."""
+        return 2 * self.macs
+
+    @property
+    def memory_kb(self) -> float:
+        return self.memory_bytes / 1024
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["flops"] = self.flops
+        return d
+
+
+@dataclass
+class Summary:
+    """Per-layer table and totals. ``str()`` renders the lectures' table; notebooks show HTML."""
+
+    model_name: str
+    input_size: tuple[int, ...]
+    batch_size: int
+    rows: list[LayerRow]
+    total_params: int
+    total_trainable_params: int
+    total_macs: int
+    total_memory_bytes: int
+    total_other_ops: int
+    output_shape: tuple[int, ...] = ()
+    #: Parameters of modules that did not run for this input in eval mode (e.g. GoogLeNet's
+    #: auxiliary classifiers): counted in ``total_params`` but in no row.
+    unused_params: int = 0
+    _shown: list[LayerRow] | None = field(default=None, repr=False)
+
+    @property
+    def total_flops(self) -> int:
+        """2 x ``total_macs``, the count ``torch.utils.flop_counter.FlopCounterMode`` reports."""
+        return 2 * self.total_macs
+
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[LayerRow]:
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> LayerRow:
+        return self.rows[index]
+
+    def row(self, name: str) -> LayerRow:
+        """The (first) row of the module called ``name`` (its dotted path in the model)."""
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(f"no layer named {name!r}; names look like {self.rows[0].name!r}")
+
+    def records(self) -> list[dict]:
+        """Rows as plain dicts (for tests, pandas and plots)."""
+        return [r.as_dict() for r in self.rows]
+
+    def only(self, *kinds: str) -> "Summary":
+        """The same summary showing only rows whose ``kind`` is one of ``kinds`` (e.g.
+        ``"Conv2d", "MaxPool2d", "Linear"`` for the lectures' tables). Totals stay whole-model."""
+        copy = Summary(**{k: getattr(self, k) for k in self.__dataclass_fields__ if k != "_shown"})
+        copy._shown = [r for r in self.rows if r.kind in kinds]
+        return copy
+
+    def argmax(self, column: str) -> LayerRow:
+        """The row with the largest value in ``column`` (``params``, ``macs``, ``memory_bytes``)."""
+        if column not in ("params", "macs", "memory_bytes", "other_ops", "flops"):
+            raise ValueError(f"column must be params, macs, flops, memory_bytes or other_ops, got {column!r}")
+        return max(self.rows, key=lambda r: getattr(r, column))
+
+    # ---------------------------------------------------------------- rendering
+    _HEAD = ("Layer", "C, H/W in", "filters, kernel, stride, pad", "C, H/W out",
+             "memory KB", "params k", "MMAC", "MFLOP")
+
+    def _cells(self) -> list[tuple[str, ...]]:
+        cells = []
+        for r in self._shown if self._shown is not None else self.rows:
+            cfg = ""
+            if r.kernel is not None:
+                parts = [str(r.output_shape[0]) if r.kind.startswith("Conv") else "-",
+                         _dims(r.kernel), _dims(r.stride), _dims(r.padding)]
+                if r.groups and r.groups > 1:
+                    parts.append(f"g={r.groups}")
+                cfg = ", ".join(parts)
+            cells.append((
+                f"{r.name} ({r.kind})", _shape(r.input_shape), cfg, _shape(r.output_shape),
+                f"{r.memory_kb:,.0f}", f"{r.params / 1e3:,.1f}", f"{r.macs / 1e6:,.1f}",
+                f"{r.flops / 1e6:,.1f}",
+            ))
+        return cells
+
+    def _footer(self) -> tuple[str, ...]:
+        return ("Total", _shape(self.input_size), "", _shape(self.output_shape),
+                f"{self.total_memory_bytes / 1024:,.0f}", f"{self.total_params / 1e3:,.1f}",
+                f"{self.total_macs / 1e6:,.1f}", f"{self.total_flops / 1e6:,.1f}")
+
+    def __str__(self) -> str:
+        table = [self._HEAD, *self._cells(), self._footer()]
+        widths = [max(len(row[i]) for row in table) for i in range(len(self._HEAD))]
+        def fmt(row):
+            return " | ".join(c.ljust(w) if i < 4 else c.rjust(w)
+                              for i, (c, w) in enumerate(zip(row, widths)))
+        rule = "-+-".join("-" * w for w in widths)
+        lines = [f"{self.model_name} on input {_shape(self.input_size)} "
+                 f"(batch {self.batch_size}; memory = float32 outputs; MFLOP = 2 x MMAC)",
+                 fmt(self._HEAD), rule, *map(fmt, table[1:-1]), rule, fmt(table[-1])]
+        if self.unused_params:
+            lines.append(f"({self.unused_params:,} parameters belong to layers that do not run "
+                         f"in eval mode, e.g. auxiliary classifiers; they are in the total.)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        head = "".join(f"<th>{esc(h)}</th>" for h in self._HEAD)
+        body = "".join(
+            "<tr>" + "".join(
+                f"<td style='text-align:{'left' if i < 4 else 'right'}'>{esc(c)}</td>"
+                for i, c in enumerate(row)) + "</tr>"
+            for row in self._cells())
+        foot = "<tr>" + "".join(f"<th style='text-align:{'left' if i < 4 else 'right'}'>{esc(c)}</th>"
+                                for i, c in enumerate(self._footer())) + "</tr>"
+        caption = (f"{esc(self.model_name)} on input {esc(_shape(self.input_size))}; "
+                   f"memory = float32 outputs, batch {self.batch_size}; MFLOP = 2 x MMAC")
+        return (f"<table class='cnnlib-summary'><caption>{caption}</caption>"
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>{foot}</tfoot></table>")
+
+    def __repr__(self) -> str:
+        return (f"Summary({self.model_name}, input={self.input_size}, layers={len(self.rows)}, "
+                f"params={self.total_params:,}, macs={self.total_macs:,}, "
+                f"memory_bytes={self.total_memory_bytes:,})")
+
+
+def _shape(shape: Sequence[int]) -> str:
+    if len(shape) == 3:
+        c, h, w = shape
+        return f"{c}, {h}" if h == w else f"{c}, {h}x{w}"
+    return "x".join(str(s) for s in shape)
+
+
+def _dims(t: Sequence[int] | None) -> str:
+    if t is None:
+        return "-"
+    return str(t[0]) if len(set(t)) == 1 else "x".join(map(str, t))
+
+
+def _tuple(v, n: int) -> tuple[int, ...]:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
+# -------------------------------------------------------------------- validation hooks
+def _check_layer_input(name: str, module: nn.Module, x: torch.Tensor) -> None:
+    """Raise a ValueError naming ``name`` when ``x`` can't go through ``module``."""
+    kind = type(module).__name__
+    if isinstance(module, _CONV + _CONV_T):
+        n_sp = len(module.kernel_size)
+        if x.dim() != n_sp + 2:
+            raise ValueError(f"layer {name!r} ({kind}) expects a {n_sp + 2}-D input "
+                             f"(N, C, spatial...), got shape {tuple(x.shape)}")
+        if x.shape[1] != module.in_channels:
+            raise ValueError(f"layer {name!r} ({kind}) expects {module.in_channels} input "
+                             f"channels, got {x.shape[1]} (input shape {tuple(x.shape[1:])})")
+        if isinstance(module, _CONV):
+            pad = module.padding if not isinstance(module.padding, str) else (0,) * n_sp
+            if module.padding == "same":
+                return
+            _check_window(name, kind, x.shape[2:], module.kernel_size, module.dilation, pad)
+    elif isinstance(module, _POOL):
+        n_sp = int(kind[-2])
+        k = _tuple(module.kernel_size, n_sp)
+        dil = _tuple(getattr(module, "dilation", 1), n_sp)
+        _check_window(name, kind, x.shape[-n_sp:], k, dil, _tuple(module.padding, n_sp))
+    elif isinstance(module, nn.Linear):
+        if x.shape[-1] != module.in_features:
+            raise ValueError(f"layer {name!r} (Linear) expects {module.in_features} input "
+                             f"features, got {x.shape[-1]} (input shape {tuple(x.shape[1:])}); "
+                             f"the spatial size reaching it depends on the input size")
+    elif isinstance(module, nn.modules.batchnorm._BatchNorm) and x.dim() >= 2:
+        if x.shape[1] != module.num_features:
+            raise ValueError(f"layer {name!r} ({kind}) expects {module.num_features} channels, "
+                             f"got {x.shape[1]}")
+
+
+def _check_window(name, kind, spatial, kernel, dilation, padding) -> None:
+    for size, k, d, p in zip(spatial, kernel, dilation, padding):
+        k_eff = d * (k - 1) + 1
+        if size + 2 * p < k_eff:
+            raise ValueError(
+                f"input too small at layer {name!r} ({kind}, kernel {k}, padding {p}): the "
+                f"spatial size has shrunk to {'x'.join(map(str, spatial))}, smaller than the "
+                f"{k_eff}-wide window")
+
+
+# -------------------------------------------------------------------- per-layer costs
+def _costs(module: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int) -> tuple[int, int]:
+    """(MACs, other_ops) of one call, for the whole batch."""
+    out_numel = y.numel() if isinstance(y, torch.Tensor) else 0
+    if isinstance(module, _CONV):
+        k = math.prod(module.kernel_size)
+        return out_numel * (module.in_channels // module.groups) * k, 0
+    if isinstance(module, _CONV_T):
+        k = math.prod(module.kernel_size)
+        return x.numel() * (module.out_channels // module.groups) * k, 0
+    if isinstance(module, nn.Linear):
+        return out_numel * module.in_features, 0
+    if isinstance(module, nn.Bilinear):
+        return out_numel * module.in1_features * module.in2_features, 0
+    if isinstance(module, _POOL):
+        n_sp = int(type(module).__name__[-2])
+        return 0, out_numel * math.prod(_tuple(module.kernel_size, n_sp))
+    if isinstance(module, _ADAPTIVE_POOL):
+        return 0, x.numel()
+    if isinstance(module, nn.LocalResponseNorm):
+        return 0, out_numel * (module.size + 3)
+    if isinstance(module, _NORM):
+        return 0, 2 * out_numel
+    if isinstance(module, _NO_OPS):
+        return 0, 0
+    return 0, out_numel  # activations and other elementwise layers: one op per output
+
+
+# -------------------------------------------------------------------- tracing
+def _passthrough(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+    return x
+
+
+class _OnMeta:
+    """Context manager: swap every parameter and buffer of ``model`` for a meta tensor of the
+    same shape (shared tensors stay shared) and put the originals back on exit.
+
+    (``torch.func.functional_call`` does the same, but as of torch 2.13 leaves a module that is
+    used twice on the meta device afterwards; swapping the dict entries directly is simpler.)
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.saved: list[tuple[dict, str, torch.Tensor]] = []
+
+    def __enter__(self) -> None:
+        fakes: dict[int, torch.Tensor] = {}
+        for module in self.model.modules():
+            for store in (module._parameters, module._buffers):
+                for key, value in store.items():
+                    if value is None:
+                        continue
+                    fake = fakes.get(id(value))
+                    if fake is None:
+                        fake = torch.empty_like(value, device="meta")
+                        if isinstance(value, nn.Parameter):
+                            fake = nn.Parameter(fake, requires_grad=value.requires_grad)
+                        fakes[id(value)] = fake
+                    self.saved.append((store, key, value))
+                    store[key] = fake
+
+    def __exit__(self, *exc) -> None:
+        for store, key, value in reversed(self.saved):
+            store[key] = value
+        self.saved.clear()
+
+
+def _validate_input_size(input_size) -> tuple[int, ...]:
+    if isinstance(input_size, int):
+        raise ValueError(f"input_size must be a shape without the batch, e.g. (3, 224, 224); "
+                         f"got the int {input_size}")
+    try:
+        dims = tuple(input_size)
+    except TypeError:
+        raise ValueError(f"input_size must be a tuple like (3, 224, 224), got {input_size!r}") from None
+    if not dims:
+        raise ValueError("input_size is empty; give (channels, height, width)")
+    return tuple(_check_int(f"input_size[{i}]", d) for i, d in enumerate(dims))
+
+
+def summarize(
+    model: nn.Module,
+    input_size: Sequence[int],
+    *,
+    batch_size: int = 1,
+    dtype: torch.dtype = torch.float32,
+) -> Summary:
+    """Per-layer table of ``model`` for one input of ``input_size`` (C, H, W), without running it.
+
+    ``memory_bytes`` counts output activations in float32 for ``batch_size`` samples; ``macs``
+    and ``other_ops`` are for the whole batch. The model is analysed in eval mode (so training-
+    only branches such as auxiliary classifiers are left out) and restored to its mode after.
+
+    Raises ``ValueError`` naming the layer when the input is too small or has the wrong
+    number of channels.
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    input_size = _validate_input_size(input_size)
+    batch_size = _check_int("batch_size", batch_size)
+
+    names: dict[nn.Module, str] = {}
+    for n, m in model.named_modules(remove_duplicate=False):
+        names.setdefault(m, n)  # a module used twice keeps its first name
+    rows: list[LayerRow] = []
+    counted: set[int] = set()
+    handles = []
+
+    def pre_hook(module, args):
+        x = args[0] if args else None
+        if isinstance(x, torch.Tensor):
+            _check_layer_input(names.get(module, "?") or type(module).__name__, module, x)
+
+    def post_hook(module, args, out):
+        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        y = out if isinstance(out, torch.Tensor) else (out[0] if isinstance(out, (tuple, list))
+                                                       and out and isinstance(out[0], torch.Tensor) else None)
+        own = list(module.parameters(recurse=False))
+        params = 0 if id(module) in counted else sum(p.numel() for p in own)
+        counted.add(id(module))
+        macs, other = _costs(module, x, y, batch_size) if x is not None and y is not None else (0, 0)
+        conv_like = isinstance(module, _CONV + _CONV_T + _POOL)
+        n_sp = (len(module.kernel_size) if isinstance(module, _CONV + _CONV_T)
+                else int(type(module).__name__[-2]) if conv_like else 0)
+        rows.append(LayerRow(
+            name=names.get(module, type(module).__name__),
+            kind=type(module).__name__,
+            input_shape=tuple(x.shape[1:]) if x is not None else (),
+            output_shape=tuple(y.shape[1:]) if y is not None else (),
+            params=params,
+            macs=int(macs),
+            memory_bytes=int(y.numel() * BYTES_PER_FLOAT32) if y is not None else 0,
+            other_ops=int(other),
+            kernel=_tuple(module.kernel_size, n_sp) if conv_like else None,
+            stride=_tuple(module.stride if module.stride is not None else module.kernel_size, n_sp)
+            if conv_like else None,
+            padding=_tuple(module.padding, n_sp) if conv_like and not isinstance(module.padding, str) else None,
+            groups=getattr(module, "groups", None),
+        ))
+
+    for module in names:
+        has_children = next(module.children(), None) is not None
+        has_own = next(module.parameters(recurse=False), None) is not None
+        if not has_children or has_own:
+            handles.append(module.register_forward_pre_hook(pre_hook))
+            handles.append(module.register_forward_hook(post_hook))
+
+    # Normalization layers keep the shape; on the meta device PyTorch runs their Python
+    # decompositions, which would dominate the trace, so pass the input through instead.
+    shortcut = [m for m in names if isinstance(m, _NORM) and "forward" not in m.__dict__]
+    for m in shortcut:
+        m.forward = _passthrough
+
+    was_training = model.training
+    model.eval()
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        x = torch.empty((batch_size, *input_size), device="meta", dtype=dtype)
+        with torch.no_grad(), _OnMeta(model):
+            out = model(x)
+    finally:
+        _state.depth -= 1
+        for h in handles:
+            h.remove()
+        for m in shortcut:
+            del m.forward
+        model.train(was_training)
+
+    total_params = sum(p.numel() for p in model.parameters())
+    return Summary(
+        model_name=type(model).__name__,
+        input_size=input_size,
+        batch_size=batch_size,
+        rows=rows,
+        total_params=total_params,
+        total_trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        total_macs=sum(r.macs for r in rows),
+        total_memory_bytes=sum(r.memory_bytes for r in rows),
+        total_other_ops=sum(r.other_ops for r in rows),
+        output_shape=tuple(out.shape[1:]) if isinstance(out, torch.Tensor)
+        else (rows[-1].output_shape if rows else ()),
+        unused_params=total_params - sum(r.params for r in rows),
+    )
+
+
+def _fits(model: nn.Module, input_size: tuple[int, ...]) -> bool:
+    try:
+        summarize(model, input_size)
+        return True
+    except (ValueError, RuntimeError):
+        return False
+
+
+def smallest_input_size(model: nn.Module, channels: int = 3, *, limit: int = 4096) -> int | None:
+    """Smallest square input side that goes through ``model`` (found by meta-device tracing)."""
+    lo, hi = 1, 1
+    while not _fits(model, (channels, hi, hi)):
+        lo = hi + 1
+        hi *= 2
+        if hi > limit:
+            return None
+    while lo < hi:  # hi fits; find the first size that fits in [lo, hi]
+        mid = (lo + hi) // 2
+        if _fits(model, (channels, mid, mid)):
+            hi = mid
+        else:
+            lo = mid + 1
+    # sizes below a fitting one can still fit irregularly; scan down a little to be exact
+    while hi > 1 and _fits(model, (channels, hi - 1, hi - 1)):
+        hi -= 1
+    return hi
+
+
+def explain_input_error(model: nn.Module, input_size: tuple[int, ...]) -> ValueError | None:
+    """If ``input_size`` can't go through ``model`` because of its size or channels, a
+    ``ValueError`` naming the layer (and, for a too-small input, the smallest input that works);
+    ``None`` when the failure has another cause."""
+    if getattr(_state, "depth", 0):
+        return None  # already tracing: let the caller report
+    try:
+        summarize(model, input_size)
+    except ValueError as err:
+        msg = str(err)
+        if "too small" in msg and len(input_size) == 3:
+            side = smallest_input_size(model, input_size[0])
+            if side is not None:
+                msg += (f". The smallest square input that works is "
+                        f"{input_size[0]}x{side}x{side}")
+        return ValueError(msg)
+    except RuntimeError:
+        return None
+    return None

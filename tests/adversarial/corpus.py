@@ -1,0 +1,300 @@
+"""Adversarial submissions of the demo assignment (see ``democourse.py``).
+
+Each :class:`Attack` turns the released notebook into a tampered submission and
+states the score the autograder must give it: never more than the cells the
+student really solved. ``paths`` (filled in by the test) tells attacks that
+try to read instructor files where those files are - the worst case, a student
+who knows the course layout.
+
+Wrong answers (``WRONG``): ``square`` returns ``x + x``, ``conv_out`` returns
+``size`` (passes the visible test, fails the hidden ones), ``relu`` returns its
+input unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell
+
+from democourse import cell_index, solve
+
+WRONG = {
+    "square": "def square(x):\n    return x + x",
+    "conv_out": "def conv_out(size, kernel, stride=1, padding=0):\n    return size",
+    "relu": "def relu(a):\n    return a",
+}
+RIGHT_SQUARE_ONLY = dict(WRONG, square="def square(x):\n    return x * x")
+TESTS = ("test_square", "test_conv_out", "test_relu")
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    description: str
+    build: Callable[[NotebookNode, dict], NotebookNode]
+    min_score: float
+    max_score: float
+
+
+def _insert_after(nb: NotebookNode, grade_id: str, source: str) -> NotebookNode:
+    nb.cells.insert(cell_index(nb, grade_id) + 1, new_code_cell(source))
+    return nb
+
+
+def _prepend(nb: NotebookNode, source: str) -> NotebookNode:
+    nb.cells.insert(cell_index(nb, "imports") + 1, new_code_cell(source))
+    return nb
+
+
+def edit_tests(nb, paths):
+    nb = solve(nb, WRONG)
+    for grade_id in TESTS:
+        cell = nb.cells[cell_index(nb, grade_id)]
+        cell.source = "print('all good')"
+        cell.metadata.nbgrader["locked"] = False
+        cell.metadata.nbgrader.pop("checksum", None)
+    return nb
+
+
+def delete_tests(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in TESTS]
+    return nb
+
+
+def tamper_metadata(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not meta:
+            continue
+        if meta.get("grade"):
+            meta["points"] = 100
+        if meta.get("solution"):  # claim the solution cells are graded cells worth points
+            meta.update(grade=True, points=50, locked=False)
+        meta["schema_version"] = 3
+    return nb
+
+
+def swap_grade_ids(nb, paths):
+    nb = solve(nb, WRONG)
+    for n, grade_id in enumerate(TESTS):
+        cell = nb.cells[cell_index(nb, grade_id)]
+        cell.metadata.nbgrader["grade_id"] = f"my_cell_{n}"
+        cell.source = "pass"
+        # a fake cell claiming the test's id, placed where it always passes
+        fake = copy.deepcopy(cell)
+        fake.metadata.nbgrader["grade_id"] = grade_id
+        nb.cells.insert(1, fake)
+    # duplicate ids of a solution cell
+    dup = copy.deepcopy(nb.cells[cell_index(nb, "square")])
+    nb.cells.append(dup)
+    return nb
+
+
+def monkeypatch_libraries(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import math, operator, builtins, numpy as np, numpy.testing\n"
+        "np.testing.assert_allclose = lambda *a, **k: None\n"
+        "np.testing.assert_array_equal = lambda *a, **k: None\n"
+        "np.allclose = lambda *a, **k: True\n"
+        "np.array_equal = lambda *a, **k: True\n"
+        "np.isclose = lambda a, b, *x, **k: np.ones_like(np.asarray(a), dtype=bool)\n"
+        "np.ndarray = type('ndarray', (), {})\n"
+        "math.isclose = lambda *a, **k: True\n"
+        "operator.eq = lambda a, b: True\n"
+        "builtins.all = lambda *a: True\n"
+        "builtins.abs = lambda x: 0\n"))
+
+
+def monkeypatch_checks(nb, paths):
+    nb = solve(nb, WRONG)
+    return _insert_after(nb, "relu", (
+        "import sys, types\n"
+        "from cnnlib.course.checks import assert_close\n"
+        "ck = sys.modules['cnnlib.course.checks']\n"
+        "ck.assert_close = ck.assert_equal = lambda *a, **k: None\n"
+        "ck._compare = lambda *a, **k: None\n"
+        "ck._isclose = lambda *a, **k: True\n"
+        "fake = types.ModuleType('cnnlib.course.checks')\n"
+        "fake.assert_close = fake.assert_equal = lambda *a, **k: None\n"
+        "sys.modules['cnnlib.course.checks'] = fake\n"))
+
+
+def shadow_helpers(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "def assert_close(*args, **kwargs):\n    pass\n"
+        "def assert_equal(*args, **kwargs):\n    pass\n"
+        "AssertionError = type('AssertionError', (Exception,), {})\n"))
+
+
+def fake_objects(nb, paths):
+    return solve(nb, {
+        "square": ("class Yes(float):\n"
+                   "    def __eq__(self, other): return True\n"
+                   "    __ne__ = lambda self, other: False\n"
+                   "    def __float__(self): return 9.0\n"
+                   "def square(x):\n    return Yes(0.0)"),
+        "conv_out": ("class AnyInt(int):\n"
+                     "    def __eq__(self, other): return True\n"
+                     "    __hash__ = int.__hash__\n"
+                     "def conv_out(size, kernel, stride=1, padding=0):\n    return AnyInt(0)"),
+        "relu": ("class Arr(np.ndarray):\n"
+                 "    def tolist(self): return [0.0, 2.0]\n"
+                 "    def __eq__(self, other): return True\n"
+                 "def relu(a):\n    return np.zeros(a.shape).view(Arr)"),
+    })
+
+
+def ipython_hooks(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import sys\n"
+        "ip = get_ipython()\n"
+        "ip.input_transformers_post.append(lambda lines: ['pass\\n'] if any('assert' in l for l in lines) else lines)\n"
+        "ip.input_transformers_cleanup.append(lambda lines: [l.replace('assert_', 'print or ') for l in lines])\n"
+        "ip.set_custom_exc((BaseException,), lambda *a, **k: None)\n"
+        "ip.showtraceback = lambda *a, **k: None\n"
+        "type(ip)._showtraceback = lambda *a, **k: None\n"
+        "ip.events.register('pre_run_cell', lambda *a: None)\n"
+        "sys.excepthook = lambda *a: None\n"
+        "import ast\n"
+        "class NoAsserts(ast.NodeTransformer):\n"
+        "    def visit_Expr(self, node):\n"
+        "        return ast.Pass()\n"
+        "ip.ast_transformers.append(NoAsserts())\n"))
+
+
+def background_thread(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import sys, threading, time, types\n"
+        "fake = types.ModuleType('cnnlib.course.checks')\n"
+        "fake.assert_close = fake.assert_equal = lambda *a, **k: None\n"
+        "def keep_patching():\n"
+        "    while True:\n"
+        "        try:\n"
+        "            sys.modules['cnnlib.course.checks'] = fake\n"
+        "            time.sleep(0.0005)\n"
+        "        except BaseException:\n"
+        "            pass\n"
+        "threading.Thread(target=keep_patching, daemon=True).start()\n"))
+
+
+def print_passed(nb, paths):
+    nb = solve(nb, WRONG)
+    for grade_id in ("square", "conv_out", "relu"):
+        nb = _insert_after(nb, grade_id, "print('All tests passed! Score: 5/5')")
+    return nb
+
+
+def infinite_loop(nb, paths):
+    nb = solve(nb)
+    return _insert_after(nb, "test_square", (
+        "import time\n"
+        "while True:\n"
+        "    try:\n"
+        "        time.sleep(0.05)\n"
+        "    except KeyboardInterrupt:\n"
+        "        pass\n"))
+
+
+def memory_hog(nb, paths):
+    nb = solve(nb)
+    return _insert_after(nb, "test_square", (
+        "hog = []\n"
+        "while True:\n"
+        "    hog.append(bytearray(32 * 1024 * 1024))\n"))
+
+
+def os_exit(nb, paths):
+    nb = solve(nb)
+    return _insert_after(nb, "test_square", "import os\nos._exit(0)")
+
+
+def sys_exit(nb, paths):
+    nb = solve(nb, WRONG)
+    nb = _insert_after(nb, "square", "import sys\nsys.exit(0)")
+    nb = _insert_after(nb, "conv_out", "raise SystemExit(1)")
+    return _insert_after(nb, "relu", "quit()")
+
+
+def read_secrets(nb, paths):
+    """If any instructor file is readable, copy the correct functions out of the solutions."""
+    nb = solve(nb, WRONG)
+    return _insert_after(nb, "relu", (
+        "import json, os, socket, glob\n"
+        f"paths = {json.dumps(paths)}\n"
+        "seen = {}\n"
+        "for name, path in paths.items():\n"
+        "    try:\n"
+        "        with open(path, 'rb') as fh:\n"
+        "            seen[name] = fh.read()\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    try:\n"
+        "        os.listdir(os.path.dirname(path))\n"
+        "        seen[name + ' (folder)'] = b''\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    try:\n"
+        "        with open(path, 'ab') as fh:\n"
+        "            fh.write(b'tampered')\n"
+        "        seen[name + ' (written)'] = b''\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 22), timeout=1)\n"
+        "    seen['network'] = b''\n"
+        "except OSError:\n"
+        "    pass\n"
+        "print('visible:', sorted(seen))\n"
+        "if 'solution' in seen:\n"
+        "    nb = json.loads(seen['solution'])\n"
+        "    for cell in nb['cells']:\n"
+        "        src = ''.join(cell['source'])\n"
+        "        if src.startswith('def '):\n"
+        "            exec(src.replace('### BEGIN SOLUTION', '').replace('### END SOLUTION', ''))\n"))
+
+
+def kill_grader(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", (
+        "import os, signal\n"
+        "for pid in (os.getppid(), 1):\n"
+        "    try:\n"
+        "        os.kill(pid, signal.SIGKILL)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "os.killpg(0, signal.SIGKILL)\n"))
+
+
+ATTACKS = [
+    Attack("edit_tests", "test cells replaced by print(), unlocked, checksum removed", edit_tests, 0, 0),
+    Attack("delete_tests", "all test cells deleted (square is right)", delete_tests, 1, 1),
+    Attack("tamper_metadata", "points inflated to 100, solution cells claim 50 points", tamper_metadata, 1, 1),
+    Attack("swap_grade_ids", "tests renamed, fake cells take the test ids, duplicate ids", swap_grade_ids, 0, 0),
+    Attack("monkeypatch_libraries", "numpy.testing, np.allclose, math.isclose, builtins patched",
+           monkeypatch_libraries, 0, 0),
+    Attack("monkeypatch_checks", "cnnlib.course.checks patched and replaced in sys.modules", monkeypatch_checks, 0, 0),
+    Attack("shadow_helpers", "assert_close/assert_equal/AssertionError redefined", shadow_helpers, 0, 0),
+    Attack("fake_objects", "results whose __eq__ always says True, ndarray subclass", fake_objects, 0, 0),
+    Attack("ipython_hooks", "input/AST transformers, custom exception handler, showtraceback patched",
+           ipython_hooks, 0, 0),
+    Attack("background_thread", "a thread that keeps replacing the checks module", background_thread, 0, 0),
+    Attack("print_passed", "prints 'All tests passed! Score: 5/5'", print_passed, 0, 0),
+    Attack("infinite_loop", "loops forever ignoring KeyboardInterrupt after test_square", infinite_loop, 1, 1),
+    Attack("memory_hog", "allocates until the memory limit after test_square", memory_hog, 1, 5),
+    Attack("os_exit", "os._exit(0) after test_square", os_exit, 1, 1),
+    Attack("sys_exit", "sys.exit, SystemExit and quit() between cells", sys_exit, 0, 0),
+    Attack("read_secrets", "reads/writes solutions, gradebook, another submission; network", read_secrets, 0, 0),
+    Attack("kill_grader", "SIGKILL to its parent, pid 1 and its process group after test_square",
+           kill_grader, 1, 1),
+]

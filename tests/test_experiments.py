@@ -1,0 +1,152 @@
+"""cnnlib.experiments: each experiment in a reduced CPU form, the size switch, ResNet-9, recipes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+import cnnlib
+from cnnlib import experiments as E
+from cnnlib.data import DatasetUnavailableError
+from cnnlib.train import lr_schedule
+
+TINY = dict(size="cpu", epochs=1, max_steps_per_epoch=2, progress=False)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # Small models on 8x8 inputs: one thread is fastest, and fair to a shared CPU.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def check_result(result: E.ExperimentResult, runs: list[str]) -> None:
+    from matplotlib.figure import Figure
+
+    assert result.size == "cpu" and result.device == "cpu"
+    assert result.dataset.startswith("digits")  # ran on the offline digits, said so
+    assert "not the paper's setting" in result.note and "digits" in result.note
+    assert list(result.histories) == runs
+    for h in result.histories.values():
+        assert h.epochs == 1 and len(h.step_loss) == 2 and len(h.val_acc) == 1
+        assert h.config["device"] == "cpu" and h.config["max_steps_per_epoch"] == 2
+    assert [row["run"] for row in result.summary()] == runs
+    assert set(result.params) == set(runs) and all(p > 0 for p in result.params.values())
+    json.dumps(result.to_dict())  # plain data all the way down
+    assert result.config["data"]["size"] == 8 and result.config["fit"]["epochs"] == 1
+    fig = result.plot()
+    assert isinstance(fig, Figure) and len(fig.axes) == len(result.plot_metrics)
+    assert result.name in str(result)
+
+
+def test_zoo_has_the_models_the_experiments_use():
+    names = set(cnnlib.list_models())
+    assert {"plain20", "plain56", "resnet20", "resnet56", "resnet110"} <= names
+
+
+def test_degradation_cpu():
+    result = E.degradation(depths=(20,), **TINY)
+    check_result(result, ["plain20", "resnet20"])
+    assert result.params["plain20"] == result.params["resnet20"]  # option-A shortcuts are free
+    assert result.plot_metrics == ("train_error", "val_error")
+    assert result.config["fit"]["schedule"] == "cosine"
+
+
+def test_batchnorm_ablation_cpu():
+    result = E.batchnorm_ablation(lrs=[0.1], **TINY)
+    check_result(result, ["BatchNorm, lr=0.1", "no norm, lr=0.1"])
+    assert result.params["no norm, lr=0.1"] < result.params["BatchNorm, lr=0.1"]
+    assert result.config["runs"]["no norm, lr=0.1"]["model"]["norm_layer"] == "Identity"
+    assert result.histories["no norm, lr=0.1"].config["lr"] == 0.1
+    with pytest.raises(ValueError, match="positive learning rates"):
+        E.batchnorm_ablation(lrs=[0.0], **TINY)
+
+
+def test_activation_comparison_cpu():
+    result = E.activation_comparison(activations=["ReLU", "GELU"], **TINY)
+    check_result(result, ["ReLU", "GELU"])
+    assert result.config["runs"]["GELU"]["model"]["act_layer"] == "GELU"
+    # the runs really differ in their activation: same seed, same data, different losses
+    assert result.histories["ReLU"].step_loss != result.histories["GELU"].step_loss
+    with pytest.raises(ValueError, match="unknown activations"):
+        E.activation_comparison(activations=["Swoosh"], **TINY)
+
+
+def test_stochastic_depth_cpu():
+    result = E.stochastic_depth(drop_path_rate=0.3, **TINY)
+    check_result(result, ["resnet20", "resnet20, stochastic depth 0.3"])
+    assert result.config["runs"]["resnet20, stochastic depth 0.3"]["model"]["drop_path_rate"] == 0.3
+    with pytest.raises(ValueError, match="drop_path_rate"):
+        E.stochastic_depth(drop_path_rate=1.0, **TINY)
+
+
+def test_train_fast_cpu():
+    result = E.train_fast(**TINY)
+    assert result.dataset.startswith("digits") and result.config["data"]["size"] == 16
+    h = result.histories["resnet9"]
+    assert h.config["label_smoothing"] == 0.2 and h.config["schedule"] == "onecycle"
+    assert h.config["nesterov"] is True and h.config["precision"] == "fp32"
+
+
+def test_size_switch_reads_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("CNNLIB_SIZE", raising=False)
+    assert E.default_size() == "cpu"
+    monkeypatch.setenv("CNNLIB_SIZE", "GPU")
+    assert E.default_size() == "gpu"
+    # size=None follows the switch: the GPU size wants CIFAR-10 and never falls back to digits
+    with pytest.raises(DatasetUnavailableError, match="CIFAR-10 not found"):
+        E.degradation(root=tmp_path, progress=False)
+    monkeypatch.setenv("CNNLIB_SIZE", "tpu")
+    with pytest.raises(ValueError, match="CNNLIB_SIZE"):
+        E.default_size()
+    with pytest.raises(ValueError, match="size must be 'cpu' or 'gpu'"):
+        E.degradation(size="large")
+
+
+def test_gpu_schedules_are_the_published_ones():
+    s = E.RESNET_CIFAR_SCHEDULE
+    assert (s["lr"], s["momentum"], s["weight_decay"]) == (0.1, 0.9, 1e-4)
+    lrs = lr_schedule(lr=s["lr"], epochs=s["epochs"], steps_per_epoch=391, schedule="step",
+                      milestones=s["milestones"], gamma=s["gamma"])
+    assert 64_000 <= len(lrs) < 64_000 + 391  # "terminate training at 64k iterations"
+    assert lrs[31_999] == pytest.approx(0.1) and lrs[32_000] == pytest.approx(0.01)  # /10 at 32k
+    assert lrs[47_999] == pytest.approx(0.01) and lrs[48_000] == pytest.approx(0.001)  # and 48k
+    sd = E.STOCHASTIC_DEPTH_SCHEDULE
+    assert (sd["epochs"], sd["milestones"], sd["nesterov"]) == (500, [250, 375], True)
+
+
+def test_resnet9_matches_pages_architecture():
+    model = E.resnet9()
+    assert isinstance(model, cnnlib.models.ImageClassifier)
+    out = model(torch.randn(2, 3, 32, 32))
+    assert out.shape == (2, 10)
+    # parameters from the table: 8 bias-free 3x3 convs, each followed by BN (2 per channel),
+    # and a bias-free 512 -> 10 linear layer
+    convs = [(3, 64), (64, 128), (128, 128), (128, 128), (128, 256), (256, 512), (512, 512), (512, 512)]
+    expected = sum(cnnlib.conv_params(a, b, 3, bias=False) + 2 * b for a, b in convs)
+    expected += cnnlib.linear_params(512, 10, bias=False)
+    assert sum(p.numel() for p in model.parameters()) == expected
+    assert sum(isinstance(m, nn.Conv2d) for m in model.modules()) == 8
+    assert sum(isinstance(m, nn.MaxPool2d) for m in model.modules()) == 3
+    assert model.features(torch.randn(1, 3, 32, 32)).shape == (1, 512, 4, 4)
+    small = E.resnet9(widths=(16, 32, 64, 128))
+    assert small(torch.randn(2, 3, 16, 16)).shape == (2, 10)
+    with pytest.raises(ValueError, match="widths"):
+        E.resnet9(widths=(16, 32))
+
+
+def test_fast_recipe_follows_the_published_settings():
+    recipe = E.fast_cifar10_recipe("cpu")
+    fit_kw = recipe["fit"]
+    assert recipe["batch_size"] == 512
+    assert (fit_kw["epochs"], fit_kw["lr"], fit_kw["warmup_epochs"]) == (24, 0.4, 5)
+    assert (fit_kw["momentum"], fit_kw["nesterov"], fit_kw["weight_decay"]) == (0.9, True, 5e-4)
+    assert fit_kw["schedule"] == "onecycle" and fit_kw["label_smoothing"] == 0.2
+    assert fit_kw["precision"] == "fp32"  # no fp16 on CPU
+    lrs = lr_schedule(lr=0.4, epochs=24, steps_per_epoch=97, schedule="onecycle", warmup_epochs=5)
+    peak = lrs.index(max(lrs))
+    assert max(lrs) == pytest.approx(0.4) and peak == 5 * 97 - 1 and lrs[-1] < 0.4 / 100

@@ -1,0 +1,127 @@
+"""The environment and the project layout: one-command setup, pins, CI, ignores."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _req_name(req: str) -> str:
+    return _norm(re.split(r"[\s<>=!~\[;@]", req.strip(), maxsplit=1)[0])
+
+
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _lock_versions() -> dict[str, set[str]]:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    out: dict[str, set[str]] = {}
+    for pkg in lock["package"]:
+        out.setdefault(_norm(pkg["name"]), set()).add(pkg.get("version", ""))
+    return out
+
+
+def test_layout():
+    for path in ["_config.yml", "_toc.yml", "book", "exercises", "solutions", "cnnlib", "tests",
+                 "environment.yml", "pyproject.toml", "uv.lock", "Makefile", "README.md",
+                 "nbgrader_config.py", "benchmarks", ".ci/run"]:
+        assert (ROOT / path).exists(), path
+
+
+def test_environment_yml_names_the_same_packages_as_pyproject():
+    project = _pyproject()["project"]
+    runtime = {_req_name(r) for r in project["dependencies"]}
+    extras = {_req_name(r) for reqs in project["optional-dependencies"].values() for r in reqs}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_reqs = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    conda_names = {_req_name(r) for r in pip_reqs if not r.startswith("-")}
+    assert conda_names == runtime | extras
+
+
+def test_environment_yml_pins_match_the_lock():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_reqs = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    lock = _lock_versions()
+    for req in pip_reqs:
+        if req.startswith("-"):
+            continue
+        name, version = req.split("==")
+        assert version in lock[_norm(name)], f"{name}=={version} is not what uv.lock pins ({lock[_norm(name)]})"
+
+
+def test_torch_pins_and_ranges():
+    lock = _lock_versions()
+    assert lock["torch"] == {"2.13.0"} and lock["torchvision"] == {"0.28.0"}
+    deps = _pyproject()["project"]["dependencies"]
+    torch_req = next(d for d in deps if _req_name(d) == "torch")
+    assert "==" not in torch_req and ">=" in torch_req, "cnnlib must accept any torch 2.x"
+
+
+def test_torchvision_really_imports_and_runs():
+    import torch
+    import torchvision
+
+    boxes = torch.tensor([[0.0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]])
+    keep = torchvision.ops.nms(boxes, torch.tensor([0.9, 0.8, 0.7]), 0.5)
+    assert keep.tolist() == [0, 2]
+
+
+def test_readme_quick_start_shows_exactly_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make book", "make test"]
+
+
+def test_ci_runs_make_test():
+    script = (ROOT / ".ci/run").read_text()
+    assert re.search(r"^make test\s*$", script, re.M)
+    assert "set -euo pipefail" in script
+    assert os.access(ROOT / ".ci/run", os.X_OK)
+
+
+def test_student_data_and_build_output_are_ignored():
+    ignored = (ROOT / ".gitignore").read_text().split()
+    for entry in ["submitted/", "autograded/", "feedback/", "downloaded/", "gradebook.db",
+                  "_build/", ".venv/"]:
+        assert entry in ignored, entry
+
+
+@pytest.mark.slow
+def test_installing_cnnlib_keeps_the_preinstalled_torch(tmp_path):
+    """A Colab-like environment: torch and torchvision already there; pip install cnnlib."""
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    if not Path(uv).exists():
+        pytest.skip("uv is not installed")  # make setup installs it; never the case under make test
+    venv = tmp_path / "colab"
+    subprocess.run([uv, "venv", "-q", "--seed", "--python", sys.executable, str(venv)], check=True)
+    py = venv / "bin" / "python"
+    lock = _lock_versions()
+    # Preinstall torch/torchvision the way an image would (uv's cache makes this a local copy).
+    subprocess.run([uv, "pip", "install", "-q", "--python", str(py),
+                    f"torch=={next(iter(lock['torch']))}",
+                    f"torchvision=={next(iter(lock['torchvision']))}"], check=True)
+    probe = ("import importlib.metadata as m, torch, pathlib;"
+             "d = m.distribution('torch'); print(d.version, pathlib.Path(torch.__file__).stat().st_mtime_ns)")
+    before = subprocess.run([py, "-c", probe], capture_output=True, text=True, check=True).stdout
+    result = subprocess.run([py, "-m", "pip", "install", "-q", str(ROOT)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    after = subprocess.run([py, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert before == after, f"torch changed: {before!r} -> {after!r}"
+    check = subprocess.run([py, "-c", "import cnnlib; print(cnnlib.conv_output_size(227, 11, 4))"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert check.stdout.strip() == "55", check.stderr[-2000:]
