@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             if baseline is None and precision == "fp32" and not compile:
                 baseline = rate
             ratio = f"{rate / baseline:.2f}x" if baseline else "-"
-            print(f"{precision:<10}{'compiled' if compile else 'eager':<10}{rate:>12.1f}{ratio:>15}{wall:>9.1f}")
+            mode = "compiled" if compile else "eager"
+            print(f"{precision:<10}{mode:<10}{rate:>12.1f}{ratio:>15}{wall:>9.1f}")
             sys.stdout.flush()
     return 0
 

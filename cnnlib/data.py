@@ -482,7 +482,9 @@ def dataloaders(
     return train, val
 
 
-def channel_stats(data: Dataset | DataLoader, *, batch_size: int = 1000) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def channel_stats(
+    data: Dataset | DataLoader, *, batch_size: int = 1000
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel ``(mean, std)`` over all pixels of a dataset of ``(image, label)`` pairs.
 
     Pass an un-normalized, un-augmented dataset (e.g. ``cifar10(augment=False,

@@ -261,9 +261,10 @@ def _schedule_spec(
             every = max(1, round(step_size * steps_per_epoch))
             milestone_steps = tuple(range(every, total, every))
         else:
-            if any(m <= 0 for m in milestones):  # type: ignore[union-attr]
-                raise ValueError(f"milestones must be positive epochs, got {list(milestones)}")  # type: ignore[arg-type]
-            milestone_steps = tuple(sorted(round(m * steps_per_epoch) for m in milestones))  # type: ignore[union-attr]
+            epochs_at = list(milestones or ())
+            if any(m <= 0 for m in epochs_at):
+                raise ValueError(f"milestones must be positive epochs, got {epochs_at}")
+            milestone_steps = tuple(sorted(round(m * steps_per_epoch) for m in epochs_at))
     elif step_size is not None or milestones is not None:
         raise ValueError(f"step_size/milestones only apply to schedule='step', not {schedule!r}")
     if schedule == "onecycle" and warm == 0:
@@ -639,7 +640,8 @@ def fit(
                 stop = True
             for cb in callbacks:
                 if cb(history, model) is True:
-                    history.stop_reason = history.stop_reason or f"stopped by {_name(cb)} after epoch {epoch + 1}"
+                    history.stop_reason = (history.stop_reason
+                                           or f"stopped by {_name(cb)} after epoch {epoch + 1}")
                     stop = True
             if ckpt_path is not None:
                 _save_checkpoint(ckpt_path, {

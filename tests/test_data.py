@@ -110,7 +110,8 @@ def test_cifar10_loads_through_torchvision(fake_cifar):
     assert y == labels[1]
     x_test, y_test = test[3]
     raw_test, labels_test = written["test_batch"]
-    torch.testing.assert_close(x_test, (torch.from_numpy(raw_test[3].reshape(3, 32, 32)).float() / 255 - mean) / std)
+    expected_test = (torch.from_numpy(raw_test[3].reshape(3, 32, 32)).float() / 255 - mean) / std
+    torch.testing.assert_close(x_test, expected_test)
     assert y_test == labels_test[3]
 
 
@@ -229,7 +230,8 @@ def test_mnist_loads_through_torchvision(tmp_path):
     assert y == int(written["train"][1][2])
     x32, _ = data.mnist(tmp_path, train=False, size=32, channels=3, normalize=False)[0]
     assert x32.shape == (3, 32, 32)
-    torch.testing.assert_close(x32[:, 2:30, 2:30], torch.from_numpy(written["t10k"][0][0]).float().div(255).expand(3, -1, -1))
+    digit = torch.from_numpy(written["t10k"][0][0]).float().div(255)
+    torch.testing.assert_close(x32[:, 2:30, 2:30], digit.expand(3, -1, -1))
     assert x32[:, :2].abs().sum() == 0  # LeNet-5 style zero padding
     train, val = data.dataloaders("mnist", root=tmp_path, batch_size=4, num_workers=0)
     assert next(iter(train))[0].shape == (4, 1, 28, 28)
@@ -271,7 +273,8 @@ def test_digits_values_come_from_sklearn():
     # every image is one of sklearn's, divided by 16, with its own label
     order = np.lexsort(raw.images.reshape(1797, -1).T)
     ours = np.lexsort((all_x.reshape(1797, -1) * 16).round().numpy().T)
-    np.testing.assert_array_equal(raw.images.reshape(1797, -1)[order], (all_x.reshape(1797, -1) * 16).numpy()[ours])
+    ours_flat = (all_x.reshape(1797, -1) * 16).numpy()
+    np.testing.assert_array_equal(raw.images.reshape(1797, -1)[order], ours_flat[ours])
     np.testing.assert_array_equal(raw.target[order], all_y.numpy()[ours])
     up, _ = data.digits_datasets(size=32, channels=1, normalize=False)
     expected = F.interpolate(train.tensors[0][:3], size=(32, 32), mode="bilinear", align_corners=False)

@@ -41,6 +41,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 import warnings
 
@@ -179,16 +180,21 @@ class Guard:
         return not os.path.realpath(code.co_filename).startswith(self.trusted)
 
     # ------------------------------------------------------------------ restore
-    def before_cell(self) -> None:
-        """Restore the snapshot (taking it first, before the first cell ever runs)."""
+    def before_cell(self) -> str | None:
+        """Restore the snapshot (taking it first, before the first cell ever runs).
+
+        Returns None, or why the cell must not run: a thread started by the
+        submission ignores being stopped and could undo the restoration while a
+        test runs.
+        """
         if self._snapshot is None:
             self._take_snapshot()
             self._fresh_checks()
-            return
+            return None
         restored: list[str] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._stop_user_threads(restored)
+            survivors = self._stop_user_threads(restored)
             self._restore_interpreter(restored)
             self._restore_builtins(restored)
             self._restore_modules(restored)
@@ -196,8 +202,12 @@ class Guard:
             self._restore_ipython(restored)
         self._fresh_checks()
         if restored:
-            shown = ", ".join(restored[:12]) + (f" and {_len(restored) - 12} more" if _len(restored) > 12 else "")
+            shown = ", ".join(restored[:40]) + (f" and {_len(restored) - 40} more" if _len(restored) > 40 else "")
             print(f"[grading guard] restored: {shown}", file=self.sys_attrs["stdout"], flush=True)
+        if survivors:
+            return (f"thread(s) {', '.join(survivors)} started by the submission keep running after being "
+                    "stopped; the remaining cells are not run")
+        return None
 
     def _fresh_checks(self) -> None:
         if self._checks_code is None:
@@ -208,8 +218,10 @@ class Guard:
         exec(self._checks_code, module.__dict__)  # noqa: S102 - trusted file from the installation
         sys.modules[CHECKS_MODULE] = module
 
-    def _stop_user_threads(self, restored: list[str]) -> None:
+    def _stop_user_threads(self, restored: list[str]) -> list[str]:
+        """Raise SystemExit in threads running the student's code; return those still alive."""
         frames = sys._current_frames()
+        stopped = []
         for thread in threading.enumerate():
             if thread in self.threads or not thread.is_alive() or thread.ident is None:
                 continue
@@ -226,6 +238,13 @@ class Guard:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                            ctypes.py_object(SystemExit))
                 restored.append(f"stopped thread {thread.name}")
+                stopped.append(thread)
+        deadline = time.monotonic() + 0.5
+        while stopped and time.monotonic() < deadline:
+            stopped = [t for t in stopped if t.is_alive()]
+            if stopped:
+                time.sleep(0.01)
+        return [t.name for t in stopped if t.is_alive()]
 
     def _restore_interpreter(self, restored: list[str]) -> None:
         for key, value in self.sys_attrs.items():

@@ -86,8 +86,15 @@ def main() -> None:
                                       checks_path=os.path.join(here, "checks.py")))
 
         async def do_execute(self, code, silent, *args, **kwargs):  # noqa: D102
-            before_cell(guards[0])
-            return await base_do_execute(self, code, silent, *args, **kwargs)
+            refusal = before_cell(guards[0])
+            if refusal is None:
+                return await base_do_execute(self, code, silent, *args, **kwargs)
+            self.shell.execution_count += 1
+            content = {"ename": "GradingGuardError", "evalue": refusal,
+                       "traceback": [f"GradingGuardError: {refusal}"]}
+            self.send_response(self.iopub_socket, "error", content)
+            return {"status": "error", "execution_count": self.shell.execution_count - 1,
+                    "user_expressions": {}, "payload": [], **content}
 
     IPKernelApp.launch_instance(kernel_class=GradingKernel)
 

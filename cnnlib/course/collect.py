@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import stat
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -256,12 +257,16 @@ def _write(course: Course, assignment: str, candidates: dict[tuple[str, str], _C
     for (student, notebook), candidate in sorted(candidates.items()):
         try:
             data = candidate.load()
-            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-            nbformat.validate(nb)
+            with warnings.catch_warnings():  # e.g. duplicate cell ids, which nbformat repairs
+                warnings.simplefilter("ignore")
+                nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+                nbformat.validate(nb)
         except Exception as exc:  # noqa: BLE001 - any unreadable upload is skipped with its reason
             report.skipped.append((candidate.origin, f"not a valid notebook: {str(exc).splitlines()[0][:200]}"))
             continue
         dest = course.submitted_dir / student / assignment / f"{notebook}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, dest)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.write(nb, dest)
         report.collected.append((student, notebook, candidate.origin))

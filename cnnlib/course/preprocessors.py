@@ -26,14 +26,14 @@ import os
 import re
 from time import monotonic
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.preprocessors.execute import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from .sandbox import SandboxedKernelManager
 
@@ -45,6 +45,7 @@ INCIDENT_NAMES = {
     "KernelDied": "kernel died",
     "KernelUnresponsive": "kernel unresponsive",
     "NotExecuted": "not executed",
+    "GradingGuardError": "refused by the grading guard",
 }
 
 
@@ -69,8 +70,12 @@ def _strings(node) -> list[str]:
 def _log_tail(km) -> str:
     """The last lines the kernel process wrote (e.g. why it could not start), on one line."""
     getter = getattr(km, "kernel_log", None)
-    text = getter(1500) if getter else ""
-    return " ".join(text.split())[-600:]
+    text = getter(3000) if getter else ""
+    # ipykernel's start-up banner about Ctrl-C is not news.
+    lines = [line for line in text.splitlines() if line.strip() and not any(
+        banner in line for banner in ("Ctrl-C will not work", "To exit, you will have to", '"quit" from a client',
+                                      "To read more about this, see"))]
+    return " ".join(" ".join(lines).split())[-600:]
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
@@ -159,6 +164,10 @@ class SandboxedExecute(Execute):
         5, help="Seconds to wait for the kernel to answer after a cell timed out and was interrupted."
     ).tag(config=True)
 
+    # After a timed-out cell the kernel may never report "idle"; that is handled below
+    # (responsiveness check), not by aborting the whole submission.
+    raise_on_iopub_timeout = Bool(False, help=Execute.raise_on_iopub_timeout.help).tag(config=True)
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
@@ -214,6 +223,9 @@ class SandboxedExecute(Execute):
                     continue
                 try:
                     self.preprocess_cell(cell, resources, index)
+                except CellTimeoutError:
+                    if not any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
+                        cell.outputs.append(_error_output("CellTimeoutError", "no reply from the kernel in time"))
                 except DeadKernelError:
                     detail = _log_tail(self.km)
                     cell.outputs.append(_error_output(

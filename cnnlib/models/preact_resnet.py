@@ -73,7 +73,9 @@ class _PreActBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pre = self._pre(x)
         shortcut = x if self.shortcut is None else self.shortcut(pre)
-        return self.drop_path(self.attn(self._branch(pre))) + shortcut
+        out = self.drop_path(self.attn(self._branch(pre)))
+        out += shortcut  # in place: saves a copy (and is fast on the meta device)
+        return out
 
 
 class PreActBasicBlock(_PreActBlock):

@@ -194,7 +194,9 @@ class BasicBlock(nn.Module):
         out = self.attn(self.bn2(self.conv2(out)))
         if self.shortcut is None:  # plain network
             return self.act2(out)
-        return self.act2(self.drop_path(out) + self.shortcut(x))
+        out = self.drop_path(out)
+        out += self.shortcut(x)  # in place, as torchvision: saves a copy (and is fast on meta)
+        return self.act2(out)
 
     def zero_init_last(self) -> None:
         """Goyal et al. 2017 (arXiv:1706.02677, Sec. 5.1): gamma = 0 in the branch's last norm."""
@@ -261,7 +263,9 @@ class Bottleneck(nn.Module):
         out = self.attn(self.bn3(self.conv3(out)))
         if self.shortcut is None:
             return self.act3(out)
-        return self.act3(self.drop_path(out) + self.shortcut(x))
+        out = self.drop_path(out)
+        out += self.shortcut(x)  # in place, as torchvision: saves a copy (and is fast on meta)
+        return self.act3(out)
 
     def zero_init_last(self) -> None:
         """Goyal et al. 2017 (arXiv:1706.02677, Sec. 5.1): gamma = 0 in the branch's last norm."""

@@ -89,10 +89,12 @@ def swap_grade_ids(nb, paths):
         cell.source = "pass"
         # a fake cell claiming the test's id, placed where it always passes
         fake = copy.deepcopy(cell)
+        fake.id = f"fake-{n}"
         fake.metadata.nbgrader["grade_id"] = grade_id
         nb.cells.insert(1, fake)
     # duplicate ids of a solution cell
     dup = copy.deepcopy(nb.cells[cell_index(nb, "square")])
+    dup.id = "duplicate-square"
     nb.cells.append(dup)
     return nb
 
