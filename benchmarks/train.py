@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     params = sum(p.numel() for p in resnet9(widths=widths).parameters())
     print(f"device: {device_name(device)}")
     print(f"torch {torch.__version__}, python {platform.python_version()}")
+    if device.type == "cpu" and hasattr(os, "getloadavg"):
+        # On a shared machine other processes take CPU time from these runs: say how busy it is.
+        print(f"system load average (1 min) at start: {os.getloadavg()[0]:.1f}")
     print(f"model: resnet9 ({args.width} width {widths}, {params:,} params), recipe: SGD+Nesterov, "
           f"label smoothing 0.2, one-cycle, channels_last={channels_last}")
     print(f"synthetic 3x32x32 batches of {batch_size} on the device; {steps} warm-up + {steps} "

@@ -231,7 +231,8 @@ def _run_experiment(
         cfg.setdefault("on_nonfinite", "stop")  # a diverging run is a result, not a crash
         histories[run_name] = fit(model, train_loader, val_loader, device=dev, seed=seed,
                                   progress=progress, **cfg)
-        run_cfg[run_name] = {"model": _describe(run.model_kwargs), "fit_overrides": dict(run.fit_overrides)}
+        run_cfg[run_name] = {"model": _describe(run.model_kwargs),
+                             "fit_overrides": dict(run.fit_overrides)}
     return ExperimentResult(
         name=name, size=size, dataset=dataset, device=str(dev), note=note,
         config={"fit": _describe(base), "data": _describe(data_cfg), "runs": run_cfg, "seed": seed},

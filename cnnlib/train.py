@@ -332,6 +332,11 @@ def _to_device(x: torch.Tensor, y: torch.Tensor, device: torch.device, channels_
     return x, y.to(device, non_blocking=non_blocking)
 
 
+def _sum_dtype(device: torch.device) -> torch.dtype:
+    # Loss sums in float64 (exact enough over any epoch); MPS has no float64.
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
 def _model_device(model: nn.Module) -> torch.device:
     for t in model.parameters():
         return t.device
@@ -368,7 +373,7 @@ def evaluate(
     was_training = model.training
     model.eval()
     criterion = nn.CrossEntropyLoss(reduction="sum", label_smoothing=label_smoothing)
-    loss_sum = torch.zeros((), device=dev, dtype=torch.float64)
+    loss_sum = torch.zeros((), device=dev, dtype=_sum_dtype(dev))
     correct = torch.zeros((), device=dev, dtype=torch.int64)
     n = 0
     try:
@@ -379,7 +384,7 @@ def evaluate(
             with _autocast(precision, dev):
                 out = model(x)
             out = out.float()
-            loss_sum += criterion(out, y).double()
+            loss_sum += criterion(out, y).to(loss_sum.dtype)
             correct += (out.argmax(dim=1) == y).sum()
             n += y.shape[0]
     finally:
@@ -476,7 +481,9 @@ def fit(
 
     ``checkpoint_path`` is rewritten after every epoch with everything needed to continue:
     ``fit(..., resume_from=path)`` restores model, optimizer, scheduler, scaler, counters,
-    RNG states and history, and continues at the next epoch as if never stopped.
+    RNG states and history, and continues at the next epoch as if never stopped (bit for
+    bit on CPU with ``num_workers=0``; DataLoader worker processes keep their own random
+    state for augmentation, and GPU kernels need not be deterministic).
     ``max_steps_per_epoch`` / ``max_val_steps`` cap batches per epoch (quick runs).
     ``callbacks`` are called as ``cb(history, model)`` after each epoch; one that returns
     ``True`` stops training. ``on_nonfinite="raise"`` raises if an epoch's loss is NaN/inf;
@@ -499,7 +506,8 @@ def fit(
         raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
     if grad_clip is not None and not grad_clip > 0:
         raise ValueError(f"grad_clip must be a positive max norm or None, got {grad_clip}")
-    for name, value in (("max_steps_per_epoch", max_steps_per_epoch), ("max_val_steps", max_val_steps)):
+    for name, value in (("max_steps_per_epoch", max_steps_per_epoch),
+                        ("max_val_steps", max_val_steps)):
         if value is not None and (not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
     if on_nonfinite not in ("raise", "stop"):
@@ -512,8 +520,10 @@ def fit(
     n_batches = _len_or_none(train_data)
     if n_batches == 0:
         raise ValueError("train_data is empty")
-    steps_per_epoch = (min(n_batches, max_steps_per_epoch) if max_steps_per_epoch else n_batches) \
-        if n_batches is not None else max_steps_per_epoch
+    if n_batches is None:
+        steps_per_epoch = max_steps_per_epoch  # None if not given: only a constant lr works
+    else:
+        steps_per_epoch = min(n_batches, max_steps_per_epoch or n_batches)
     spec = _schedule_spec(schedule=schedule, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           warmup_epochs=warmup_epochs, warmup_steps=warmup_steps,
                           step_size=step_size, milestones=milestones, gamma=gamma)
@@ -538,6 +548,7 @@ def fit(
         model.to(memory_format=torch.channels_last)
     opt = _make_optimizer(model, optimizer, lr=lr, momentum=momentum,
                           weight_decay=weight_decay, nesterov=nesterov, betas=betas)
+
     def factor(step: int) -> float:  # a plain function: LambdaLR saves no state for it
         return spec.factor(step)
 
@@ -573,7 +584,7 @@ def fit(
             bar.set_description(f"epoch {epoch + 1}/{epochs}")
             model.train()
             t0 = time.perf_counter()
-            loss_sum = torch.zeros((), device=dev, dtype=torch.float64)
+            loss_sum = torch.zeros((), device=dev, dtype=_sum_dtype(dev))
             correct = torch.zeros((), device=dev, dtype=torch.int64)
             seen = 0
             step_losses: list[torch.Tensor] = []
@@ -597,7 +608,7 @@ def fit(
 
                 loss = loss.detach()
                 step_losses.append(loss)
-                loss_sum += loss.double() * y.shape[0]
+                loss_sum += loss.to(loss_sum.dtype) * y.shape[0]
                 correct += (out.detach().argmax(dim=1) == y).sum()
                 seen += y.shape[0]
                 bar.update(1)

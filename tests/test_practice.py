@@ -396,6 +396,21 @@ def test_self_check_widget_marks_answers_and_shows_solution():
     assert html.escape(p.answer_text) in solution.value
 
 
+def test_self_check_without_ipywidgets_points_to_check(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes the import fail
+    note = practice.self_check(generate(0, 1)[0], label="problems[0]")
+    assert 'check(problems[0], "your answer")' in repr(note)
+
+
+def test_problems_serialize_to_json():
+    import json
+
+    for p in generate(6, len(KINDS)):
+        assert json.loads(json.dumps(p.to_dict()))["kind"] == p.kind
+
+
 # ----------------------------------------------------------------------------- rendering
 def test_markdown_subset_to_html():
     out = markdown_to_html("A **b** `c<d`\nmore\n\n- x\n- y\n\n| h | i |\n|---|---|\n| 1 | 2 |")

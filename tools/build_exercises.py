@@ -382,13 +382,14 @@ def intro(slug: str, title: str, text: str):
 
 def common_setup(slug: str, extra: str = ""):
     """The first code cell: install line, imports."""
-    return setup(f"{slug}_setup", install=True, text='''
+    base = _src('''
         import math
 
         import torch
         from torch import nn
 
-        import cnnlib''' + ("\n" + _src(extra) if extra else ""))
+        import cnnlib''')
+    return setup(f"{slug}_setup", install=True, text=base + ("\n" + _src(extra) if extra else ""))
 
 
 # =========================================================================== chapter 0
@@ -1948,8 +1949,9 @@ def ch07() -> Chapter:
             with _torch.no_grad():
                 _TB.copy_(grad_bn.weight, gamma)
                 _TB.copy_(grad_bn.bias, beta)
+            autograd_backward = _torch.autograd.backward
             xg = _TB.requires_grad_(_TB.clone(batches[0][:, :, :2, :]))
-            _TB.backward((grad_bn(xg) * upstream[:4, :, :2, :]).sum())
+            autograd_backward((grad_bn(xg) * upstream[:4, :, :2, :]).sum())
             grads = [_TB.clone(xg.grad), _TB.clone(grad_bn.weight.grad), _TB.clone(grad_bn.bias.grad)]
             _F = _il.import_module("torch.nn.functional")
             mock = _il.import_module("unittest.mock")
@@ -1993,7 +1995,7 @@ def ch07() -> Chapter:
                     _TB.copy_(fresh.weight, gamma)
                     _TB.copy_(fresh.bias, beta)
                 x = _TB.requires_grad_(_TB.clone(batches[0][:, :, :2, :]))
-                _TB.backward((fresh(x) * upstream[:4, :, :2, :]).sum())
+                autograd_backward((fresh(x) * upstream[:4, :, :2, :]).sum())
                 assert_close(x.grad, grads[0], rtol=1e-3, atol=1e-5, msg="gradient w.r.t. the input (training mode)")
                 assert_close(fresh.weight.grad, grads[1], rtol=1e-3, atol=1e-5, msg="gradient w.r.t. weight")
                 assert_close(fresh.bias.grad, grads[2], rtol=1e-3, atol=1e-5, msg="gradient w.r.t. bias")

@@ -62,6 +62,11 @@ HOOK_MODULES = ("IPython", "ipykernel", "jupyter_client", "zmq", "traitlets", "c
 
 ALWAYS_PROTECTED = ("builtins", "math", "cmath", "operator", "functools", "itertools",
                     "numbers", "importlib", "unittest", "warnings")
+#: Submodules test code often calls, imported with their package so they are protected too.
+SUBMODULES = {
+    "numpy": ("numpy.testing", "numpy.linalg"),
+    "torch": ("torch.testing", "torch.nn.functional", "torch.nn.init", "torch.linalg"),
+}
 CHECKS_MODULE = "cnnlib.course.checks"
 PROTECTED_CLASSES = ("torch.Tensor", "torch.nn.Module", "torch.nn.Parameter", "unittest.TestCase")
 
@@ -85,12 +90,16 @@ class Guard:
                 self._checks_code = compile(fh.read(), checks_path, "exec")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for name in _tuple(ALWAYS_PROTECTED) + _tuple(preload):
+            names = _list(ALWAYS_PROTECTED)
+            for name in preload:
+                names += [name, *SUBMODULES.get(name, ())]
+            for name in names:
                 try:
                     importlib.import_module(name)
                 except Exception:  # noqa: BLE001 - a module the course lacks is simply not protected
                     pass
-        self.roots = _tuple(ALWAYS_PROTECTED) + _tuple(n for n in preload if n in sys.modules)
+        self.roots = _tuple(ALWAYS_PROTECTED) + _tuple(
+            n for n in preload if "." not in n and n in sys.modules)
         self._snapshot = None
 
     # ------------------------------------------------------------------ snapshot

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from .config import Course, CourseError, ensure_gradebook
-from .sandbox import Limits, check_sandbox
+from .sandbox import Limits, check_sandbox, warm_pycache
 
 __all__ = ["SubmissionResult", "autograde", "find_students", "format_table", "preload_modules"]
 
@@ -73,7 +73,11 @@ def find_students(course: Course, assignment: str) -> list[str]:
 
 
 def preload_modules(course: Course, assignment: str) -> list[str]:
-    """The :data:`PRELOADABLE` libraries that the assignment's source notebooks import."""
+    """Modules of the :data:`PRELOADABLE` libraries that the assignment's source notebooks import.
+
+    Dotted names are kept (``numpy.testing``, ``torch.nn.functional``), and for
+    ``from a.b import c`` both ``a.b`` and ``a.b.c`` are listed (``c`` may be a module).
+    """
     found: set[str] = set()
     for name in course.notebooks(assignment):
         nb = nbformat.read(course.source_dir / assignment / f"{name}.ipynb", as_version=4)
@@ -88,10 +92,14 @@ def preload_modules(course: Course, assignment: str) -> list[str]:
                 continue
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
-                    found.update(alias.name.split(".")[0] for alias in node.names)
+                    found.update(alias.name for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module.split(".")[0])
-    return [m for m in PRELOADABLE if m in found]
+                    found.add(node.module)
+                    found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    # The checks helpers are loaded by the guard itself, without the cnnlib package (and torch).
+    found = {f for f in found if f != "cnnlib.course" and not f.startswith("cnnlib.course.")}
+    roots = [m for m in PRELOADABLE if any(f == m or f.startswith(m + ".") for f in found)]
+    return roots + sorted(f for f in found if "." in f and f.split(".")[0] in roots)
 
 
 def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str, limits: Limits):
@@ -120,6 +128,8 @@ def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str
     km.tmpfs_mb = limits.tmpfs_mb
     km.nproc = limits.nproc
     km.preload = preload_modules(course, assignment)
+    if not unsafe:
+        km.pycache = str(warm_pycache(km.preload) or "")
     km.source_directory = str(course.source_dir / assignment)
     km.include = list(c.CourseDirectory.include)
     c.RestoreCells.source_directory = str(course.source_dir / assignment)

@@ -33,7 +33,7 @@ from nbconvert.preprocessors.execute import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Enum, Integer, Unicode
 
 from .sandbox import SandboxedKernelManager
 
@@ -167,6 +167,8 @@ class SandboxedExecute(Execute):
     # After a timed-out cell the kernel may never report "idle"; that is handled below
     # (responsiveness check), not by aborting the whole submission.
     raise_on_iopub_timeout = Bool(False, help=Execute.raise_on_iopub_timeout.help).tag(config=True)
+    # The sandbox is thrown away: no need to wait for a polite shutdown (saves about a second).
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)

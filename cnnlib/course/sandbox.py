@@ -62,6 +62,8 @@ from traitlets import Bool, Integer, List, Unicode
 
 __all__ = [
     "Limits",
+    "pycache_dir",
+    "warm_pycache",
     "SandboxUnavailable",
     "SandboxedKernelManager",
     "bwrap_argv",
@@ -176,6 +178,36 @@ def _mpl_cache_files() -> list[str]:
         return []
 
 
+def pycache_dir() -> Path:
+    """Bytecode cache of the grading kernels (written only by :func:`warm_pycache`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(base) / "cnnlib-course" / f"pycache-{sys.implementation.cache_tag}"
+
+
+def warm_pycache(preload: Sequence[str] = (), *, timeout: float = 600) -> Path | None:
+    """Compile what a grading kernel imports into :func:`pycache_dir`; return it (None on failure).
+
+    Runs the kernel launcher in its ``--warm-up`` mode, as the instructor and
+    outside the sandbox, so only trusted code writes the cache; sandboxed kernels
+    get it read-only. Without it every sandboxed kernel compiles IPython,
+    jupyter_client and numpy/torch from source when the installation has no
+    ``__pycache__`` (e.g. with ``PYTHONDONTWRITEBYTECODE``), which doubles the
+    kernel's start-up time.
+    """
+    folder = pycache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [sys.executable, "-I", "-X", f"pycache_prefix={folder}", str(KERNEL_SCRIPT), "--warm-up",
+             ",".join(preload)],
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.path.expanduser("~"),
+                 "MALLOC_ARENA_MAX": "2", "OMP_NUM_THREADS": "1"},
+            capture_output=True, timeout=timeout, cwd=folder)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return folder if proc.returncode == 0 else None
+
+
 def kernel_env(limits: Limits, *, home: str, preload: Sequence[str], trusted: Sequence[str]) -> dict[str, str]:
     """The complete environment of a grading kernel (nothing is inherited)."""
     path_dirs = [os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]
@@ -230,7 +262,7 @@ def visible_files(workdir: str | None, *, source_dir: str | None = None,
 
 
 def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: Limits,
-               env: dict[str, str]) -> list[str]:
+               env: dict[str, str], pycache: str = "") -> list[str]:
     """The bubblewrap prefix for a kernel command (see the module docstring)."""
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
             "--hostname", "sandbox", "--clearenv"]
@@ -247,6 +279,8 @@ def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: L
         argv += ["--ro-bind-try", "/etc/" + etc, "/etc/" + etc]
     for root in env["CNNLIB_KERNEL_TRUSTED"].split(os.pathsep):
         argv += ["--ro-bind", root, root]
+    if pycache and os.path.isdir(pycache):
+        argv += ["--ro-bind", pycache, pycache]
     size = str(limits.tmpfs_mb * 2**20)
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--size", size, "--tmpfs", "/tmp",
@@ -277,6 +311,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     tmpfs_mb = Integer(Limits.tmpfs_mb, help="Size of each writable tmpfs in MiB.").tag(config=True)
     nproc = Integer(Limits.nproc, help="RLIMIT_NPROC of the kernel.").tag(config=True)
     preload = List(Unicode(), help="Modules the guard imports and protects before any cell runs.").tag(config=True)
+    pycache = Unicode("", help="Bytecode cache from warm_pycache(), read-only in the sandbox; empty = none.").tag(
+        config=True)
     source_directory = Unicode("", help="Instructor's source folder of the assignment being graded.").tag(config=True)
     include = List(Unicode(), ["*.ipynb"], help="Globs of source files released to students.").tag(config=True)
 
@@ -291,8 +327,12 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
         if self._kernel_spec is None:
+            # -I: ignore PYTHON* variables and user site-packages. With a sandbox and a warm
+            # cache, read bytecode from it; otherwise never write bytecode (an unsandboxed
+            # student must not be able to plant .pyc files that later kernels load).
+            cache = ["-X", f"pycache_prefix={self.pycache}"] if self.sandbox and self.pycache else ["-B"]
             self._kernel_spec = KernelSpec(
-                argv=[sys.executable, "-I", "-B", str(KERNEL_SCRIPT), "-f", "{connection_file}"],
+                argv=[sys.executable, "-I", *cache, str(KERNEL_SCRIPT), "-f", "{connection_file}"],
                 display_name="Python 3 (grading sandbox)",
                 language="python",
                 # An interrupt arrives as a message and the kernel signals itself:
@@ -337,7 +377,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not self.sandbox:
             return cmd
         return bwrap_argv(self._bwrap, runtime_dir=self._runtime_dir, files=self._files,
-                          limits=self.limits, env=self._env) + cmd
+                          limits=self.limits, env=self._env, pycache=self.pycache) + cmd
 
     _saved_log = b""
 

@@ -50,3 +50,108 @@ def _reduced_ops() -> str:
              "factor is a typo; 28x28x6x192 would be 0.9M).")
 def _bottleneck_typo() -> str:
     return f"28 x 28 x 16 x 192 = {conv_macs(192, 16, 1, 28, 28) / 1e6:.2f}M"
+
+
+# ---------------------------------------------------------------- the whole network
+def _summary(name: str, size: int):
+    """``cnnlib.summarize`` of a zoo model built on the meta device (shapes only, fast)."""
+    import torch
+
+    from cnnlib.registry import get_model
+    from cnnlib.summary import summarize
+
+    with torch.device("meta"):
+        model = get_model(name)
+    return summarize(model, (3, size, size))
+
+
+@erratum(key="inception-naive-output-numbers", chapter="ch05", lecture="cs231n-2017",
+         where="Naive Inception module, output size after filter concatenation",
+         claim="28x28x(128+192+96+256) = 529k",
+         why="28 x 28 x 672 = 526,848, about 527k: a small slip in the product.")
+def _naive_output_numbers() -> str:
+    channels = 128 + 192 + 96 + 256
+    return f"28 x 28 x {channels} = {28 * 28 * channels:,}"
+
+
+@erratum(key="googlenet-5-million", chapter="ch05", lecture="cs231n-2017",
+         where="Case study: GoogLeNet, summary",
+         claim="Only 5 million parameters!",
+         why="The paper's network (Table 1, with the final 1024 x 1000 classifier and without the "
+             "auxiliary classifiers, which are dropped after training) has about 7.0 million. "
+             "Even the convolutions alone hold about 6 million.")
+def _five_million() -> str:
+    g = _summary("googlenet", 224)
+    conv = sum(r.params for r in g if r.kind == "Conv2d")
+    return f"{g.total_params:,} parameters ({conv:,} in the convolutions)"
+
+
+@erratum(key="googlenet-12x-alexnet", chapter="ch05", lecture="cs231n-2017",
+         where="Case study: GoogLeNet, summary",
+         claim="12x less params than AlexNet",
+         why="The paper says '12 times fewer parameters' (Section 1). Counting every weight and "
+             "bias of both networks (the two-tower AlexNet of 2012 and GoogLeNet without its "
+             "auxiliary heads) gives a smaller ratio.")
+def _vs_alexnet() -> str:
+    a, g = _summary("alexnet", 227), _summary("googlenet", 224)
+    return (f"AlexNet {a.total_params / 1e6:.1f}M / GoogLeNet {g.total_params / 1e6:.1f}M = "
+            f"{a.total_params / g.total_params:.1f}x")
+
+
+@erratum(key="googlenet-27x-vgg16", chapter="ch05", lecture="senet-deck",
+         where="GoogLeNet summary",
+         claim="27x less params than VGG-16",
+         why="138M / 5M, with the slide's 5 million; with GoogLeNet's real 7.0 million the ratio "
+             "is about 20x.")
+def _vs_vgg16() -> str:
+    v, g = _summary("vgg16", 224), _summary("googlenet", 224)
+    return (f"VGG-16 {v.total_params / 1e6:.1f}M / GoogLeNet {g.total_params / 1e6:.1f}M = "
+            f"{v.total_params / g.total_params:.1f}x")
+
+
+def _stem_rows(g):
+    return [r for r in g if r.name.startswith("stem.") and r.kind in ("Conv2d", "MaxPool2d")]
+
+
+@erratum(key="googlenet-stem-mflop", chapter="ch05", lecture="eecs498-2022",
+         where="GoogLeNet: aggressive stem, total from 224 to 28",
+         claim="MFLOP: 418",
+         why="The slide's own rows (118 + 2 + 13 + 347 + 1) add up to 481: the total has its "
+             "digits swapped. The column counts multiply-adds (MACs, see chapter 0) for the convs "
+             "and one operation per window element for the pools.")
+def _stem_mflop() -> str:
+    rows = _stem_rows(_summary("googlenet", 224))
+    macs = sum(r.macs for r in rows)
+    pool = sum(r.other_ops for r in rows if r.kind == "MaxPool2d")
+    return (f"{macs / 1e6:.1f} M MACs in the convs + {pool / 1e6:.1f} M pool ops = "
+            f"{(macs + pool) / 1e6:.0f} M ({2 * macs / 1e6:.0f} MFLOP counting 2 per MAC)")
+
+
+@erratum(key="googlenet-stem-vs-vgg16", chapter="ch05", lecture="eecs498-2022",
+         where="GoogLeNet: aggressive stem, 'Compare VGG-16'",
+         claim="Memory: 42.9 MB (5.7x), Params: 1.1M (8.9x), MFLOP: 7485 (17.8x)",
+         why="These are the numbers of VGG-16's first seven convs only: the slide leaves out "
+             "conv3-3 (its VGG-16 has two convs in stage 3, see chapter 4) and, for memory, the "
+             "pools, which the GoogLeNet stem's 7.5 MB includes. VGG-16 from 224 to 28 is "
+             "stages 1-3 with their pools.")
+def _stem_vs_vgg() -> str:
+    g, v = _summary("googlenet", 224), _summary("vgg16", 224)
+    stem = _stem_rows(g)
+    vgg = [r for r in v if r.name.startswith(("stages.stage1.", "stages.stage2.", "stages.stage3."))
+           and r.kind in ("Conv2d", "MaxPool2d")]
+    mem_s, mem_v = (sum(r.memory_bytes for r in rows) / 2**20 for rows in (stem, vgg))
+    par_s, par_v = (sum(r.params for r in rows) for rows in (stem, vgg))
+    mac_s, mac_v = (sum(r.macs for r in rows) for rows in (stem, vgg))
+    return (f"Memory {mem_v:.1f} MB ({mem_v / mem_s:.1f}x), Params {par_v / 1e6:.2f}M "
+            f"({par_v / par_s:.1f}x), {mac_v / 1e6:,.0f} M MACs ({mac_v / mac_s:.1f}x)")
+
+
+@erratum(key="gap-vs-fc-bias", chapter="ch05", lecture="eecs498-2022",
+         where="GoogLeNet: global average pooling, 'Compare with VGG-16' table",
+         claim="fc6 102,760k, fc7 16,777k, fc8 4,096k params (GoogLeNet's fc: 1,025k)",
+         why="GoogLeNet's row counts the 1000 biases (1024 x 1000 + 1000 = 1,025k); the VGG-16 "
+             "rows leave theirs out (+4096, +4096, +1000).")
+def _gap_bias() -> str:
+    v = _summary("vgg16", 224)
+    return ", ".join(f"{name} {v.row(f'classifier.{name}').params / 1e3:,.1f}k"
+                     for name in ("fc6", "fc7", "fc8"))

@@ -8,7 +8,6 @@ rounds (:func:`answers_match`).
 from __future__ import annotations
 
 import html
-import math
 import numbers
 import re
 from dataclasses import dataclass
@@ -85,9 +84,9 @@ def answers_match(expected: Any, response: str) -> bool:
 
     Integers below 10,000 must be exact. Larger integers typed in full must be exact too; typed
     rounded (``854M``, ``35K``, ``34,900``) they must be within one unit of the last digit
-    written and within 0.5%. Decimals may be off by 0.5% or 0.006, whichever is larger. Strings compare without case,
-    spaces or punctuation (``Conv 2`` is ``conv2``); a ``no`` answer accepts ``no``,
-    ``does not fit`` and the like.
+    written and within 0.5%. Decimals may be off by 0.5% or 0.006, whichever is larger.
+    Strings compare without case, spaces or punctuation (``Conv 2`` is ``conv2``); a ``no``
+    answer accepts ``no``, ``does not fit`` and the like.
     """
     if isinstance(expected, str):
         got = _norm(response)

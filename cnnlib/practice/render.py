@@ -29,7 +29,7 @@ __all__ = ["markdown_to_html", "problems_html", "exam_html", "answer_key_html",
            "student_notebook", "html_to_pdf", "render_set", "RenderResult", "COLAB_INSTALL"]
 
 # The pip requirement a notebook installs when cnnlib is missing (on Colab); torch is left alone.
-COLAB_INSTALL = "cnnlib @ git+https://github.com/cnn-architectures-course/cnnlib"
+COLAB_INSTALL = "cnnlib @ git+https://github.com/cnn-architectures-course/cnn-architectures"
 
 _CONVENTIONS = ("MACs are multiply-accumulates (FLOPs = 2 × MACs); float32 takes 4 bytes; "
                 "1 KB = 1024 bytes and 1 MB = 1024 KB. Volumes are written H×W×C.")

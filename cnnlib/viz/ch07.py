@@ -95,14 +95,15 @@ def _draw_cube(ax, mask: torch.Tensor, title: str) -> None:
     colors = [[[_HIGHLIGHT if highlight[c, n, s] else _OTHER for s in range(mask.shape[2])]
                for n in range(mask.shape[0])] for c in range(mask.shape[1])]
     ax.voxels(filled, facecolors=np.array(colors), edgecolor=(0.3, 0.3, 0.3, 0.35), linewidth=0.4)
-    ax.set_xlabel("C", labelpad=-12)
-    ax.set_ylabel("N", labelpad=-12)
-    ax.set_zlabel("H, W", labelpad=-12)
+    ax.set_xlabel("C", labelpad=-14)
+    ax.set_ylabel("N", labelpad=-14)
+    ax.set_zlabel("H, W", labelpad=-14)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_zticks([])
     ax.set_box_aspect(mask.permute(1, 0, 2).shape)
     ax.view_init(elev=20, azim=-60)
+    ax.set_proj_type("ortho")
     ax.set_title(title, fontsize=10)
 
 

@@ -1,0 +1,128 @@
+"""Seconds per submission of sandboxed autograding.
+
+    python benchmarks/grading.py                     # heaviest assignment of solutions/, 4 copies, 2 jobs
+    python benchmarks/grading.py --assignment ch05_resnet --n 8 --jobs 2 --compare-unsafe
+
+Builds a throw-away course in a temporary folder with one assignment (by default
+the one of ``solutions/`` with the most code; the test suite's demo assignment
+when ``solutions/`` has none), releases it, submits N copies of the instructor's
+notebook (solutions included, so every test runs) and autogrades them with
+``cnnlib.course.autograde``. Prints wall-clock seconds per submission, CPU
+seconds per submission (all processes: workers, sandboxes, kernels), the time
+of the one-off bytecode warm-up, and with ``--compare-unsafe`` the same run
+without bubblewrap (the sandbox's overhead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def heaviest_assignment(solutions: Path) -> str | None:
+    """The folder of ``solutions/`` whose notebooks hold the most code."""
+    import nbformat
+
+    best, best_size = None, -1
+    for folder in sorted(p for p in solutions.glob("*") if p.is_dir()):
+        size = 0
+        for path in folder.glob("*.ipynb"):
+            nb = nbformat.read(path, as_version=4)
+            size += sum(len(c.source) for c in nb.cells if c.cell_type == "code")
+        if size > best_size and any(folder.glob("*.ipynb")):
+            best, best_size = folder.name, size
+    return best
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def build_course(workdir: Path, assignment: str | None, n: int) -> tuple[Path, str]:
+    """A course in ``workdir`` with one assignment and ``n`` submitted copies of its solution."""
+    from cnnlib.course.config import load_course
+    from cnnlib.course.release import release
+
+    course_root = workdir / "course"
+    if assignment is None:
+        sys.path.insert(0, str(ROOT / "tests" / "adversarial"))
+        import democourse
+
+        democourse.make_course(course_root)
+        assignment = democourse.ASSIGNMENT
+    else:
+        shutil.copytree(ROOT / "solutions" / assignment, course_root / "solutions" / assignment)
+        if (ROOT / "nbgrader_config.py").exists():
+            shutil.copy(ROOT / "nbgrader_config.py", course_root / "nbgrader_config.py")
+    course = load_course(course_root)
+    release(course, [assignment])
+    for i in range(n):
+        folder = course.submitted_dir / f"student{i:03d}" / assignment
+        folder.mkdir(parents=True)
+        for source in (course.source_dir / assignment).glob("*.ipynb"):
+            shutil.copy(source, folder / source.name)
+    return course_root, assignment
+
+
+def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits) -> dict:
+    from cnnlib.course.autograde import autograde
+    from cnnlib.course.config import load_course
+
+    course = load_course(course_root)
+    cpu0, start = _children_cpu(), time.perf_counter()
+    results = autograde(course, assignment, jobs=jobs, unsafe=unsafe, limits=limits)
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
+    return {"results": results, "wall": wall, "cpu": cpu}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", help="folder of solutions/ (default: the heaviest; the demo if none)")
+    parser.add_argument("--n", type=int, default=4, help="number of submissions (default 4)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
+    parser.add_argument("--memory", type=int, default=8192, help="kernel memory limit in MiB (default 8192)")
+    parser.add_argument("--compare-unsafe", action="store_true", help="also time the run without bubblewrap")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.jobs < 1:
+        parser.error("--n and --jobs must be at least 1")
+
+    from cnnlib.course.autograde import preload_modules
+    from cnnlib.course.config import load_course
+    from cnnlib.course.sandbox import Limits, check_sandbox, warm_pycache
+
+    check_sandbox()
+    assignment = args.assignment or heaviest_assignment(ROOT / "solutions")
+    limits = Limits(memory_mb=args.memory)
+    with tempfile.TemporaryDirectory(prefix="cnnlib-grading-bench-") as tmp:
+        course_root, assignment = build_course(Path(tmp), assignment, args.n)
+        course = load_course(course_root)
+        preload = preload_modules(course, assignment)
+        start = time.perf_counter()
+        warm_pycache(preload)
+        warm_up = time.perf_counter() - start
+        print(f"assignment {assignment!r}: {args.n} submissions, {args.jobs} job(s), preloaded {preload or 'nothing'}")
+        print(f"bytecode warm-up (once per autograde run, cache already filled): {warm_up:.2f} s")
+        modes = [("sandboxed", False)] + ([("unsafe", True)] if args.compare_unsafe else [])
+        for label, unsafe in modes:
+            outcome = run(course_root, assignment, jobs=args.jobs, unsafe=unsafe, limits=limits)
+            results = outcome["results"]
+            scores = {(r.score, r.max_score, r.status) for r in results}
+            per_worker = sum(r.seconds for r in results) / len(results)
+            print(f"{label:9s}: {outcome['wall'] / args.n:.2f} s/submission wall "
+                  f"({outcome['wall']:.1f} s total), {outcome['cpu'] / args.n:.2f} CPU s/submission, "
+                  f"{per_worker:.2f} s per worker; results {sorted(scores, key=str)}")
+            if any(r.tooling_error or r.score != r.max_score for r in results):
+                print("  warning: a copy of the solution did not get full marks", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

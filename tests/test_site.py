@@ -1,0 +1,178 @@
+"""The built website (_build/html, made by `make book` before the tests) and the public bundle."""
+import json
+import re
+import shutil
+import threading
+import urllib.request
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cnnlib.publish import find_secrets, publish
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+CHAPTERS = ["ch00_arithmetic", "ch01_lenet", "ch02_alexnet", "ch03_zfnet", "ch04_vgg",
+            "ch05_googlenet", "ch06_resnet", "ch07_normalization", "ch08_activations",
+            "ch09_resnet_improvements", "ch10_efficient", "ch11_nas", "ch12_comparing"]
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    if not (SITE / "index.html").exists():
+        pytest.fail("no built site in _build/html: `make test` builds it first (or run `make book`)")
+    return SITE
+
+
+def test_every_chapter_is_in_the_toc_and_built(site):
+    files = _toc_files()
+    for chapter in CHAPTERS:
+        assert f"book/{chapter}" in files, f"{chapter} missing from _toc.yml"
+    for f in files:
+        assert (site / f"{f}.html").exists(), f"{f}.html was not built"
+
+
+def test_notebooks_are_committed_without_outputs_and_install_cnnlib():
+    repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        for cell in code:
+            assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
+        first = "".join(code[0]["source"])
+        assert "import cnnlib" in first and f"git+{repo_url}" in first, path.name
+        assert "torch" not in first.split("git+")[0].split("%pip install")[-1], path.name
+
+
+def test_site_has_no_solutions(site):
+    assert find_secrets(site, ROOT / "solutions") == []
+    assert not list(site.rglob("solutions"))
+
+
+def test_launch_buttons_point_at_the_repository(site):
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    for key in ("colab_url", "jupyterhub_url", "binderhub_url"):
+        assert cfg["launch_buttons"].get(key), key
+    page = (site / "book" / "ch00_arithmetic.html").read_text()
+    repo = cfg["repository"]["url"].removeprefix("https://github.com/")
+    assert f"colab.research.google.com/github/{repo}/blob/{cfg['repository']['branch']}/book/ch00_arithmetic.ipynb" in page
+
+
+def test_publish_bundle(site, tmp_path):
+    out = publish(ROOT, tmp_path / "publish")
+    assert (out / "site" / "index.html").exists()
+    assert (out / "book" / "ch00_arithmetic.ipynb").exists()
+    assert (out / "cnnlib" / "__init__.py").exists()
+    assert (out / "exercises").is_dir()
+    for forbidden in ("solutions", "gradebook.db", "submitted", "autograded", "feedback",
+                      "nbgrader_config.py", "tests"):
+        assert not list(out.rglob(forbidden)), forbidden
+    assert find_secrets(out, ROOT / "solutions") == []
+
+
+def test_publish_refuses_a_bundle_with_secrets(site, tmp_path):
+    fake = tmp_path / "course"
+    shutil.copytree(ROOT / "_build" / "html", fake / "_build" / "html")
+    (fake / "exercises" / "x").mkdir(parents=True)
+    (fake / "exercises" / "x" / "x.ipynb").write_text('{"cells": [{"source": ["### BEGIN SOLUTION"]}]}')
+    with pytest.raises(RuntimeError, match="secrets found"):
+        publish(fake, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------- browser
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("chromium is not installed: `apt-get install chromium` (.ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.mark.slow
+def test_browser_every_page(server, browser):
+    """Open every page: no console errors, no broken images or internal links; search; nav."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # The test machine has no internet: external requests (fonts, CDNs) are blocked, and the
+    # console errors they cause are not the site's fault. Everything local must load.
+    external: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(server):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    failed_local: list[str] = []
+    page.on("requestfailed", lambda r: failed_local.append(r.url) if r.url.startswith(server) else None)
+    links: set[str] = set()
+    for f in _toc_files():
+        response = page.goto(f"{server}/{f}.html", wait_until="load")
+        assert response.ok, f
+        broken = page.eval_on_selector_all(
+            "img", "imgs => imgs.filter(i => i.complete && i.naturalWidth === 0 && "
+                   "i.src.startsWith(location.origin)).map(i => i.src)")
+        assert broken == [], f"broken images on {f}: {broken}"
+        hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        links |= {h.split("#")[0] for h in hrefs if h.startswith(server)}
+    site_errors = [e for e in errors if not any(x.split("?")[0] in e for x in external)
+                   and "net::ERR_FAILED" not in e]
+    assert site_errors == [], site_errors
+    assert failed_local == []
+    for link in sorted(links):
+        with urllib.request.urlopen(link) as resp:
+            assert resp.status == 200, link
+
+    # Search finds a term that only the chapters contain.
+    page.goto(f"{server}/search.html?q=receptive", wait_until="load")
+    page.wait_for_selector("ul.search li", timeout=20_000)
+    hits = page.eval_on_selector_all("ul.search li a", "as => as.map(a => a.href)")
+    assert any("ch00_arithmetic" in h for h in hits), hits
+
+    # Navigation: "next" from the intro leads to the first chapter.
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    page.click("a.right-next")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/book/ch00_arithmetic.html")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "ch00_arithmetic.png"), full_page=False)
+    context.close()
