@@ -13,6 +13,9 @@ SEED   ?= 0
 N      ?= 10
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# Every test, notebook and grading kernel starts a Python that imports torch: with bytecode
+# caching off, each one recompiles torch's sources (20-30 s of CPU). Keep caching on.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help setup book test test-fast exercises check-exercises practice publish check-links benchmarks clean
 
@@ -28,7 +31,7 @@ help:
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
-	uv sync --frozen --all-extras --python 3.11
+	uv sync --frozen --all-extras --python 3.11 --compile-bytecode
 	# Register the venv's kernel so notebooks (book, exercises) run with this environment.
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cnnlib)" >/dev/null
 	@touch $(STAMP)

@@ -35,6 +35,12 @@ def _new_figure(ncols: int, *, width_per_panel: float = 4.2, height: float = 3.4
     return Figure(figsize=(width_per_panel * ncols, height), layout="constrained")
 
 
+def _integer_epochs(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _series(history: "History", metric: str) -> list[float]:
     if metric in ("train_error", "val_error"):
         return [1.0 - a for a in getattr(history, metric.replace("error", "acc"))]
@@ -76,6 +82,7 @@ def plot_history(history: "History", *, title: str | None = None) -> "Figure":
 
     for ax in (ax_loss, ax_acc):
         ax.legend()
+        _integer_epochs(ax)
     for ax in (ax_loss, ax_acc, ax_lr):
         ax.grid(alpha=0.3)
     if title:
@@ -115,8 +122,9 @@ def plot_histories(
             kw.setdefault("marker", "o" if len(ys) <= 30 else None)
             ax.plot(range(1, len(ys) + 1), ys, label=name, **kw)
         ax.set(xlabel="epoch", ylabel=METRIC_LABELS[m], title=METRIC_LABELS[m])
-        if m.endswith("acc"):
+        if m.endswith(("acc", "error")):
             ax.set_ylim(0, 1.02)
+        _integer_epochs(ax)
         ax.grid(alpha=0.3)
         ax.legend()
     if title:

@@ -128,8 +128,7 @@ def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str
     km.tmpfs_mb = limits.tmpfs_mb
     km.nproc = limits.nproc
     km.preload = preload_modules(course, assignment)
-    if not unsafe:
-        km.pycache = str(warm_pycache(km.preload) or "")
+    km.pycache = str(warm_pycache(km.preload) or "")
     km.source_directory = str(course.source_dir / assignment)
     km.include = list(c.CourseDirectory.include)
     c.RestoreCells.source_directory = str(course.source_dir / assignment)

@@ -252,7 +252,7 @@ def visible_files(workdir: str | None, *, source_dir: str | None = None,
         for name in filenames:
             host = os.path.join(dirpath, name)
             rel = os.path.relpath(host, workdir)
-            if name.endswith(".ipynb") or os.path.islink(host):
+            if name.endswith(".ipynb") or os.path.islink(host) or not os.path.isfile(host):
                 continue
             if source_dir and os.path.exists(os.path.join(source_dir, rel)):
                 if not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in include):
@@ -327,10 +327,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
         if self._kernel_spec is None:
-            # -I: ignore PYTHON* variables and user site-packages. With a sandbox and a warm
-            # cache, read bytecode from it; otherwise never write bytecode (an unsandboxed
-            # student must not be able to plant .pyc files that later kernels load).
-            cache = ["-X", f"pycache_prefix={self.pycache}"] if self.sandbox and self.pycache else ["-B"]
+            # -I: ignore PYTHON* variables and user site-packages. Bytecode comes from the
+            # warm cache (read-only in the sandbox); the kernel never writes bytecode next to
+            # the installation. (An --unsafe kernel can write anything the instructor can,
+            # this cache included: --unsafe is for trusted code only.)
+            cache = ["-X", f"pycache_prefix={self.pycache}"] if self.pycache else ["-B"]
             self._kernel_spec = KernelSpec(
                 argv=[sys.executable, "-I", *cache, str(KERNEL_SCRIPT), "-f", "{connection_file}"],
                 display_name="Python 3 (grading sandbox)",

@@ -20,3 +20,13 @@ def _conv4() -> str:
 def _fc_bias() -> str:
     p = [linear_params(9216, 4096), linear_params(4096, 4096), linear_params(4096, 1000)]
     return ", ".join(f"{v / 1e3:,.1f}k" for v in p)
+
+
+@erratum(key="alexnet-fc6-params-arithmetic", chapter="ch02", lecture="eecs498-2022",
+         where="AlexNet per-layer table, worked example for fc6 (the slide after 'Flatten')",
+         claim="FC params = 9216 * 4096 + 4096 = 37,725,832 (table: 37,726k)",
+         why="The formula is right but the sum is not: 9216 x 4096 = 37,748,736, and adding the "
+             "4096 biases makes the count larger, not smaller. The other slides print 37,749k, "
+             "the weights without the biases (see the fc-bias entry).")
+def _fc6_arithmetic() -> str:
+    return f"9216 x 4096 + 4096 = {linear_params(9216, 4096):,}"

@@ -221,7 +221,7 @@ def vgg16_stage_costs(size: int = 224) -> list[StageCost]:
 
 
 def plot_stage_costs(costs: Sequence[StageCost]) -> Figure:
-    """MACs, parameters and memory of a sequence of stages, one bar per stage (log scale)."""
+    """MACs, parameters and memory of a sequence of stages, one labelled bar per stage."""
     if not costs:
         raise ValueError("give at least one StageCost (e.g. vgg16_stage_costs())")
     labels = [f"{c.num_convs}x{c.out_channels} @ {c.size}" for c in costs]
@@ -231,8 +231,9 @@ def plot_stage_costs(costs: Sequence[StageCost]) -> Figure:
             ([c.macs / 1e6 for c in costs], "MACs (M)"),
             ([c.params / 1e3 for c in costs], "parameters (k)"),
             ([c.memory_bytes / 1024 for c in costs], "memory (KB)")]):
-        ax.barh(labels, values, color="tab:blue")
-        ax.set_xscale("log")
+        bars = ax.barh(labels, values, color="tab:blue")
+        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], padding=2, fontsize=8)
+        ax.set_xlim(0, 1.3 * max(values))
         ax.set_title(title)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()

@@ -137,15 +137,16 @@ INITS: dict[str, Callable[[int], float]] = {
 
 @dataclass(frozen=True)
 class Propagation:
-    """Per layer (input side first): the standard deviation of the layer's output after the
-    activation, and the norm of the loss gradient with respect to the layer's weights."""
+    """Per layer (input side first): the standard deviation of the layer's output (after the
+    activation), and the norm of the loss gradient with respect to that output, i.e. the
+    error signal backpropagation hands down to the layers below."""
 
     activation_std: list[float]
     grad_norm: list[float]
 
     @property
     def grad_ratio(self) -> float:
-        """Gradient norm of the first layer divided by that of the last."""
+        """Gradient norm at the first layer's output divided by that at the last layer's."""
         return self.grad_norm[0] / self.grad_norm[-1]
 
 
@@ -153,25 +154,28 @@ def signal_propagation(act_layer: Callable[[], nn.Module], *, depth: int = 20, w
                        init: str = "he", batch: int = 256, seed: int = 0) -> Propagation:
     """Push a standard-normal batch through ``depth`` bias-free ``width x width`` linear layers,
     each followed by ``act_layer()``, with weights drawn from N(0, ``INITS[init](width)``);
-    backpropagate the mean of the outputs times fixed random signs, and report each layer's
-    activation std and weight-gradient norm."""
+    backpropagate the mean of the last outputs times fixed random signs; report, per layer,
+    the std of its output and the norm of the gradient that reaches it."""
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
     for name, value in (("depth", depth), ("width", width), ("batch", batch)):
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     gen = torch.Generator().manual_seed(seed)
     std = math.sqrt(INITS[init](width))
-    weights = [(torch.randn(width, width, generator=gen) * std).requires_grad_() for _ in range(depth)]
+    weights = [torch.randn(width, width, generator=gen) * std for _ in range(depth)]
     act = act_layer()
-    h = torch.randn(batch, width, generator=gen)
-    stds = []
-    for w in weights:
-        h = act(h @ w.T)
-        stds.append(float(h.detach().std()))
     signs = torch.randint(0, 2, (width,), generator=gen).float() * 2 - 1
-    (h * signs).mean().backward()
-    return Propagation(stds, [float(w.grad.norm()) for w in weights])
+    outputs = []
+    with torch.enable_grad():
+        h = torch.randn(batch, width, generator=gen).requires_grad_()
+        for w in weights:
+            h = act(h @ w.T)
+            h.retain_grad()
+            outputs.append(h)
+        (h * signs).mean().backward()
+    return Propagation([float(o.detach().std()) for o in outputs],
+                       [float(o.grad.norm()) for o in outputs])
 
 
 # ---------------------------------------------------------------------------------------
