@@ -12,7 +12,6 @@ JOBS   ?= 2
 SEED   ?= 0
 N      ?= 10
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 # Every test, notebook and grading kernel starts a Python that imports torch: with bytecode
 # caching off, each one recompiles torch's sources (20-30 s of CPU). Keep caching on.
 unexport PYTHONDONTWRITEBYTECODE

@@ -6,11 +6,12 @@
 Builds a throw-away course in a temporary folder with one assignment (by default
 the one of ``solutions/`` with the most code; the test suite's demo assignment
 when ``solutions/`` has none), releases it, submits N copies of the instructor's
-notebook (solutions included, so every test runs) and autogrades them with
-``cnnlib.course.autograde``. Prints wall-clock seconds per submission, CPU
-seconds per submission (all processes: workers, sandboxes, kernels), the time
-of the one-off bytecode warm-up, and with ``--compare-unsafe`` the same run
-without bubblewrap (the sandbox's overhead).
+notebook (solutions included, so every test runs; plus one extra cell that
+prints the kernel's CPU time) and autogrades them with ``cnnlib.course.autograde``.
+Prints the bytecode warm-up time, wall-clock seconds per submission, CPU seconds
+per submission (kernel, and grader = forked nbgrader workers), and with
+``--compare-unsafe`` the same run without bubblewrap (the sandbox's overhead).
+On a shared machine compare CPU seconds; wall time depends on the load.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def heaviest_assignment(solutions: Path) -> str | None:
     """The folder of ``solutions/`` whose notebooks hold the most code."""
-    import nbformat
-
     best, best_size = None, -1
     for folder in sorted(p for p in solutions.glob("*") if p.is_dir()):
         size = 0
@@ -68,8 +69,26 @@ def build_course(workdir: Path, assignment: str | None, n: int) -> tuple[Path, s
         folder = course.submitted_dir / f"student{i:03d}" / assignment
         folder.mkdir(parents=True)
         for source in (course.source_dir / assignment).glob("*.ipynb"):
-            shutil.copy(source, folder / source.name)
+            nb = nbformat.read(source, as_version=4)
+            nb.cells.append(nbformat.v4.new_code_cell(CPU_PROBE))  # an extra student cell
+            nbformat.write(nb, folder / source.name)
     return course_root, assignment
+
+
+CPU_PROBE = ("import resource\n_r = resource.getrusage(resource.RUSAGE_SELF)\n"
+             "print('KERNEL_CPU_S', _r.ru_utime + _r.ru_stime)")
+
+
+def kernel_cpu(course_root: Path, assignment: str) -> float:
+    """CPU seconds of all kernels, printed by the probe cell at the end of each submission."""
+    total = 0.0
+    for path in (course_root / "autograded").glob(f"*/{assignment}/*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for output in nb.cells[-1].get("outputs", []):
+            for line in output.get("text", "").splitlines():
+                if line.startswith("KERNEL_CPU_S "):
+                    total += float(line.split()[1])
+    return total
 
 
 def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits) -> dict:
@@ -80,7 +99,10 @@ def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits) 
     cpu0, start = _children_cpu(), time.perf_counter()
     results = autograde(course, assignment, jobs=jobs, unsafe=unsafe, limits=limits)
     wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
-    return {"results": results, "wall": wall, "cpu": cpu}
+    kernels = kernel_cpu(course_root, assignment)
+    # Unsandboxed kernels are reaped by the workers, so their CPU is in RUSAGE_CHILDREN too;
+    # sandboxed ones are killed with their bubblewrap and are not.
+    return {"results": results, "wall": wall, "cpu": cpu - kernels if unsafe else cpu, "kernel_cpu": kernels}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,31 +116,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 1 or args.jobs < 1:
         parser.error("--n and --jobs must be at least 1")
 
-    from cnnlib.course.autograde import preload_modules
+    from cnnlib.course.autograde import _grading_config, preload_modules, warm_up
     from cnnlib.course.config import load_course
-    from cnnlib.course.sandbox import Limits, check_sandbox, warm_pycache
+    from cnnlib.course.sandbox import Limits, check_sandbox
 
-    check_sandbox()
+    bwrap = check_sandbox()
     assignment = args.assignment or heaviest_assignment(ROOT / "solutions")
     limits = Limits(memory_mb=args.memory)
     with tempfile.TemporaryDirectory(prefix="cnnlib-grading-bench-") as tmp:
         course_root, assignment = build_course(Path(tmp), assignment, args.n)
         course = load_course(course_root)
         preload = preload_modules(course, assignment)
-        start = time.perf_counter()
-        warm_pycache(preload)
-        warm_up = time.perf_counter() - start
         print(f"assignment {assignment!r}: {args.n} submissions, {args.jobs} job(s), preloaded {preload or 'nothing'}")
-        print(f"bytecode warm-up (once per autograde run, cache already filled): {warm_up:.2f} s")
+        config = _grading_config(course, assignment, unsafe=False, bwrap=bwrap, limits=limits)
+        for label in ("first (fills the cache if needed)", "again (what every autograde run pays)"):
+            start = time.perf_counter()
+            warm_up(course, assignment, config, limits)
+            print(f"bytecode warm-up, {label}: {time.perf_counter() - start:.2f} s")
         modes = [("sandboxed", False)] + ([("unsafe", True)] if args.compare_unsafe else [])
         for label, unsafe in modes:
             outcome = run(course_root, assignment, jobs=args.jobs, unsafe=unsafe, limits=limits)
             results = outcome["results"]
-            scores = {(r.score, r.max_score, r.status) for r in results}
+            scores = {(r.score, r.max_score, r.status, ", ".join(r.flags)) for r in results}
             per_worker = sum(r.seconds for r in results) / len(results)
             print(f"{label:9s}: {outcome['wall'] / args.n:.2f} s/submission wall "
-                  f"({outcome['wall']:.1f} s total), {outcome['cpu'] / args.n:.2f} CPU s/submission, "
-                  f"{per_worker:.2f} s per worker; results {sorted(scores, key=str)}")
+                  f"({outcome['wall']:.1f} s total, {per_worker:.2f} s per worker); CPU s/submission: "
+                  f"kernel {outcome['kernel_cpu'] / args.n:.2f} + grader {outcome['cpu'] / args.n:.2f}; "
+                  f"results {sorted(scores, key=str)}")
             if any(r.tooling_error or r.score != r.max_score for r in results):
                 print("  warning: a copy of the solution did not get full marks", file=sys.stderr)
     return 0

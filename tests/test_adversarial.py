@@ -24,7 +24,8 @@ from cnnlib.course.config import load_course  # noqa: E402
 from cnnlib.course.release import release  # noqa: E402
 from cnnlib.course.sandbox import Limits, SandboxUnavailable, check_sandbox  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# One sandboxed run grades the whole corpus: keep its tests on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("adversarial")]
 LIMITS = Limits(cell_timeout_s=10, submission_timeout_s=90, memory_mb=512, cpu_seconds=60)
 
 

@@ -31,6 +31,8 @@ from cnnlib.course.release import check_release, release  # noqa: E402
 from cnnlib.course.sandbox import Limits, SandboxUnavailable, check_sandbox, find_bwrap  # noqa: E402
 from cnnlib.course.scan import flag_submission  # noqa: E402
 
+# The module's fixtures release and grade a course once: keep its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("course")
 REPO = Path(__file__).resolve().parents[1]
 LIMITS = Limits(cell_timeout_s=20, submission_timeout_s=120, memory_mb=1024, cpu_seconds=120)
 

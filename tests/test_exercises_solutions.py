@@ -4,18 +4,20 @@
   nbformat without outputs, one notebook per chapter directory, nbgrader metadata that
   nbgrader itself accepts, unique ``grade_id``s, points on every test cell, hidden tests in
   every test cell, the tamper-resistant checks imported on each test cell's first line.
-* Execution (one kernel per notebook version): the solution notebook runs top to bottom with
-  no error and nothing on stderr in its test cells; the student version (solution regions
-  replaced and hidden tests removed by nbgrader's own preprocessors) fails every test cell.
+* Execution: each solution notebook runs top to bottom in a fresh kernel with no error and
+  nothing on stderr; the student versions (solution regions replaced and hidden tests removed
+  by nbgrader's own preprocessors) fail every test cell.
 * Mutants: plausible wrong answers that pass the visible asserts are caught by the hidden
-  tests, and answers that try to fool the comparison (an ``int`` subclass equal to
-  everything, shadowed builtins) are rejected.
+  tests, and an answer that tries to fool the comparison (an ``int`` subclass equal to
+  everything, a shadowed builtin) is rejected.
+
+Student versions and mutants run in one shared kernel each (``%reset -f`` between notebooks)
+to import torch once; the solutions get a fresh kernel each, as in nbgrader's autograder.
 """
 from __future__ import annotations
 
 import copy
 import importlib.util
-import json
 import sys
 import time
 from pathlib import Path
@@ -136,10 +138,29 @@ def _stderr(cell) -> str:
     return "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stderr")
 
 
+def _execute_in_one_kernel(notebooks: dict[str, nbformat.NotebookNode], cwd: Path) -> dict:
+    """Run several notebooks one after the other in a single kernel, clearing the namespace
+    (``%reset -f``) before each: every notebook starts with no variables, and torch is imported
+    once instead of once per notebook. Returns the executed copies by name."""
+    combined = nbformat.v4.new_notebook(metadata=next(iter(notebooks.values())).metadata)
+    spans = {}
+    for name, nb in notebooks.items():
+        combined.cells.append(nbformat.v4.new_code_cell("%reset -f"))
+        start = len(combined.cells)
+        combined.cells.extend(copy.deepcopy(nb.cells))
+        spans[name] = (start, len(combined.cells))
+    _execute(combined, cwd)
+    out = {}
+    for name, (start, stop) in spans.items():
+        out[name] = copy.deepcopy(notebooks[name])
+        out[name].cells = combined.cells[start:stop]
+    return out
+
+
 @pytest.mark.parametrize("slug", EXPECTED_CHAPTERS)
-def test_solution_passes_and_student_version_fails(slug, tmp_path):
-    nb = _notebook(slug)
-    solved = copy.deepcopy(nb)
+def test_solution_notebook_runs_clean(slug, tmp_path):
+    """A fresh kernel, as nbgrader's autograder uses: no error anywhere, nothing on stderr."""
+    solved = _notebook(slug)
     seconds = _execute(solved, tmp_path)
     problems = []
     for cell in solved.cells:
@@ -155,11 +176,22 @@ def test_solution_passes_and_student_version_fails(slug, tmp_path):
                 problems.append(f"{gid} ends with a value: {output.data}")
     assert not problems, f"{slug} solution ({seconds:.0f} s):\n" + "\n".join(problems)
 
-    student = _student_version(nb)
-    assert "### BEGIN HIDDEN TESTS" not in json.dumps(nbformat.writes(student))
-    _execute(student, tmp_path)
-    passing = [_nbgrader(c)["grade_id"] for c in _graded(student) if not _errors(c)]
-    assert not passing, f"{slug}: these test cells pass without any answer: {passing}"
+
+def test_student_versions_fail_every_test_cell(tmp_path):
+    """nbgrader's own ClearSolutions + ClearHiddenTests, then every graded cell must fail."""
+    students = {}
+    for slug in EXPECTED_CHAPTERS:
+        students[slug] = _student_version(_notebook(slug))
+        text = nbformat.writes(students[slug])
+        assert "### BEGIN HIDDEN TESTS" not in text and "### BEGIN SOLUTION" not in text
+        assert "raise NotImplementedError()" in text
+    passing = []
+    for slug, nb in _execute_in_one_kernel(students, tmp_path).items():
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not _nbgrader(cell).get("grade") and _stderr(cell):
+                passing.append(f"{_nbgrader(cell)['grade_id']} wrote to stderr: {_stderr(cell)[:300]}")
+        passing += [_nbgrader(c)["grade_id"] for c in _graded(nb) if not _errors(c)]
+    assert not passing, f"test cells that pass without any answer: {passing}"
 
 
 # --------------------------------------------------------------------------- mutants
@@ -269,16 +301,22 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("slug", sorted(MUTANTS))
-def test_hidden_tests_catch_mutants(slug, tmp_path):
-    nb = _notebook(slug)
-    by_id = {_nbgrader(c)["grade_id"]: c for c in nb.cells}
-    for answer_id, source, _ in MUTANTS[slug]:
-        by_id[answer_id].source = builder._src(source)
-    _execute(nb, tmp_path)
-    by_id = {_nbgrader(c)["grade_id"]: c for c in nb.cells}
-    for _, _, test_id in MUTANTS[slug]:
-        cell = by_id[test_id]
-        assert _errors(cell), f"{test_id} accepted a wrong answer"
-        traceback = "\n".join(line for o in cell.outputs if o.output_type == "error" for line in o.traceback)
-        assert "_grader_hidden" in traceback, f"{test_id}: expected the hidden tests to catch it:\n{traceback[-2000:]}"
+def test_hidden_tests_catch_mutants(tmp_path):
+    """Each mutant passes its question's visible asserts (or fools ``==``); the hidden part
+    of the test cell must reject it."""
+    mutated = {}
+    for slug, mutants in MUTANTS.items():
+        nb = _notebook(slug)
+        by_id = {_nbgrader(c)["grade_id"]: c for c in nb.cells}
+        for answer_id, source, _ in mutants:
+            by_id[answer_id].source = builder._src(source)
+        mutated[slug] = nb
+    missed = []
+    for slug, nb in _execute_in_one_kernel(mutated, tmp_path).items():
+        by_id = {_nbgrader(c)["grade_id"]: c for c in nb.cells}
+        for _, _, test_id in MUTANTS[slug]:
+            cell = by_id[test_id]
+            traceback = "\n".join(line for o in cell.outputs if o.output_type == "error" for line in o.traceback)
+            if "_grader_hidden" not in traceback:
+                missed.append(f"{test_id}: {_errors(cell) or 'passed'}")
+    assert not missed, "mutants not caught by the hidden tests:\n" + "\n".join(missed)

@@ -63,3 +63,15 @@ def test_shape_trend_points_match_the_summary():
 def test_chapter_errata_compute_the_pattern():
     (e,) = entries("ch01")
     assert "CONV-POOL-CONV-POOL-FC-FC-FC" in e.correct and e.claim.endswith("FC-FC]")
+
+
+def test_output_sizes_follow_the_formula(monkeypatch):
+    fig = ch01.plot_output_sizes(32, max_kernel=7)
+    lines = fig.axes[0].get_lines()
+    assert lines[0].get_ydata().tolist() == [32 - k + 1 for k in range(1, 8)]        # stride 1
+    assert lines[1].get_ydata().tolist() == [(32 - k) // 2 + 1 for k in range(1, 8)]  # stride 2
+    assert lines[2].get_ydata().tolist() == [32, 31, 32, 31, 32, 31, 32]   # "same" for odd k only
+    with pytest.raises(ValueError, match="max_kernel"):
+        ch01.plot_output_sizes(32, max_kernel=0)
+    monkeypatch.setenv("CNNLIB_STATIC", "1")
+    assert isinstance(ch01.output_size_explorer(), Figure)

@@ -35,7 +35,7 @@ def test_plot_coverage_titles():
     fig = ch03.plot_coverage()
     titles = [ax.get_title() for ax in fig.axes]
     assert f"{conv_output_size(224, 11, 4)} outputs, one every 4 pixels" in titles[0]
-    assert "seen by 2 to 3 windows; 1 never" in titles[0]  # 11 / 4 = 2.75; pixel 223 is left out
+    assert "seen by 2 to 3 windows; 1 never seen" in titles[0]  # 11 / 4 = 2.75; pixel 223 is left out
     assert "seen by 3 to 4 windows" in titles[1] and "never" not in titles[1]  # 7 / 2 = 3.5
     with pytest.raises(ValueError, match="at least one"):
         ch03.plot_coverage({})
@@ -46,7 +46,7 @@ def test_first_layer_explorer_static(monkeypatch):
     assert isinstance(ch03.first_layer_explorer(), Figure)
     report = ch03._first_layer_report(224, 3, 96, 7, 2, 1)
     assert "96 x 110 x 110" in report and "3 to 4" in report
-    assert "1 pixels of a row are never seen" in ch03._first_layer_report(224, 3, 96, 11, 4, 0)
+    assert "1 pixel of a row is never seen" in ch03._first_layer_report(224, 3, 96, 11, 4, 0)
 
 
 @pytest.fixture(scope="module")

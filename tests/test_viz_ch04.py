@@ -129,6 +129,19 @@ def test_plot_stage_costs():
         ch04.plot_stage_costs([])
 
 
+def test_plot_stage_sweep():
+    fig = ch04.plot_stage_sweep(16, 32, 8, max_convs=3)
+    mac, par, rf = fig.axes
+    assert len(mac.lines) == len(par.lines) == 3  # widths 16, 32, 64
+    assert list(rf.lines[0].get_ydata()) == [3, 5, 7]
+    top = mac.lines[-1].get_ydata()[-1] * 1e6
+    assert top == pytest.approx(ch04.vgg_stage_cost(16, 64, 3, 8).macs)
+    with pytest.raises(ValueError, match="widths"):
+        ch04.plot_stage_sweep(widths=[])
+    with pytest.raises(ValueError, match="max_convs"):
+        ch04.plot_stage_sweep(max_convs=0)
+
+
 def test_explorer_static_and_live(monkeypatch):
     monkeypatch.setenv("CNNLIB_STATIC", "1")
     assert isinstance(ch04.stage_builder_explorer(), Figure)

@@ -99,3 +99,13 @@ def test_chapter5_errata_compute():
     assert "51.3 MB" in found["googlenet-stem-vs-vgg16"] and "9,335 M MACs" in found["googlenet-stem-vs-vgg16"]
     assert "526,848" in found["inception-naive-output-numbers"]
     assert "fc6 102,764.5k" in found["gap-vs-fc-bias"]
+
+
+def test_module_memory_counts_conv_pool_and_linear_outputs(googlenet_summary):
+    stem = ch05.module_totals(googlenet_summary).records()[0]
+    kinds = ("Conv2d", "MaxPool2d")
+    expected = sum(r.memory_bytes for r in googlenet_summary
+                   if r.name.startswith("stem.") and r.kind in kinds)
+    assert stem["memory_bytes"] == expected
+    # The Michigan lecture's stem rows: 3136 + 784 + 784 + 2352 + 588 KB.
+    assert expected == (3136 + 784 + 784 + 2352 + 588) * 1024

@@ -147,7 +147,7 @@ def tests(grade_id: str, points: int, visible: str, hidden: str | tuple[str, ...
     kit = [_src(GRADER_KIT)] + ([_src(MODULE_KIT)] if modules else [])
     source = "\n".join([
         CHECKS_IMPORT,
-        BEGIN_HIDDEN, *kit, prepare_fn, "_grader = _grader_prepare()", END_HIDDEN,
+        BEGIN_HIDDEN, "\n\n".join([*kit, prepare_fn]), "", "_grader = _grader_prepare()", END_HIDDEN,
         _src(visible),
         BEGIN_HIDDEN, f"def _grader_hidden({params}):\n{indent(check)}", "",
         "_grader_hidden(**_grader)", END_HIDDEN,
@@ -157,13 +157,16 @@ def tests(grade_id: str, points: int, visible: str, hidden: str | tuple[str, ...
                          id=grade_id)
 
 
-# Colab and fresh environments: install cnnlib without replacing the preinstalled torch.
-CNNLIB_PIP_SOURCE = "cnnlib"
+# Colab and fresh environments: install cnnlib without replacing the preinstalled torch (the
+# same line as the book's notebooks).
+CNNLIB_PIP_SOURCE = "cnnlib @ git+https://github.com/cnn-architectures-course/cnn-architectures"
 SETUP_HEADER = f'''
-import importlib.util, subprocess, sys
-if importlib.util.find_spec("cnnlib") is None:  # e.g. on Colab: keep its torch, add cnnlib
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "{CNNLIB_PIP_SOURCE}"],
-                   check=True)
+# Setup: on Colab or a fresh JupyterHub, install the course library (keeps the installed torch).
+try:
+    import cnnlib
+except ImportError:
+    %pip install -q "{CNNLIB_PIP_SOURCE}"
+    import cnnlib
 '''
 
 
@@ -386,9 +389,7 @@ def common_setup(slug: str, extra: str = ""):
         import math
 
         import torch
-        from torch import nn
-
-        import cnnlib''')
+        from torch import nn''')
     return setup(f"{slug}_setup", install=True, text=base + ("\n" + _src(extra) if extra else ""))
 
 

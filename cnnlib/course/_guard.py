@@ -324,6 +324,15 @@ class Guard:
             ns["__builtins__"] = builtins
             restored.append("__builtins__")
 
+    def _library_wrapper(self, new, old, modname: str) -> bool:
+        """Whether ``new`` is the package's own wrapper of ``old`` (e.g. ``import torch._dynamo``
+        replaces ``torch.manual_seed`` by a ``functools.wraps`` wrapper from torch's files)."""
+        if _type(new) is not types.FunctionType or new.__dict__.get("__wrapped__") is not old:
+            return False
+        package = sys.modules.get(modname.split(".")[0])
+        folder = os.path.dirname(os.path.realpath(_getattr(package, "__file__", None) or "/nonexistent"))
+        return os.path.realpath(new.__code__.co_filename).startswith(folder + os.sep)
+
     def _restore_modules(self, restored: list[str]) -> None:
         modules = sys.modules
         try:
@@ -336,7 +345,7 @@ class Guard:
                 if modules.get(name) is not mod:
                     modules[name] = mod
                     restored.append(f"sys.modules[{name!r}]")
-        for d, keys, getter, values in self.mod_entries:
+        for index, (d, keys, getter, values) in enumerate(self.mod_entries):
             try:
                 now = getter(d)
                 if _len(keys) == 1:
@@ -346,10 +355,17 @@ class Guard:
             except KeyError:
                 pass
             modname = d.get("__name__", "?")
-            for key, value in zip(keys, values):
-                if d.get(key, _MISSING) is not value:
+            accepted = _list(values)
+            for i, (key, value) in enumerate(zip(keys, values)):
+                current = d.get(key, _MISSING)
+                if current is value:
+                    continue
+                if self._library_wrapper(current, value, modname):
+                    accepted[i] = current  # the library's own doing: the new normal
+                else:
                     d[key] = value
                     restored.append(f"{modname}.{key}")
+            self.mod_entries[index] = (d, keys, getter, _tuple(accepted))
 
     def _restore_classes(self, restored: list[str]) -> None:
         for cls, saved, size in self.class_entries:

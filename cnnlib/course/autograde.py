@@ -14,10 +14,12 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import hashlib
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
 import traceback
 import warnings
@@ -29,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from .config import Course, CourseError, ensure_gradebook
-from .sandbox import Limits, check_sandbox, warm_pycache
+from .sandbox import Limits, check_sandbox, pycache_dir, warm_pycache
 
 __all__ = ["SubmissionResult", "autograde", "find_students", "format_table", "preload_modules"]
 
@@ -102,6 +104,72 @@ def preload_modules(course: Course, assignment: str) -> list[str]:
     return roots + sorted(f for f in found if "." in f and f.split(".")[0] in roots)
 
 
+def _warm_key(course: Course, assignment: str, preload: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in course.notebooks(assignment):
+        digest.update((course.source_dir / assignment / f"{name}.ipynb").read_bytes())
+    site = next((p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)), sys.prefix)
+    digest.update(f"{sys.version}|{sorted(preload)}|{os.stat(site).st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _run_source_notebooks(course: Course, assignment: str, config, limits: Limits) -> None:
+    """Execute the instructor's notebooks (trusted code, no sandbox) in a grading kernel."""
+    import shutil
+    import tempfile
+
+    from nbclient import NotebookClient
+
+    from .sandbox import SandboxedKernelManager
+
+    os.setpgid(0, 0)
+    with tempfile.TemporaryDirectory(prefix="cnnlib-warm-up-") as tmp:
+        work = Path(tmp) / assignment
+        shutil.copytree(course.source_dir / assignment, work)
+        for name in course.notebooks(assignment):
+            nb = nbformat.read(work / f"{name}.ipynb", as_version=4)
+            client = NotebookClient(nb, kernel_manager_class=SandboxedKernelManager, config=config,
+                                    timeout=limits.cell_timeout_s, allow_errors=True,
+                                    resources={"metadata": {"path": str(work)}})
+            with contextlib.suppress(Exception):
+                client.execute()
+
+
+def warm_up(course: Course, assignment: str, config, limits: Limits) -> None:
+    """Fill the bytecode cache the sandboxed kernels read (see :func:`~cnnlib.course.sandbox.warm_pycache`).
+
+    Imports the kernel's start-up modules, and once per version of the
+    assignment's source notebooks also executes them (trusted, unsandboxed, in a
+    forked process) so the modules they import lazily (``torch._dynamo``,
+    ``sympy``...) are compiled too. Best effort: grading works without it, slower.
+    """
+    km = config.SandboxedKernelManager
+    folder = pycache_dir()
+    marker = folder / "warmed-notebooks.txt"
+    key = _warm_key(course, assignment, list(km.preload))
+    done = marker.read_text().split() if marker.exists() else []
+    if key in done:  # same notebooks, same installation: the cache is complete
+        km.pycache = str(folder)
+        return
+    if warm_pycache(list(km.preload)) is None:
+        return
+    km.pycache = str(folder)
+    warm = copy.deepcopy(config)
+    warm.SandboxedKernelManager.sandbox = False
+    context = multiprocessing.get_context("fork")
+    proc = context.Process(target=_run_source_notebooks, args=(course, assignment, warm, limits),
+                           name="autograde-warm-up")
+    proc.start()
+    proc.join(limits.submission_timeout_s + WORKER_GRACE_S)
+    if proc.is_alive():
+        _kill_group(proc.pid)
+        proc.kill()
+        proc.join()
+        return
+    if proc.exitcode == 0:
+        marker.write_text("\n".join([*done[-200:], key]) + "\n")
+
+
 def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str, limits: Limits):
     from .config import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
 
@@ -128,7 +196,6 @@ def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str
     km.tmpfs_mb = limits.tmpfs_mb
     km.nproc = limits.nproc
     km.preload = preload_modules(course, assignment)
-    km.pycache = str(warm_pycache(km.preload) or "")
     km.source_directory = str(course.source_dir / assignment)
     km.include = list(c.CourseDirectory.include)
     c.RestoreCells.source_directory = str(course.source_dir / assignment)
@@ -265,6 +332,7 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
             raise CourseError(f"no submission of {assignment!r} for student {student!r} in "
                               f"{course.submitted_dir / student / assignment}")
     config = _grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
+    warm_up(course, assignment, config, limits)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     pending = deque(students)
     running: dict = {}

@@ -9,6 +9,7 @@ command-line usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -54,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.add_argument("--unsafe", action="store_true",
                    help="run students' code without the bubblewrap sandbox (only for code you trust)")
-    p.add_argument("--jobs", type=_positive, default=1, metavar="N", help="submissions graded in parallel")
+    jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
+    p.add_argument("--jobs", type=_positive, default=jobs, metavar="N",
+                   help=f"submissions graded in parallel (default {jobs})")
     defaults = Limits()
     p.add_argument("--timeout", type=_positive, default=defaults.cell_timeout_s, metavar="S",
                    help=f"per-cell timeout in seconds (default {defaults.cell_timeout_s})")

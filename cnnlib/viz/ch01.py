@@ -5,6 +5,9 @@
   (``CONV-POOL-CONV-POOL-FC-FC``), read off a :class:`cnnlib.Summary`.
 * :func:`plot_shape_trend` -- spatial size and channels after each layer (the "shrink the map,
   grow the channels" trend that LeNet-5 started), for any summary (chapters 2 and 3 use it too).
+* :func:`plot_output_sizes` / :func:`output_size_explorer` -- a conv layer's output side as the
+  kernel grows, for a few strides and paddings; the explorer is :func:`cnnlib.widgets.conv_calculator`
+  in a live notebook and this figure on the website.
 """
 from __future__ import annotations
 
@@ -13,10 +16,13 @@ from typing import Sequence
 
 from matplotlib.figure import Figure
 
+from cnnlib.arithmetic import conv_output_size
 from cnnlib.models.lenet import LENET5_C3_TABLE
 from cnnlib.summary import LayerRow, Summary
+from cnnlib.widgets import conv_calculator, is_static
 
-__all__ = ["plot_connection_table", "layer_pattern", "plot_shape_trend", "SHAPE_KINDS"]
+__all__ = ["plot_connection_table", "layer_pattern", "plot_shape_trend", "SHAPE_KINDS",
+           "plot_output_sizes", "output_size_explorer"]
 
 #: Row kinds that change a network's shape: what :func:`plot_shape_trend` shows by default.
 SHAPE_KINDS = ("Conv2d", "MaxPool2d", "AvgPool2d", "Linear")
@@ -141,6 +147,43 @@ def plot_shape_trend(summary: Summary, *, kinds: Sequence[str] = SHAPE_KINDS,
     ax.set_ylim(0.5, 2 ** (math.log2(top) + 1))
     ax.set_xticks(xs, ["input"] + names, rotation=45, ha="right", fontsize=8)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left")
+    ax.legend(fontsize=8, loc="best")
     ax.set_title(title or f"{summary.model_name}: the map shrinks, the channels grow", fontsize=10)
     return fig
+
+
+def plot_output_sizes(size: int = 32, *, max_kernel: int = 11,
+                      strides: Sequence[int] = (1, 2)) -> Figure:
+    """Output side of a conv layer on a ``size`` x ``size`` input against its kernel size
+    (1 to ``max_kernel``): one line per stride without padding, and one with "same" padding
+    ``(k - 1) // 2`` at stride 1. Kernels larger than the input are left out."""
+    if max_kernel < 1 or not strides:
+        raise ValueError("give max_kernel >= 1 and at least one stride")
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = fig.subplots()
+    kernels = [k for k in range(1, max_kernel + 1) if k <= size]
+    for stride in strides:
+        ax.plot(kernels, [conv_output_size(size, k, stride) for k in kernels], marker="o",
+                label=f"stride {stride}, no padding")
+    ax.plot(kernels, [conv_output_size(size, k, 1, (k - 1) // 2) for k in kernels], marker="s",
+            linestyle="--", label="stride 1, padding (k-1)/2")
+    for stride in strides:
+        k = 5 if 5 in kernels else kernels[-1]
+        out = conv_output_size(size, k, stride)
+        ax.annotate(f"{out}", (k, out), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.set_xlabel("kernel size k (k x k filter)")
+    ax.set_ylabel("output height = width")
+    ax.set_xticks(kernels)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"Output side of a conv layer on a {size} x {size} input", fontsize=10)
+    return fig
+
+
+def output_size_explorer(size: int = 32, c_in: int = 1, c_out: int = 6, kernel: int = 5,
+                         stride: int = 1, padding: int = 0):
+    """The conv-layer calculator of chapter 0 set to LeNet-5's C1 in a live notebook; while the
+    book is built, :func:`plot_output_sizes` for the same input size."""
+    if is_static():
+        return plot_output_sizes(size)
+    return conv_calculator(size, c_in, c_out, kernel, stride, padding)

@@ -81,7 +81,7 @@ def plot_coverage(configs: Mapping[str, tuple[int, int, int]] = FIRST_LAYERS, *,
         unseen = counts.count(0)
         ax.set_title(f"{label} on {size} pixels: {out} outputs, one every {s} pixels; inner "
                      f"pixels are seen by {lo} to {hi} windows"
-                     f"{f'; {unseen} never' if unseen else ''}", fontsize=9)
+                     f"{f'; {unseen} never seen' if unseen else ''}", fontsize=9)
     axes[-1].set_xlabel("input pixel (first pixels of one row); bars: windows that see it; "
                         "lines: the windows, | = centre")
     return fig
@@ -95,7 +95,8 @@ def _first_layer_report(size: int, c_in: int, c_out: int, k: int, s: int, p: int
     return (f"output: {c_out} x {out} x {out} (one window every {s} pixels)\n"
             f"MACs: {conv_macs(c_in, c_out, k, out, out) / 1e6:,.1f} M\n"
             f"windows per inner input pixel: {lo} to {hi}"
-            f"{f'; {unseen} pixels of a row are never seen' if unseen else ''}")
+            + (f"; {unseen} pixel{'s' if unseen > 1 else ''} of a row "
+               f"{'are' if unseen > 1 else 'is'} never seen" if unseen else ""))
 
 
 def first_layer_explorer(size: int = 224, c_in: int = 3, c_out: int = 96):

@@ -30,8 +30,9 @@ from cnnlib.summary import LayerRow, Summary, summarize
 from cnnlib.widgets import is_static
 
 __all__ = [
-    "Table", "StageCost", "vgg_stage_cost", "vgg16_stage_costs", "CONFIG_MODELS", "config_table", "vgg_labels",
-    "lecture_table", "plot_per_layer", "plot_stage_costs", "stage_builder_explorer",
+    "Table", "StageCost", "vgg_stage_cost", "vgg16_stage_costs", "CONFIG_MODELS", "config_table",
+    "vgg_labels", "lecture_table", "plot_per_layer", "plot_stage_costs", "plot_stage_sweep",
+    "stage_builder_explorer",
 ]
 
 #: The zoo's builder for each configuration of the paper's Table 1 (C and A-LRN are not built).
@@ -119,21 +120,6 @@ class Table:
         return f"Table({len(self.rows)} rows, columns={self.columns})"
 
 
-def _table_figure(header: Sequence[str], rows: Sequence[Sequence[str]], title: str,
-                  col_widths: Sequence[float] | None = None) -> Figure:
-    """A static table as a figure, for the published site where sliders can't move."""
-    fig = Figure(figsize=(10, 0.9 + 0.42 * (len(rows) + 1)), layout="constrained")
-    ax = fig.subplots()
-    ax.axis("off")
-    ax.set_title(title + "\n(static preview: open the notebook to use the controls)", fontsize=10)
-    table = ax.table(cellText=[list(r) for r in rows], colLabels=list(header), loc="center",
-                     cellLoc="center", colWidths=col_widths)
-    table.auto_set_font_size(False)
-    table.set_fontsize(8.5)
-    table.scale(1, 1.5)
-    return fig
-
-
 # ------------------------------------------------------------------------- one stage
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -201,16 +187,6 @@ def vgg_stage_cost(in_channels: int, out_channels: int, num_convs: int, size: in
     )
 
 
-def _stage_rows(costs: Sequence[StageCost]) -> list[list[str]]:
-    return [[f"{c.num_convs} x conv3-{c.out_channels}", f"{c.in_channels}x{c.size}x{c.size}",
-             f"{c.out_channels}x{c.out_size}x{c.out_size}", f"{c.params / 1e3:,.1f}",
-             f"{c.macs / 1e6:,.1f}", f"{c.memory_bytes / 1024:,.0f}", f"{c.receptive_field}"]
-            for c in costs]
-
-
-_STAGE_HEAD = ("stage", "input", "output", "params (k)", "MACs (M)", "memory (KB)", "RF")
-
-
 def vgg16_stage_costs(size: int = 224) -> list[StageCost]:
     """:func:`vgg_stage_cost` of each of VGG-16's five stages (configuration D) at ``size``."""
     costs, c_in = [], 3
@@ -241,16 +217,45 @@ def plot_stage_costs(costs: Sequence[StageCost]) -> Figure:
     return fig
 
 
+def plot_stage_sweep(in_channels: int = 128, out_channels: int = 256, size: int = 56, *,
+                     max_convs: int = 5, widths: Sequence[int] | None = None) -> Figure:
+    """What the explorer's sliders do, as curves: MACs, parameters and receptive field of one
+    stage against its number of 3x3 convs, one line per width (default: half, equal to and twice
+    ``out_channels``)."""
+    max_convs = _positive_int("max_convs", max_convs)
+    if widths is None:
+        widths = [w for w in (out_channels // 2, out_channels, 2 * out_channels) if w >= 1]
+    if not widths:
+        raise ValueError("widths must list at least one stage width")
+    convs = list(range(1, max_convs + 1))
+    fig = Figure(figsize=(11, 3.3), layout="constrained")
+    ax_mac, ax_par, ax_rf = fig.subplots(1, 3)
+    for width in widths:
+        costs = [vgg_stage_cost(in_channels, width, n, size) for n in convs]
+        label = f"{in_channels} -> {width} channels"
+        ax_mac.plot(convs, [c.macs / 1e6 for c in costs], marker="o", label=label)
+        ax_par.plot(convs, [c.params / 1e3 for c in costs], marker="o", label=label)
+    ax_rf.plot(convs, [receptive_field([(3, 1)] * n).size for n in convs], marker="o",
+               color="tab:gray")
+    ax_mac.set(title=f"MACs (M) on {size}x{size}", xlabel="3x3 convs in the stage")
+    ax_par.set(title="parameters (k)", xlabel="3x3 convs in the stage")
+    ax_rf.set(title="receptive field of the last conv (pixels)", xlabel="3x3 convs in the stage")
+    for ax in (ax_mac, ax_par, ax_rf):
+        ax.set_xticks(convs)
+        ax.grid(alpha=0.3)
+    ax_mac.legend(fontsize=8)
+    return fig
+
+
 def stage_builder_explorer(in_channels: int = 64, out_channels: int = 128, num_convs: int = 2,
                            size: int = 112):
     """Sliders for one VGG stage: its shape, parameters, MACs, memory and receptive field.
 
-    While the book is built (``CNNLIB_STATIC=1``) it returns a static table of VGG-16's five
-    stages at 224x224 instead.
+    While the book is built (``CNNLIB_STATIC=1``) it returns :func:`plot_stage_sweep` for the
+    given channels and size instead: the same quantities for 1 to 5 convs and three widths.
     """
     if is_static():
-        return _table_figure(_STAGE_HEAD, _stage_rows(vgg16_stage_costs(224)),
-                             "VGG-16's five stages at 224x224 (RF: receptive field of the last conv)")
+        return plot_stage_sweep(in_channels, out_channels, size)
     import ipywidgets as w
 
     def show(in_channels, out_channels, num_convs, size):

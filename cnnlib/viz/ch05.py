@@ -29,6 +29,10 @@ __all__ = [
     "plot_bottleneck_sweep", "module_totals", "plot_module_costs", "inception_calculator",
 ]
 
+# Layers whose outputs module_totals counts as memory.
+_MEMORY_KINDS = ("Conv2d", "Linear", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+                 "AdaptiveMaxPool2d")
+
 #: Display names of the four branches (``branch1`` ... ``branch4`` in both module classes).
 BRANCHES = {"branch1": "1x1", "branch2": "3x3", "branch3": "5x5", "branch4": "pool"}
 
@@ -181,7 +185,9 @@ def inception_calculator(in_channels: int = 256, size: int = 28, c1x1: int = 128
 
 def module_totals(summary: Summary, depth: int = 1) -> Table:
     """Rows of ``summary`` grouped by the first ``depth`` parts of their names (``stem``,
-    ``inception3a`` ... for GoogLeNet), in the order they run: parameters, MACs, memory."""
+    ``inception3a`` ... for GoogLeNet), in the order they run: parameters, MACs, and the memory
+    of the conv, pool and linear outputs (the lectures' convention; activations and norms are
+    left out, as ReLUs work in place)."""
     depth = _positive_int("depth", depth)
     totals: dict[str, dict] = {}
     for r in summary:
@@ -189,7 +195,8 @@ def module_totals(summary: Summary, depth: int = 1) -> Table:
         t = totals.setdefault(key, {"module": key, "params": 0, "macs": 0, "memory_bytes": 0})
         t["params"] += r.params
         t["macs"] += r.macs
-        t["memory_bytes"] += r.memory_bytes
+        if r.kind in _MEMORY_KINDS:
+            t["memory_bytes"] += r.memory_bytes
     return Table(list(totals.values()), caption=f"{summary.model_name} by module")
 
 
@@ -222,6 +229,6 @@ def plot_module_costs(summary: Summary, *, depth: int = 1) -> Figure:
     from matplotlib.patches import Patch
 
     seen = list(dict.fromkeys(groups))
-    axes[1].legend(handles=[Patch(color=palette.get(g, "tab:purple"), label=g) for g in seen],
+    axes[0].legend(handles=[Patch(color=palette.get(g, "tab:purple"), label=g) for g in seen],
                    loc="lower right", fontsize=8)
     return fig
