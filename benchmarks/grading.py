@@ -1,7 +1,8 @@
 """Seconds per submission of sandboxed autograding.
 
     python benchmarks/grading.py                     # heaviest assignment of solutions/, 4 copies, 2 jobs
-    python benchmarks/grading.py --assignment ch05_resnet --n 8 --jobs 2 --compare-unsafe
+    python benchmarks/grading.py --assignment ch06_resnet --n 8 --jobs 2 --compare-unsafe
+    python benchmarks/grading.py --demo              # the test suite's numpy-only demo assignment
 
 Builds a throw-away course in a temporary folder with one assignment (by default
 the one of ``solutions/`` with the most code; the test suite's demo assignment
@@ -108,6 +109,7 @@ def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", help="folder of solutions/ (default: the heaviest; the demo if none)")
+    parser.add_argument("--demo", action="store_true", help="use the test suite's small numpy-only demo assignment")
     parser.add_argument("--n", type=int, default=4, help="number of submissions (default 4)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
     parser.add_argument("--memory", type=int, default=8192, help="kernel memory limit in MiB (default 8192)")
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from cnnlib.course.sandbox import Limits, check_sandbox
 
     bwrap = check_sandbox()
-    assignment = args.assignment or heaviest_assignment(ROOT / "solutions")
+    assignment = None if args.demo else args.assignment or heaviest_assignment(ROOT / "solutions")
     limits = Limits(memory_mb=args.memory)
     with tempfile.TemporaryDirectory(prefix="cnnlib-grading-bench-") as tmp:
         course_root, assignment = build_course(Path(tmp), assignment, args.n)

@@ -28,7 +28,7 @@ from cnnlib.course.collect import collect  # noqa: E402
 from cnnlib.course.config import default_config, load_course  # noqa: E402
 from cnnlib.course.preprocessors import HideHiddenTests  # noqa: E402
 from cnnlib.course.release import check_release, release  # noqa: E402
-from cnnlib.course.sandbox import Limits, SandboxUnavailable, check_sandbox, find_bwrap  # noqa: E402
+from cnnlib.course.sandbox import Limits, SandboxUnavailable, check_sandbox  # noqa: E402
 from cnnlib.course.scan import flag_submission  # noqa: E402
 
 # The module's fixtures release and grade a course once: keep its tests on one xdist worker.
@@ -127,6 +127,39 @@ def test_reference_refuses_a_replaced_function(monkeypatch):
         checks.reference("isclose")
 
 
+def test_nbgrader_gives_zero_to_a_test_cell_that_writes_to_stderr():
+    # The fact behind rule 5 of cnnlib.course.checks: any stderr output costs a test cell its points.
+    from nbgrader.utils import determine_grade
+
+    meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "t"}}
+    cell = nbformat.v4.new_code_cell("import warnings; warnings.warn('x')", metadata=meta)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="UserWarning: x\n")]
+    assert determine_grade(cell) == (0, 2.0)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="fine\n")]
+    assert determine_grade(cell) == (2.0, 2.0)
+
+
+# --------------------------------------------------------------------------- sandbox inputs
+def test_kernel_sees_only_released_and_student_files(tmp_path):
+    from cnnlib.course.sandbox import visible_files
+
+    source, graded = tmp_path / "solutions", tmp_path / "autograded"
+    for folder in (source, graded):
+        (folder / "data").mkdir(parents=True)
+        (folder / "demo.ipynb").write_text("{}")
+        (folder / "answers.py").write_text("SECRET = 1")
+        (folder / "data" / "x.csv").write_text("1,2")
+    (graded / "helper.py").write_text("def f(): pass")  # the student's own module
+    files = visible_files(str(graded), source_dir=str(source), include=["*.ipynb", "data/*.csv"])
+    assert sorted(files) == ["data/x.csv", "helper.py"]
+
+
+def test_preload_follows_the_assignments_imports(released):
+    from cnnlib.course.autograde import preload_modules
+
+    assert preload_modules(load_course(released), "demo") == ["numpy"]  # not cnnlib: only cnnlib.course.checks
+
+
 # --------------------------------------------------------------------------- config, scan
 def test_repository_config_matches_the_built_in_defaults(monkeypatch):
     monkeypatch.delenv("CNNLIB_GRADEBOOK_URL", raising=False)
@@ -142,6 +175,19 @@ def test_repository_config_matches_the_built_in_defaults(monkeypatch):
     }.items():
         for key in keys:
             assert repo[section][key] == built_in[section][key], f"{section}.{key}"
+
+
+def test_limits_come_from_the_config_unless_given(tmp_path):
+    from cnnlib.course.autograde import course_limits
+
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.Execute.timeout = 45\nc.SandboxedKernelManager.memory_mb = 4096\n")
+    course = load_course(tmp_path)
+    limits = course_limits(course, cell_timeout_s=None, memory_mb=None, cpu_seconds=99)
+    assert (limits.cell_timeout_s, limits.memory_mb, limits.cpu_seconds) == (45, 4096, 99)
+    assert limits.submission_timeout_s == Limits().submission_timeout_s
+    with pytest.raises(ValueError, match="cell_timeout_s must be a positive integer"):
+        course_limits(course, cell_timeout_s=0)
 
 
 def test_gradebook_url_comes_from_the_environment(monkeypatch, tmp_path):
@@ -293,8 +339,10 @@ def test_autograde_refuses_without_bubblewrap(course_root, tmp_path, monkeypatch
 # --------------------------------------------------------------------------- full cycle
 @pytest.mark.slow
 def test_full_cycle(course_root, tmp_path, capsys):
-    if find_bwrap() is None:
-        pytest.skip("needs bubblewrap (apt-get install bubblewrap)")
+    try:
+        check_sandbox()
+    except SandboxUnavailable as exc:
+        pytest.skip(f"needs the bubblewrap sandbox: {exc}")
     course = load_course(course_root)
     released_nb = _released_nb(course_root)
     solution = democourse.solve(released_nb)

@@ -74,4 +74,5 @@ def test_output_sizes_follow_the_formula(monkeypatch):
     with pytest.raises(ValueError, match="max_kernel"):
         ch01.plot_output_sizes(32, max_kernel=0)
     monkeypatch.setenv("CNNLIB_STATIC", "1")
-    assert isinstance(ch01.output_size_explorer(), Figure)
+    static = ch01.output_size_explorer()
+    assert isinstance(static, Figure) and "static preview" in static.axes[0].get_title()

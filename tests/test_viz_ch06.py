@@ -46,9 +46,16 @@ def test_stage_costs_add_up_to_the_network(resnet50_summary):
 @pytest.mark.parametrize("name, size, depth", [
     ("resnet18", 224, 18), ("resnet34", 224, 34), ("resnet50", 224, 50), ("resnet101", 224, 101),
     ("resnet152", 224, 152), ("resnet20", 32, 20), ("resnet56", 32, 56), ("plain56", 32, 56),
-    ("preact_resnet50", 224, 50), ("wide_resnet28_10", 32, 28)])
+    ("preact_resnet50", 224, 50)])
 def test_count_layers_is_the_depth_in_the_name(name, size, depth):
     assert ch06.count_layers(summarize(_meta(name), (3, size, size))) == depth
+
+
+def test_wide_resnet_depth_convention():
+    # Zagoruyko & Komodakis count the 3 projection shortcuts and not the classifier: 28 = 26 + 3 - 1
+    s = summarize(_meta("wide_resnet28_10"), (3, 32, 32))
+    projections = sum(r.kind == "Conv2d" and "shortcut" in r.name for r in s)
+    assert (ch06.count_layers(s), projections) == (26, 3)
 
 
 def test_stage_costs_rejects_other_inputs():
@@ -91,11 +98,11 @@ def test_resnet_config_costs_v1_and_v15():
             assert v1["macs"] == v15["macs"]
         else:  # the paper's stride placement skips 3/4 of the first 1x1 conv's positions
             assert v1["macs"] < v15["macs"]
-    # ResNet-50 v1 vs v1.5: the three downsampling blocks' first 1x1 and 3x3 convs differ
+    # ResNet-50 v1 vs v1.5: the first 1x1 conv of the three downsampling blocks (2w -> w channels)
+    # runs at the full input resolution in v1.5, at half of it in v1; the 3x3 outputs match.
     v1 = ch06.resnet_config_costs("bottleneck", (3, 4, 6, 3), stride_in_1x1=True)["macs"]
     v15 = ch06.resnet_config_costs("bottleneck", (3, 4, 6, 3))["macs"]
-    diff = sum(conv_macs(4 * w, w, 1, s, s) + conv_macs(w, w, 3, s, s)
-               - conv_macs(4 * w, w, 1, s // 2, s // 2) - conv_macs(w, w, 3, s // 2, s // 2)
+    diff = sum(conv_macs(2 * w, w, 1, s, s) - conv_macs(2 * w, w, 1, s // 2, s // 2)
                for w, s in ((128, 56), (256, 28), (512, 14)))
     assert v15 - v1 == diff
 
@@ -124,6 +131,11 @@ def test_plot_stage_costs_and_family(resnet50_summary):
     fig = ch06.plot_family(rows)
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and list(ax.lines[0].get_xdata()) == [1.0, 3.0]
+    assert len(ax.texts) == 3
+    fig = ch06.plot_family(rows, lines=False, annotate=False, log=True)
+    ax = fig.axes[0]
+    assert [line.get_linestyle() for line in ax.lines] == ["None", "None"] and not ax.texts
+    assert ax.get_xscale() == ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="at least one row"):
         ch06.plot_family([])
 

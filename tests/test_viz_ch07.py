@@ -83,8 +83,17 @@ def test_batch_dependence_only_for_batchnorm():
 def test_figures_and_static_explorer(monkeypatch):
     fig = ch07.plot_normalization_cubes(["batch", "group"], batch_size=2, channels=4, spatial=2)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
-    monkeypatch.setenv("CNNLIB_STATIC", "1")
-    fig = ch07.norm_explorer(batch_size=4, groups=2)
+    fig = ch07.plot_norm_explorer(batch_size=4, groups=2, trials=3)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
+    monkeypatch.setenv("CNNLIB_STATIC", "1")
+    calls = []
+    monkeypatch.setattr(ch07, "plot_norm_explorer", lambda *a, **kw: calls.append((a, kw)) or fig)
+    assert ch07.norm_explorer(batch_size=8, groups=4) is fig
+    assert calls == [((8, 4), {"channels": 8})]
+
+
+def test_explorer_rejects_bad_settings():
     with pytest.raises(ValueError, match="batch_size"):
         ch07.plot_norm_explorer(batch_size=1)
+    with pytest.raises(ValueError, match="divisor"):
+        ch07.plot_norm_explorer(batch_size=4, groups=3)

@@ -71,7 +71,7 @@ def test_plot_drop_rates():
     fig = ch09.plot_drop_rates({"a": [0.1, 0.2], "b": [0.0, 0.25, 0.5]})
     ax = fig.axes[0]
     assert [len(line.get_xdata()) for line in ax.lines] == [2, 3]
-    assert "2.50 survive" in ax.get_legend().get_texts()[1].get_text()
+    assert "2.25 survive" in ax.get_legend().get_texts()[1].get_text()
     with pytest.raises(ValueError, match="at least one"):
         ch09.plot_drop_rates({})
 

@@ -789,10 +789,11 @@ def ch01() -> Chapter:
             want to check.'''),
         answer(f"{slug}_q4_answer", '''
             ### BEGIN SOLUTION
-            _summary = cnnlib.summarize(LeNet5(), (1, 32, 32))
-            _names = {"c1": "C1", "c3": "C3", "c5": "C5", "f6": "F6", "output": "OUTPUT"}
-            most_params_layer = _names[_summary.argmax("params").name]
-            most_macs_layer = _names[_summary.argmax("macs").name]
+            # the layers with weights, in the order they run, are C1, C3, C5, F6, OUTPUT
+            _rows = [r for r in cnnlib.summarize(LeNet5(), (1, 32, 32)).rows if r.params > 0]
+            _named = dict(zip(("C1", "C3", "C5", "F6", "OUTPUT"), _rows))
+            most_params_layer = max(_named, key=lambda name: _named[name].params)
+            most_macs_layer = max(_named, key=lambda name: _named[name].macs)
             c1_padding_for_mnist = (32 - 28) // 2
             ### END SOLUTION'''),
         tests(f"{slug}_q4_tests", 2, '''

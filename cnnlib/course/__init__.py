@@ -7,10 +7,13 @@ kernel in a bubblewrap sandbox, ``feedback`` writes HTML feedback without hidden
 tests, ``export`` writes the grades as CSV.
 
 Modules: :mod:`~cnnlib.course.config` (course settings), :mod:`~cnnlib.course.sandbox`
-(the kernel sandbox), :mod:`~cnnlib.course.preprocessors` (nbgrader steps),
-:mod:`~cnnlib.course.autograde`, :mod:`~cnnlib.course.collect`,
-:mod:`~cnnlib.course.release`, :mod:`~cnnlib.course.reports`, and
-:mod:`~cnnlib.course.checks`, the assertions exercise test cells use.
+(the bubblewrap sandbox of grading kernels; its docstring explains the design),
+``_kernel.py`` and ``_guard.py`` (the grading kernel and the state guard it runs
+before every cell), :mod:`~cnnlib.course.preprocessors` (nbgrader steps),
+:mod:`~cnnlib.course.autograde`, :mod:`~cnnlib.course.scan` (flags for the
+instructor), :mod:`~cnnlib.course.collect`, :mod:`~cnnlib.course.release`,
+:mod:`~cnnlib.course.reports`, and :mod:`~cnnlib.course.checks`, the assertions
+exercise test cells must use (its docstring has the rules for exercise authors).
 
 Importing this package is cheap (nbgrader is imported by the commands that need it).
 """

@@ -33,7 +33,8 @@ import nbformat
 from .config import Course, CourseError, ensure_gradebook
 from .sandbox import Limits, check_sandbox, pycache_dir, warm_pycache
 
-__all__ = ["SubmissionResult", "autograde", "find_students", "format_table", "preload_modules"]
+__all__ = ["SubmissionResult", "autograde", "course_limits", "find_students", "format_table", "preload_modules",
+           "warm_up"]
 
 #: Heavy libraries the kernel imports before the first cell when the assignment uses them,
 #: so the guard can protect their functions (see :mod:`cnnlib.course._guard`).
@@ -170,20 +171,37 @@ def warm_up(course: Course, assignment: str, config, limits: Limits) -> None:
         marker.write_text("\n".join([*done[-200:], key]) + "\n")
 
 
+def course_limits(course: Course, **overrides: int | None) -> Limits:
+    """Limits from the course config (``Execute.timeout``, ``SandboxedExecute.submission_timeout``,
+    ``SandboxedKernelManager.memory_mb``/``cpu_seconds``/...), with non-None ``overrides`` on top."""
+    c, default = course.config, Limits()
+    values = {
+        "cell_timeout_s": c.Execute.get("timeout", default.cell_timeout_s),
+        "submission_timeout_s": c.SandboxedExecute.get("submission_timeout", default.submission_timeout_s),
+    }
+    for field_name in ("memory_mb", "cpu_seconds", "file_size_mb", "tmpfs_mb", "nproc"):
+        values[field_name] = c.SandboxedKernelManager.get(field_name, getattr(default, field_name))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Limits(**values)
+
+
+def _dotted(item) -> str:
+    """A preprocessor given as a class or as its dotted name, as a dotted name."""
+    return item if isinstance(item, str) else f"{item.__module__}.{item.__qualname__}"
+
+
 def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str, limits: Limits):
     from .config import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
 
     c = copy.deepcopy(course.config)
-    sanitize = [p for p in c.Autograde.get("sanitize_preprocessors", SANITIZE_PREPROCESSORS)
-                if not str(p).endswith("RestoreCells")]
-    c.Autograde.sanitize_preprocessors = ["cnnlib.course.preprocessors.RestoreCells", *sanitize]
-    # Whatever the course config says, code is executed by the sandboxed preprocessor.
-    steps = list(c.Autograde.get("autograde_preprocessors", AUTOGRADE_PREPROCESSORS))
-    steps = ["cnnlib.course.preprocessors.SandboxedExecute" if str(getattr(p, "__name__", p)).endswith("Execute")
-             else p for p in steps]
-    if "cnnlib.course.preprocessors.SandboxedExecute" not in steps:
-        steps.insert(0, "cnnlib.course.preprocessors.SandboxedExecute")
-    c.Autograde.autograde_preprocessors = steps
+    # Whatever the course config says, metadata is rebuilt from the gradebook first, and
+    # code is executed by the sandboxed preprocessor.
+    restore, execute = "cnnlib.course.preprocessors.RestoreCells", "cnnlib.course.preprocessors.SandboxedExecute"
+    sanitize = [_dotted(p) for p in c.Autograde.get("sanitize_preprocessors", SANITIZE_PREPROCESSORS)]
+    c.Autograde.sanitize_preprocessors = [restore, *(p for p in sanitize if p != restore)]
+    steps = [execute if p.endswith("Execute") else p
+             for p in map(_dotted, c.Autograde.get("autograde_preprocessors", AUTOGRADE_PREPROCESSORS))]
+    c.Autograde.autograde_preprocessors = steps if execute in steps else [execute, *steps]
     c.Execute.timeout = limits.cell_timeout_s
     c.SandboxedExecute.submission_timeout = limits.submission_timeout_s
     c.SandboxedExecute.kernel_manager_class = "cnnlib.course.sandbox.SandboxedKernelManager"
@@ -251,13 +269,14 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
         submitted = course.submitted_dir / student / assignment / f"{name}.ipynb"
         graded = course.autograded_dir / student / assignment / f"{name}.ipynb"
         released = course.release_dir / assignment / f"{name}.ipynb"
+        source = course.source_dir / assignment / f"{name}.ipynb"
         if not submitted.exists():
             statuses.append(f"{name}.ipynb not submitted")
             continue
         try:
             sub_nb = nbformat.read(submitted, as_version=4)
-            rel_nb = nbformat.read(released, as_version=4) if released.exists() else None
-            flags.update(flag_submission(student_lines(sub_nb, rel_nb)))
+            known = [nbformat.read(p, as_version=4) for p in (released, source) if p.exists()]
+            flags.update(flag_submission(student_lines(sub_nb, *known)))
         except Exception as exc:  # noqa: BLE001 - an unreadable submission is reported, not fatal
             statuses.append(f"{name}.ipynb unreadable: {exc}")
             continue

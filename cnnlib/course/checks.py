@@ -172,7 +172,8 @@ def _compare(actual, expected, path: str, *, exact: bool, rtol: float, atol: flo
         return f"{path}: expected {expected!r}, got {actual!r}"
     if exact and ta in numbers and te in numbers:
         if ta is _float or te is _float:
-            ok = _float(actual) == _float(expected) or (equal_nan and _isnan(_float(actual)) and _isnan(_float(expected)))
+            a, e = _float(actual), _float(expected)
+            ok = a == e or (equal_nan and _isnan(a) and _isnan(e))
         else:
             ok = _int(actual) == _int(expected) and (ta is _bool) == (te is _bool)
         return None if ok else f"{path}: expected {expected!r}, got {actual!r}"

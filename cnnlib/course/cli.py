@@ -59,15 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_positive, default=jobs, metavar="N",
                    help=f"submissions graded in parallel (default {jobs})")
     defaults = Limits()
-    p.add_argument("--timeout", type=_positive, default=defaults.cell_timeout_s, metavar="S",
-                   help=f"per-cell timeout in seconds (default {defaults.cell_timeout_s})")
-    p.add_argument("--submission-timeout", type=_positive, default=defaults.submission_timeout_s, metavar="S",
-                   help=f"wall-clock limit per submission (default {defaults.submission_timeout_s})")
-    p.add_argument("--memory", type=_positive, default=defaults.memory_mb, metavar="MB",
+    p.add_argument("--timeout", type=_positive, metavar="S",
+                   help=f"per-cell timeout in seconds (default: Execute.timeout, {defaults.cell_timeout_s})")
+    p.add_argument("--submission-timeout", type=_positive, metavar="S",
+                   help="wall-clock limit per submission (default: SandboxedExecute.submission_timeout, "
+                        f"{defaults.submission_timeout_s})")
+    p.add_argument("--memory", type=_positive, metavar="MB",
                    help=f"address-space limit of a kernel in MiB (default {defaults.memory_mb}; "
-                        "`import torch` alone takes about 3300)")
-    p.add_argument("--cpu", type=_positive, default=defaults.cpu_seconds, metavar="S",
-                   help=f"CPU-time limit of a kernel (default {defaults.cpu_seconds})")
+                        "`import torch` alone maps about 3100)")
+    p.add_argument("--cpu", type=_positive, metavar="S",
+                   help=f"CPU-time limit of a kernel in seconds (default {defaults.cpu_seconds})")
 
     p = sub.add_parser("feedback", parents=[common], help="HTML feedback per student (hidden tests removed)")
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -117,10 +118,10 @@ def _collect(course, args) -> int:
 
 
 def _autograde(course, args) -> int:
-    from .autograde import autograde, format_table
+    from .autograde import autograde, course_limits, format_table
 
-    limits = Limits(cell_timeout_s=args.timeout, submission_timeout_s=args.submission_timeout,
-                    memory_mb=args.memory, cpu_seconds=args.cpu)
+    limits = course_limits(course, cell_timeout_s=args.timeout, submission_timeout_s=args.submission_timeout,
+                           memory_mb=args.memory, cpu_seconds=args.cpu)
     if args.unsafe:
         print("warning: --unsafe: students' code runs without the sandbox and can read and change "
               "every file you can", file=sys.stderr)

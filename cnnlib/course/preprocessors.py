@@ -26,6 +26,7 @@ import os
 import re
 from time import monotonic
 
+import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbconvert.exporters.exporter import ResourcesDict
@@ -123,10 +124,10 @@ class RestoreCells(NbGraderPreprocessor):
                     position = present[earlier] + 1
                     break
             cell_type, _, _, text = source[grade_id]
-            cell = NotebookNode(cell_type=cell_type, source=text, metadata=NotebookNode(
-                nbgrader=self._metadata(grade_id, source, points, solutions, tasks)))
-            if cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
+            make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+            cell = make(text, metadata={"nbgrader": self._metadata(grade_id, source, points, solutions, tasks)})
+            if (nb.nbformat, nb.nbformat_minor) < (4, 5):
+                del cell["id"]  # cell ids exist from nbformat 4.5 on
             nb.cells.insert(position, cell)
             self.log.warning("Test cell %r was missing from the submission; it was put back", grade_id)
             present = {k: (v + 1 if v >= position else v) for k, v in present.items()}
@@ -244,7 +245,6 @@ class SandboxedExecute(Execute):
                     stop_reason = "the kernel was stopped after an earlier cell timed out"
         self.set_widgets_metadata()
         return self.nb, self.resources
-
 
 
 class HideHiddenTests(NbGraderPreprocessor):

@@ -2,7 +2,8 @@
 
 Grades never depend on these flags; they tell the instructor which autograded
 notebooks deserve a look. Only lines the student wrote are scanned: every line
-that also appears in the released notebook (the instructor's code) is ignored.
+that also appears in the released or the source notebook (the instructor's code)
+is ignored.
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "exit": re.compile(r"\bos\s*\.\s*_exit\b|\bsys\s*\.\s*exit\b|\bos\s*\.\s*(?:kill|abort)\b|^\s*(?:exit|quit)\s*\("),
     "monkeypatch": re.compile(rf"^\s*{_LIB}(?:\s*\.\s*\w+)+\s*=(?!=)|\bsetattr\s*\(\s*{_LIB}\b"),
     "grader internals": re.compile(r"\bnbgrader\b|\bgradebook\b|\bcnnlib\s*\.\s*course\b|_cnnlib_grading_guard"),
-    "shell/subprocess": re.compile(r"^\s*!|^\s*%%(?:bash|sh|script|system)|\bsubprocess\b|\bos\s*\.\s*(?:system|popen)\b"),
+    "shell/subprocess": re.compile(
+        r"^\s*!|^\s*%%(?:bash|sh|script|system)|\bsubprocess\b|\bos\s*\.\s*(?:system|popen)\b"),
 }
 
 
-def student_lines(submitted: nbformat.NotebookNode, released: nbformat.NotebookNode | None) -> list[str]:
-    """Code lines of ``submitted`` that do not appear in ``released``."""
+def student_lines(submitted: nbformat.NotebookNode, *instructor: nbformat.NotebookNode | None) -> list[str]:
+    """Code lines of ``submitted`` that appear in none of the ``instructor`` notebooks
+    (the released and the source version: hidden tests are restored into submissions)."""
     known: set[str] = set()
-    if released is not None:
-        for cell in released.cells:
+    for nb in instructor:
+        if nb is None:
+            continue
+        for cell in nb.cells:
             if cell.cell_type == "code":
                 known.update(line.strip() for line in cell.source.split("\n"))
     lines = []

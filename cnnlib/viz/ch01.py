@@ -153,7 +153,7 @@ def plot_shape_trend(summary: Summary, *, kinds: Sequence[str] = SHAPE_KINDS,
 
 
 def plot_output_sizes(size: int = 32, *, max_kernel: int = 11,
-                      strides: Sequence[int] = (1, 2)) -> Figure:
+                      strides: Sequence[int] = (1, 2), title: str | None = None) -> Figure:
     """Output side of a conv layer on a ``size`` x ``size`` input against its kernel size
     (1 to ``max_kernel``): one line per stride without padding, and one with "same" padding
     ``(k - 1) // 2`` at stride 1. Kernels larger than the input are left out."""
@@ -176,7 +176,7 @@ def plot_output_sizes(size: int = 32, *, max_kernel: int = 11,
     ax.set_xticks(kernels)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"Output side of a conv layer on a {size} x {size} input", fontsize=10)
+    ax.set_title(title or f"Output side of a conv layer on a {size} x {size} input", fontsize=10)
     return fig
 
 
@@ -185,5 +185,6 @@ def output_size_explorer(size: int = 32, c_in: int = 1, c_out: int = 6, kernel: 
     """The conv-layer calculator of chapter 0 set to LeNet-5's C1 in a live notebook; while the
     book is built, :func:`plot_output_sizes` for the same input size."""
     if is_static():
-        return plot_output_sizes(size)
+        return plot_output_sizes(size, title=f"Output side of a conv layer on a {size} x {size} input\n"
+                                             "(static preview: open the notebook to use the calculator)")
     return conv_calculator(size, c_in, c_out, kernel, stride, padding)

@@ -148,12 +148,14 @@ def plot_stage_costs(parts: Sequence[Mapping[str, Any]], *, title: str = "") -> 
     return fig
 
 
-def plot_family(rows: Sequence[Mapping[str, Any]], *, title: str = "",
-                group_key: str = "group") -> Figure:
-    """Scatter of GMACs against parameters (M), one labelled point per row.
+def plot_family(rows: Sequence[Mapping[str, Any]], *, title: str = "", group_key: str = "group",
+                lines: bool = True, annotate: bool = True, log: bool = False) -> Figure:
+    """Scatter of GMACs against parameters (M), one point per row.
 
     Rows need ``model``, ``params`` and ``macs``; rows with the same ``group`` share a marker
-    and are joined by a line in the order given (e.g. ResNet-18 ... ResNet-152).
+    and a legend entry and, with ``lines``, are joined in the order given (e.g. ResNet-18 ...
+    ResNet-152). ``annotate`` writes each model's name next to its point; ``log`` uses
+    logarithmic axes (for models of very different sizes).
     """
     if not rows:
         raise ValueError("plot_family needs at least one row")
@@ -166,13 +168,17 @@ def plot_family(rows: Sequence[Mapping[str, Any]], *, title: str = "",
     for i, (group, members) in enumerate(groups.items()):
         xs = [m["params"] / 1e6 for m in members]
         ys = [m["macs"] / 1e9 for m in members]
-        ax.plot(xs, ys, marker=markers[i % len(markers)], linestyle="-" if len(members) > 1 else "",
-                label=group or None, alpha=0.85)
-        for m, x, y in zip(members, xs, ys):
-            ax.annotate(m["model"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        ax.plot(xs, ys, marker=markers[i % len(markers)], markersize=7,
+                linestyle="-" if lines and len(members) > 1 else "", label=group or None, alpha=0.85)
+        if annotate:
+            for m, x, y in zip(members, xs, ys):
+                ax.annotate(m["model"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
     ax.set_xlabel("parameters (M)")
     ax.set_ylabel("MACs per image (G)  [FLOPs = 2 x MACs]")
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, which="both" if log else "major")
     if any(groups):
         ax.legend(fontsize=8)
     ax.margins(0.12)

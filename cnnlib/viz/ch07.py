@@ -101,7 +101,7 @@ def _draw_cube(ax, mask: torch.Tensor, title: str) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_zticks([])
-    ax.set_box_aspect(mask.permute(1, 0, 2).shape)
+    ax.set_box_aspect(mask.permute(1, 0, 2).shape, zoom=0.85)
     ax.view_init(elev=20, azim=-60)
     ax.set_proj_type("ortho")
     ax.set_title(title, fontsize=10)

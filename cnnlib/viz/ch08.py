@@ -57,7 +57,9 @@ def activation_curves(names: Sequence[str] | None = None,
     names = activation_names() if names is None else list(names)
     if not names:
         raise ValueError("give at least one activation name")
-    x = torch.linspace(-4.0, 4.0, 801) if x is None else torch.as_tensor(x, dtype=torch.float32)
+    x = torch.linspace(-4.0, 4.0, 801) if x is None else torch.as_tensor(x)
+    if not x.is_floating_point():
+        x = x.to(torch.get_default_dtype())
     curves = {}
     for name in names:
         if name in REFERENCE_ACTIVATIONS:
@@ -74,16 +76,26 @@ def activation_curves(names: Sequence[str] | None = None,
 
 def plot_activations(names: Sequence[str] | None = None, *,
                      x_range: tuple[float, float] = (-4.0, 4.0), points: int = 801) -> Figure:
-    """Two panels: each activation, and its derivative, on ``x_range``."""
+    """Two panels: each activation, and its derivative, on ``x_range``.
+
+    By default every name of :func:`activation_names` except ``"swish"``, which with its
+    default ``beta = 1`` is the same curve as ``"silu"``. The reference curves are dashed.
+    """
     lo, hi = x_range
     if not lo < hi or points < 2:
         raise ValueError(f"need x_range=(lo, hi) with lo < hi and points >= 2, got {x_range}, {points}")
+    if names is None:
+        names = [n for n in activation_names() if n != "swish"]
     x = torch.linspace(lo, hi, points)
     curves = activation_curves(names, x)
-    fig = Figure(figsize=(11, 4), layout="constrained")
+    fig = Figure(figsize=(12, 4), layout="constrained")
     ax_f, ax_d = fig.subplots(1, 2)
+    colors = iter(_colors())
     for name, (y, dy) in curves.items():
-        style = {"linestyle": "--"} if name in REFERENCE_ACTIVATIONS else {}
+        if name in REFERENCE_ACTIVATIONS:
+            style = {"linestyle": "--", "color": {"sigmoid": "0.2", "tanh": "0.55"}[name]}
+        else:
+            style = {"color": next(colors)}
         ax_f.plot(x, y, label=name, **style)
         ax_d.plot(x, dy, label=name, **style)
     ax_f.set(xlabel="x", ylabel="f(x)", title="activation", ylim=(-2.0, max(2.0, hi)))
@@ -92,8 +104,17 @@ def plot_activations(names: Sequence[str] | None = None, *,
         ax.axhline(0, color="black", linewidth=0.5)
         ax.axvline(0, color="black", linewidth=0.5)
         ax.grid(alpha=0.3)
-    ax_d.legend(fontsize=8, ncol=2)
+    fig.legend(*ax_f.get_legend_handles_labels(), loc="outside right center", fontsize=9)
     return fig
+
+
+def _colors() -> list:
+    """matplotlib's tab10 without its gray (the reference curves are gray), cycled."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    palette = [cmap(i) for i in range(10) if i != 7]
+    return [palette[i % len(palette)] for i in range(len(ACTIVATIONS) + len(palette))]
 
 
 def activation_explorer(selected: Sequence[str] = ("sigmoid", "relu", "elu", "gelu", "silu")):
