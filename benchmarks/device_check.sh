@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The GPU checks, as one script for a lent GPU machine whose python3 already has torch,
+# torchvision, pytest and scikit-learn (cnnlib runs from the source tree). Each phase has its
+# own time limit so one slow phase cannot hide the others; logs go to $OUT (or ./device-out).
+#
+#     bash benchmarks/device_check.sh
+set -u
+OUT=${OUT:-device-out}
+mkdir -p "$OUT"
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+PY=${PY:-python3}
+{
+  date -u
+  nvidia-smi -L
+  $PY -c "import sys, torch, torchvision; print('python', sys.version.split()[0], 'torch', torch.__version__, 'torchvision', torchvision.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))"
+} 2>&1 | tee "$OUT/env.txt"
+echo "== tests/test_cuda.py"
+timeout 260 $PY -m pytest tests/test_cuda.py -q -p no:cacheprovider -rfEs 2>&1 | tee "$OUT/test_cuda.txt" | tail -25
+echo "== benchmarks/train.py (ResNet-9 fast CIFAR-10 recipe, synthetic batches of 512)"
+timeout 170 $PY benchmarks/train.py --device cuda 2>&1 | tee "$OUT/train.txt"
+echo "== benchmarks/models.py (training step, cnnlib vs torchvision, batch 64 at 224, channels_last, fp32)"
+timeout 100 $PY benchmarks/models.py --device cuda --batch 64 --size 224 --steps 5 --rounds 3 --channels-last 2>&1 | tee "$OUT/models.txt"
