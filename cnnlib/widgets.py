@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from cnnlib.arithmetic import conv_macs, conv_output_size, conv_params, receptive_field
@@ -52,7 +51,10 @@ def layer_report(size: int, c_in: int, c_out: int, kernel: int, stride: int, pad
 
 
 def _static_table(rows: list[tuple[str, str]], title: str) -> Figure:
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.9 * len(rows)))
+    # Figures are built with matplotlib.figure.Figure, not pyplot: pyplot would keep them and the
+    # notebook would show each one twice (once as the cell's value, once at the cell's end).
+    fig = Figure(figsize=(9, 0.5 + 0.9 * len(rows)))
+    ax = fig.add_subplot()
     ax.axis("off")
     ax.set_title(title + "\n(static preview: open the notebook to use the controls)", fontsize=10)
     table = ax.table(cellText=[[a, b.replace("\n", "; ")] for a, b in rows],
@@ -92,7 +94,8 @@ def conv_calculator(size: int = 227, c_in: int = 3, c_out: int = 96, kernel: int
 
 def plot_receptive_field_growth(stacks: dict[str, list[tuple[int, ...]]]) -> Figure:
     """Receptive field after each layer, one line per named stack of (kernel, stride[, dil])."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
     for label, layers in stacks.items():
         rf = receptive_field(layers)
         ax.plot(range(1, len(layers) + 1), rf.per_layer, marker="o", label=label)
@@ -116,9 +119,8 @@ def receptive_field_explorer(max_layers: int = 10):
     import ipywidgets as w
 
     def show(n, kernel, stride, dilation):
-        fig = plot_receptive_field_growth(stacks(n, kernel, stride, dilation))
-        plt.show()
-        plt.close(fig)
+        from IPython.display import display
+        display(plot_receptive_field_growth(stacks(n, kernel, stride, dilation)))
 
     return w.interactive(
         show,
