@@ -1,8 +1,12 @@
 """Per-layer analysis of a model without running it: ``summarize(model, input_size)``.
 
-The model is traced on PyTorch's ``meta`` device: every parameter and buffer is swapped for a
-meta tensor (shape and dtype only, no storage) and a meta input flows through it. Forward hooks record each layer's input and output shapes; parameters,
-MACs and memory come from the shapes by the formulas in :mod:`cnnlib.arithmetic`. Nothing is
+The model is traced on PyTorch's ``meta`` device: a meta input (shape and dtype only, no
+storage) flows through it, and the parameters and buffers that layers read are swapped for meta
+tensors. Each layer's forward is wrapped for the trace (and restored after) to check its input
+and record its input and output shapes; parameters, MACs and memory come from the shapes by the
+formulas in :mod:`cnnlib.arithmetic`. Layers whose output shape is known without running them
+(normalizations, activations, plain convolutions) are not run: PyTorch's meta kernels for them
+are Python and would dominate the trace. Nothing is
 computed on real numbers, so ResNet-152 at 224x224 is summarized in a few tens of milliseconds,
 far faster than one real forward pass (``benchmarks/analysis.py`` measures the ratio).
 
@@ -15,7 +19,7 @@ import html
 import math
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -27,6 +31,7 @@ __all__ = ["summarize", "Summary", "LayerRow", "explain_input_error", "smallest_
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 _POOL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+_CONV_ANY = _CONV + _CONV_T
 _ADAPTIVE_POOL = (
     nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
     nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
@@ -37,6 +42,12 @@ _NORM = (
 # Layers that move or reshape data without arithmetic.
 _NO_OPS = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout2d, nn.Dropout1d,
            nn.AlphaDropout)
+
+# torch.nn layers whose output has their input's shape (traced as a pass-through; exact types
+# only, so a subclass with its own forward is traced for real).
+_SHAPE_KEEPING = {nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
+                  nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh,
+                  nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout}
 
 _state = threading.local()
 
@@ -210,11 +221,11 @@ def _tuple(v, n: int) -> tuple[int, ...]:
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
-# -------------------------------------------------------------------- validation hooks
+# -------------------------------------------------------------------- input validation
 def _check_layer_input(name: str, module: nn.Module, x: torch.Tensor) -> None:
     """Raise a ValueError naming ``name`` when ``x`` can't go through ``module``."""
     kind = type(module).__name__
-    if isinstance(module, _CONV + _CONV_T):
+    if isinstance(module, _CONV_ANY):
         n_sp = len(module.kernel_size)
         if x.dim() != n_sp + 2:
             raise ValueError(f"layer {name!r} ({kind}) expects a {n_sp + 2}-D input "
@@ -254,36 +265,69 @@ def _check_window(name, kind, spatial, kernel, dilation, padding) -> None:
 
 
 # -------------------------------------------------------------------- per-layer costs
-def _costs(module: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int) -> tuple[int, int]:
-    """(MACs, other_ops) of one call, for the whole batch."""
-    out_numel = y.numel() if isinstance(y, torch.Tensor) else 0
-    if isinstance(module, _CONV):
-        k = math.prod(module.kernel_size)
-        return out_numel * (module.in_channels // module.groups) * k, 0
-    if isinstance(module, _CONV_T):
-        k = math.prod(module.kernel_size)
-        return x.numel() * (module.out_channels // module.groups) * k, 0
-    if isinstance(module, nn.Linear):
-        return out_numel * module.in_features, 0
-    if isinstance(module, nn.Bilinear):
-        return out_numel * module.in1_features * module.in2_features, 0
-    if isinstance(module, _POOL):
+_CATEGORIES = [("conv", _CONV), ("conv_t", _CONV_T), ("linear", nn.Linear),
+               ("bilinear", nn.Bilinear), ("pool", _POOL), ("adaptive_pool", _ADAPTIVE_POOL),
+               ("lrn", nn.LocalResponseNorm), ("norm", _NORM), ("no_op", _NO_OPS)]
+_category_cache: dict[type, str] = {}
+
+
+def _category(module: nn.Module) -> str:
+    """Which cost rule applies to ``module`` (worked out once per class: isinstance over these
+    tuples, for every layer of a large network, is a noticeable part of a trace)."""
+    cls = type(module)
+    cat = _category_cache.get(cls)
+    if cat is None:
+        cat = next((name for name, types in _CATEGORIES if issubclass(cls, types)), "elementwise")
+        _category_cache[cls] = cat
+    return cat
+
+
+def _cost_rule(module: nn.Module, category: str) -> tuple[bool, int, int]:
+    """How one call of ``module`` costs, as ``(from_input, macs_per_element, ops_per_element)``:
+    MACs and other ops are those factors times the number of elements of the output (of the
+    input when ``from_input``), for the whole batch. Worked out once per layer."""
+    if category == "conv":
+        return False, (module.in_channels // module.groups) * math.prod(module.kernel_size), 0
+    if category == "conv_t":  # each input element meets out_channels/groups x k weights
+        return True, (module.out_channels // module.groups) * math.prod(module.kernel_size), 0
+    if category == "linear":
+        return False, module.in_features, 0
+    if category == "bilinear":
+        return False, module.in1_features * module.in2_features, 0
+    if category == "pool":
         n_sp = int(type(module).__name__[-2])
-        return 0, out_numel * math.prod(_tuple(module.kernel_size, n_sp))
-    if isinstance(module, _ADAPTIVE_POOL):
-        return 0, x.numel()
-    if isinstance(module, nn.LocalResponseNorm):
-        return 0, out_numel * (module.size + 3)
-    if isinstance(module, _NORM):
-        return 0, 2 * out_numel
-    if isinstance(module, _NO_OPS):
-        return 0, 0
-    return 0, out_numel  # activations and other elementwise layers: one op per output
+        return False, 0, math.prod(_tuple(module.kernel_size, n_sp))
+    if category == "adaptive_pool":
+        return True, 0, 1
+    if category == "lrn":
+        return False, 0, module.size + 3
+    if category == "norm":
+        return False, 0, 2
+    if category == "no_op":
+        return False, 0, 0
+    return False, 0, 1  # activations and other elementwise layers: one op per output
 
 
 # -------------------------------------------------------------------- tracing
 def _passthrough(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     return x
+
+
+def _conv_shape_only(conv: nn.Module):
+    """A forward for a plain ``nn.ConvNd`` that returns an empty tensor of the output's shape
+    (PyTorch's floor formula; the wrapper has already checked channels and size). The meta
+    kernel's shape inference is Python too, and slower."""
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        spatial = []
+        for i, size in enumerate(x.shape[2:]):
+            if conv.padding == "same":
+                spatial.append(size)
+                continue
+            pad = 0 if conv.padding == "valid" else conv.padding[i]
+            window = conv.dilation[i] * (conv.kernel_size[i] - 1) + 1
+            spatial.append((size + 2 * pad - window) // conv.stride[i] + 1)
+        return torch.empty((x.shape[0], conv.out_channels, *spatial), dtype=x.dtype, device="meta")
+    return forward
 
 
 class _OnMeta:
@@ -294,22 +338,23 @@ class _OnMeta:
     used twice on the meta device afterwards; swapping the dict entries directly is simpler.)
     """
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, modules: Iterable[nn.Module] | None = None) -> None:
         self.model = model
+        self.modules = modules  # the model's modules, when the caller has listed them already
         self.saved: list[tuple[dict, str, torch.Tensor]] = []
 
     def __enter__(self) -> None:
         fakes: dict[int, torch.Tensor] = {}
-        for module in self.model.modules():
+        for module in self.model.modules() if self.modules is None else self.modules:
             for store in (module._parameters, module._buffers):
                 for key, value in store.items():
                     if value is None:
                         continue
                     fake = fakes.get(id(value))
                     if fake is None:
-                        fake = torch.empty_like(value, device="meta")
-                        if isinstance(value, nn.Parameter):
-                            fake = nn.Parameter(fake, requires_grad=value.requires_grad)
+                        # A plain meta tensor, not an nn.Parameter: the trace runs under no_grad,
+                        # and wrapping a thousand tensors in Parameters costs more than the trace.
+                        fake = torch.empty(value.shape, dtype=value.dtype, device="meta")
                         fakes[id(value)] = fake
                     self.saved.append((store, key, value))
                     store[key] = fake
@@ -359,76 +404,141 @@ def summarize(
         names.setdefault(m, n)  # a module used twice keeps its first name
     rows: list[LayerRow] = []
     counted: set[int] = set()
-    handles = []
 
-    def pre_hook(module, args):
-        x = args[0] if args else None
-        if isinstance(x, torch.Tensor):
-            _check_layer_input(names.get(module, "?") or type(module).__name__, module, x)
+    def geometry(module: nn.Module, category: str) -> dict:
+        """The row fields that don't depend on the input (computed once per layer)."""
+        kind = type(module).__name__
+        fields = dict(name=names.get(module, kind), kind=kind, kernel=None, stride=None,
+                      padding=None, groups=module.__dict__.get("groups"))
+        # (not getattr(module, "groups", None): nn.Module.__getattr__ raises and formats an
+        # AttributeError for every layer without groups, which costs more than the whole row)
+        if category in ("conv", "conv_t", "pool"):
+            n_sp = len(module.kernel_size) if category != "pool" else int(kind[-2])
+            fields["kernel"] = _tuple(module.kernel_size, n_sp)
+            stride = module.stride if module.stride is not None else module.kernel_size
+            fields["stride"] = _tuple(stride, n_sp)
+            if not isinstance(module.padding, str):
+                fields["padding"] = _tuple(module.padding, n_sp)
+        return fields
 
-    def post_hook(module, args, out):
-        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    def record(module: nn.Module, fields: dict, rule: tuple[bool, int, int],
+               x: torch.Tensor | None, out) -> None:
         y = out if isinstance(out, torch.Tensor) else (out[0] if isinstance(out, (tuple, list))
                                                        and out and isinstance(out[0], torch.Tensor) else None)
-        own = list(module.parameters(recurse=False))
-        params = 0 if id(module) in counted else sum(p.numel() for p in own)
+        params = 0 if id(module) in counted else sum(
+            p.numel() for p in module._parameters.values() if p is not None)
         counted.add(id(module))
-        macs, other = _costs(module, x, y, batch_size) if x is not None and y is not None else (0, 0)
-        conv_like = isinstance(module, _CONV + _CONV_T + _POOL)
-        n_sp = (len(module.kernel_size) if isinstance(module, _CONV + _CONV_T)
-                else int(type(module).__name__[-2]) if conv_like else 0)
-        rows.append(LayerRow(
-            name=names.get(module, type(module).__name__),
-            kind=type(module).__name__,
+        if x is not None and y is not None:
+            from_input, mac_factor, op_factor = rule
+            n = x.numel() if from_input else y.numel()
+            macs, other = n * mac_factor, n * op_factor
+        else:
+            macs = other = 0
+        # Filled in directly rather than through the frozen dataclass's __init__ (which sets
+        # each field with object.__setattr__): a few microseconds per layer, a thousand layers.
+        row = object.__new__(LayerRow)
+        row.__dict__.update(
+            fields,
             input_shape=tuple(x.shape[1:]) if x is not None else (),
             output_shape=tuple(y.shape[1:]) if y is not None else (),
             params=params,
             macs=int(macs),
             memory_bytes=int(y.numel() * BYTES_PER_FLOAT32) if y is not None else 0,
             other_ops=int(other),
-            kernel=_tuple(module.kernel_size, n_sp) if conv_like else None,
-            stride=_tuple(module.stride if module.stride is not None else module.kernel_size, n_sp)
-            if conv_like else None,
-            padding=_tuple(module.padding, n_sp) if conv_like and not isinstance(module.padding, str) else None,
-            groups=getattr(module, "groups", None),
-        ))
+        )
+        rows.append(row)
 
-    for module in names:
-        has_children = next(module.children(), None) is not None
-        has_own = next(module.parameters(recurse=False), None) is not None
-        if not has_children or has_own:
-            handles.append(module.register_forward_pre_hook(pre_hook))
-            handles.append(module.register_forward_hook(post_hook))
+    def traced(module: nn.Module, inner):
+        """A forward for ``module``: check its input (naming the layer), run ``inner``, record a
+        row. Set on the instance rather than registered as hooks: modules without hooks take
+        PyTorch's fast call path, which matters for networks of a thousand layers."""
+        category = _category(module)
+        fields = geometry(module, category)
+        rule = _cost_rule(module, category)
+        check_name = fields["name"] or fields["kind"]
+        checked = category in ("conv", "conv_t", "pool", "linear") or (
+            category == "norm" and isinstance(module, nn.modules.batchnorm._BatchNorm))
+        if type(module) in _CONV and not isinstance(module.padding, str):
+            # the common case, checked inline; _check_layer_input explains any failure
+            ndim, c_in = len(module.kernel_size) + 2, module.in_channels
+            smallest = [d * (k - 1) + 1 - 2 * p for k, d, p in
+                        zip(module.kernel_size, module.dilation, module.padding)]
 
-    # Normalization layers keep the shape; on the meta device PyTorch runs their Python
-    # decompositions, which would dominate the trace, so pass the input through instead.
-    shortcut = [m for m in names if isinstance(m, _NORM) and "forward" not in m.__dict__]
-    for m in shortcut:
-        m.forward = _passthrough
+            def check(x: torch.Tensor) -> None:
+                shape = x.shape
+                if len(shape) != ndim or shape[1] != c_in or any(
+                        size < low for size, low in zip(shape[2:], smallest)):
+                    _check_layer_input(check_name, module, x)
+        elif checked:
+            def check(x: torch.Tensor) -> None:
+                _check_layer_input(check_name, module, x)
+        else:
+            check = None
 
-    was_training = model.training
-    model.eval()
+        def forward(*args, **kwargs):
+            x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+            if check is not None and x is not None:
+                check(x)
+            out = inner(*args, **kwargs)
+            record(module, fields, rule, x, out)
+            return out
+        return forward
+
+    # The leaves, and containers that hold parameters of their own, get a row.
+    # Normalization layers and activations keep the shape, and on the meta device PyTorch runs
+    # their Python decompositions, which would dominate the trace: they pass the input through.
+    # Plain convolutions (exact nn.ConvNd, not subclasses with a forward of their own) compute
+    # their output shape by formula. These layers never read their weights.
+    patched: list[tuple[nn.Module, object]] = []
+    untouched: set[nn.Module] = set()
+    for m in names:
+        if next(m.children(), None) is not None and next(iter(m._parameters.values()), None) is None:
+            continue
+        own = m.__dict__.get("forward")
+        inner = m.forward
+        if own is None and (isinstance(m, _NORM) or type(m) in _SHAPE_KEEPING):
+            inner = _passthrough
+            untouched.add(m)
+        elif own is None and type(m) in _CONV:
+            inner = _conv_shape_only(m)
+            untouched.add(m)
+        patched.append((m, own))
+        m.__dict__["forward"] = traced(m, inner)
+
+    # eval mode (training-only branches left out); only modules in training mode are switched
+    in_training = [m for m in names if m.training]
+    for m in in_training:
+        object.__setattr__(m, "training", False)
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
         x = torch.empty((batch_size, *input_size), device="meta", dtype=dtype)
-        with torch.no_grad(), _OnMeta(model):
+        # only the layers that read their weights need meta copies of them
+        with torch.no_grad(), _OnMeta(model, [m for m in names if m not in untouched]):
             out = model(x)
     finally:
         _state.depth -= 1
-        for h in handles:
-            h.remove()
-        for m in shortcut:
-            del m.forward
-        model.train(was_training)
-
-    total_params = sum(p.numel() for p in model.parameters())
+        for m, own in patched:
+            if own is None:
+                del m.__dict__["forward"]
+            else:
+                m.__dict__["forward"] = own
+        for m in in_training:
+            object.__setattr__(m, "training", True)
+    total_params = total_trainable = 0
+    seen: set[int] = set()
+    for m in names:  # every module once; a shared parameter once
+        for p in m._parameters.values():
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                total_params += p.numel()
+                total_trainable += p.numel() if p.requires_grad else 0
     return Summary(
         model_name=type(model).__name__,
         input_size=input_size,
         batch_size=batch_size,
         rows=rows,
         total_params=total_params,
-        total_trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        total_trainable_params=total_trainable,
         total_macs=sum(r.macs for r in rows),
         total_memory_bytes=sum(r.memory_bytes for r in rows),
         total_other_ops=sum(r.other_ops for r in rows),

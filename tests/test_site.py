@@ -52,6 +52,15 @@ def test_every_chapter_page_shows_a_computed_figure(site):
         assert "&lt;Figure size" not in page, f"{chapter}: a figure was printed as text"
 
 
+def test_no_page_shows_the_same_figure_twice(site):
+    """A pyplot-held figure returned as a cell's value is drawn twice (once as the value, once
+    when the cell ends); a static widget preview must not repeat a figure the page already has."""
+    for page in sorted(site.glob("book/*.html")):
+        srcs = re.findall(r'<img[^>]*?src="([^"]*_images/[^"]+)"', page.read_text())
+        repeated = sorted({s for s in srcs if srcs.count(s) > 1})
+        assert not repeated, f"{page.name} shows these images more than once: {repeated}"
+
+
 def test_notebooks_are_committed_without_outputs_and_install_cnnlib():
     repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     for path in sorted((ROOT / "book").glob("*.ipynb")):

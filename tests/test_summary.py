@@ -1,4 +1,6 @@
 """`cnnlib.summarize` against the lectures' tables, PyTorch's FlopCounterMode and real modules."""
+import re
+
 import pytest
 import torch
 import torchvision
@@ -192,3 +194,50 @@ def test_smallest_input_size():
     summarize(alex, (3, side, side))
     with pytest.raises(ValueError):
         summarize(alex, (3, side - 1, side - 1))
+
+
+@pytest.mark.parametrize("conv", [
+    nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.Conv2d(3, 8, (3, 5), stride=(1, 2), padding=(1, 0)),
+    nn.Conv2d(3, 8, 3, dilation=2, padding="same"), nn.Conv2d(3, 8, 3, padding="valid"),
+    nn.Conv2d(3, 9, 3, padding=2, padding_mode="reflect", groups=3), nn.Conv1d(3, 4, 5, stride=3),
+    nn.Conv3d(3, 4, 3, padding=1),
+], ids=str)
+def test_convolutions_traced_by_shape_arithmetic_match_pytorch(conv):
+    size = (3, 11) if isinstance(conv, nn.Conv1d) else (3, 11, 11, 11) if isinstance(conv, nn.Conv3d) else (3, 11, 13)
+    s = summarize(conv, size)
+    with torch.no_grad():
+        out = conv(torch.randn(1, *size))
+    assert s.output_shape == tuple(out.shape[1:])
+    with FlopCounterMode(display=False) as fc, torch.no_grad():
+        conv(torch.randn(1, *size))
+    assert s.total_flops == fc.get_total_flops()
+
+
+def test_model_is_left_as_it_was_after_a_trace_and_after_a_failed_one():
+    class Custom(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.bn = nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            return self.bn(self.conv(x)).relu()
+
+    model = nn.Sequential(Custom(), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)).train()
+    patched = lambda x: x.flatten(1)  # noqa: E731 - a forward a user set on an instance is kept
+    model[1].forward = patched
+    params = {n: p for n, p in model.named_parameters()}
+    buffers = {n: b for n, b in model.named_buffers()}
+    for size, error in [((3, 8, 8), None), ((3, 2, 2), "input too small at layer '0.conv' (Conv2d")]:
+        if error is None:
+            assert summarize(model, size).output_shape == (2,)
+        else:
+            with pytest.raises(ValueError, match=re.escape(error)):
+                summarize(model, size)
+        assert all(m.training for m in model.modules())
+        assert model[1].__dict__["forward"] is patched
+        assert all("forward" not in m.__dict__ for i, m in enumerate(model.modules()) if m is not model[1])
+        assert {n: p for n, p in model.named_parameters()} == params
+        assert all(p.device.type == "cpu" for p in params.values())
+        assert {n: b for n, b in model.named_buffers()} == buffers
+    assert model(torch.randn(2, 3, 8, 8)).shape == (2, 2)

@@ -27,6 +27,9 @@ __all__ = ["coverage", "plot_coverage", "first_layer_explorer", "side_by_side",
 #: The first layers of the two networks as (kernel, stride, padding).
 FIRST_LAYERS = {"AlexNet conv1: 11x11, stride 4": (11, 4, 0),
                 "ZFNet conv1: 7x7, stride 2": (7, 2, 1)}
+# What the explorer's static preview shows: settings other than FIRST_LAYERS.
+STATIC_TRIALS = {f"{k}x{k}, stride {s}, pad {p}": (k, s, p) for k, s, p in
+                 [(5, 6, 0), (4, 4, 0), (5, 2, 2)]}
 
 
 def coverage(size: int, kernel: int, stride: int, padding: int = 0) -> list[int]:
@@ -101,10 +104,10 @@ def _first_layer_report(size: int, c_in: int, c_out: int, k: int, s: int, p: int
 
 def first_layer_explorer(size: int = 224, c_in: int = 3, c_out: int = 96):
     """Sliders for a first conv layer's kernel, stride and padding: its output size, MACs and
-    how evenly its windows cover the image. While the book is built: AlexNet's and ZFNet's
-    first layers as a static figure."""
+    how evenly its windows cover the image. While the book is built: a static figure of three
+    settings a reader might try (the chapter already shows AlexNet's and ZFNet's own)."""
     if is_static():
-        return plot_coverage(FIRST_LAYERS, size=size)
+        return plot_coverage(STATIC_TRIALS, size=size)
     import ipywidgets as w
     from IPython.display import display
 

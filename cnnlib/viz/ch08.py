@@ -118,9 +118,10 @@ def _colors() -> list:
 
 
 def activation_explorer(selected: Sequence[str] = ("sigmoid", "relu", "elu", "gelu", "silu")):
-    """Pick activations to overlay (a static figure of all of them on the site)."""
+    """Pick activations to overlay. On the static site: the ``selected`` ones over a wider range
+    than the chapter's overview figure, where their tails differ."""
     if is_static():
-        return plot_activations()
+        return plot_activations(list(selected), x_range=(-8.0, 8.0))
     import ipywidgets as w
     from IPython.display import display
 
