@@ -15,8 +15,8 @@ PY=${PY:-python3}
   $PY -c "import sys, torch, torchvision; print('python', sys.version.split()[0], 'torch', torch.__version__, 'torchvision', torchvision.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))"
 } 2>&1 | tee "$OUT/env.txt"
 echo "== tests/test_cuda.py"
-timeout 260 $PY -m pytest tests/test_cuda.py -q -p no:cacheprovider -rfEs 2>&1 | tee "$OUT/test_cuda.txt" | tail -25
+timeout 300 $PY -m pytest tests/test_cuda.py -q -p no:cacheprovider -rfEs 2>&1 | tee "$OUT/test_cuda.txt" | tail -25
 echo "== benchmarks/train.py (ResNet-9 fast CIFAR-10 recipe, synthetic batches of 512)"
-timeout 170 $PY benchmarks/train.py --device cuda 2>&1 | tee "$OUT/train.txt"
+timeout 150 $PY benchmarks/train.py --device cuda 2>&1 | tee "$OUT/train.txt"
 echo "== benchmarks/models.py (training step, cnnlib vs torchvision, batch 64 at 224, channels_last, fp32)"
-timeout 100 $PY benchmarks/models.py --device cuda --batch 64 --size 224 --steps 5 --rounds 3 --channels-last 2>&1 | tee "$OUT/models.txt"
+timeout 90 $PY benchmarks/models.py --device cuda --batch 64 --size 224 --steps 5 --rounds 3 --channels-last 2>&1 | tee "$OUT/models.txt"

@@ -23,6 +23,7 @@ from typing import Iterable, Iterator, Sequence
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from cnnlib.arithmetic import BYTES_PER_FLOAT32, _check_int
 
@@ -313,6 +314,169 @@ def _passthrough(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     return x
 
 
+def _meta_empty(shape, dtype: torch.dtype) -> torch.Tensor:
+    """An empty meta tensor, made without going through :class:`_ShapeOnlyOps` (~10 us, not ~50)."""
+    with torch._C._DisableTorchDispatch():
+        return torch.empty(shape, dtype=dtype, device="meta")
+
+
+def _result_dtype(a: torch.Tensor, b) -> torch.dtype | None:
+    """dtype of a binary elementwise op on float tensors, in the cases that are unambiguous
+    (same dtype; or one side a Python number / 0-dim tensor, which does not promote a float
+    tensor); ``None`` for anything else, which then goes to PyTorch's own meta kernel."""
+    if not a.dtype.is_floating_point:
+        return None
+    if isinstance(b, (int, float)) and not isinstance(b, bool):
+        return a.dtype
+    if isinstance(b, torch.Tensor):
+        if b.dtype == a.dtype:
+            return a.dtype
+        if b.dim() == 0 and a.dim() > 0 and (b.dtype.is_floating_point or not b.dtype.is_complex):
+            return a.dtype if b.dtype != torch.bool else None
+    return None
+
+
+def _broadcast(a: torch.Size, b) -> tuple[int, ...] | None:
+    shape_b = b.shape if isinstance(b, torch.Tensor) else ()
+    if shape_b == a or not shape_b:
+        return tuple(a)
+    try:
+        return tuple(torch.broadcast_shapes(a, shape_b))
+    except RuntimeError:
+        return None
+
+
+def _binary(args, kwargs):
+    a, b = args[0], args[1]
+    dtype = _result_dtype(a, b)
+    if dtype is None or (isinstance(b, torch.Tensor) and b.dim() > a.dim() and dtype != b.dtype):
+        return None
+    shape = _broadcast(a.shape, b)
+    return None if shape is None else _meta_empty(shape, dtype)
+
+
+def _binary_inplace(args, kwargs):
+    a, b = args[0], args[1]
+    if _result_dtype(a, b) is None or _broadcast(a.shape, b) != tuple(a.shape):
+        return None
+    return a
+
+
+def _unary(args, kwargs):
+    a = args[0]
+    return _meta_empty(a.shape, a.dtype) if a.dtype.is_floating_point else None
+
+
+def _unary_inplace(args, kwargs):
+    return args[0] if args[0].dtype.is_floating_point else None
+
+
+def _cat(args, kwargs):
+    tensors = [t for t in args[0] if not (t.dim() == 1 and t.shape[0] == 0)]  # legacy empties
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    if not tensors or any(t.dtype != tensors[0].dtype or t.dim() != tensors[0].dim() for t in tensors):
+        return None
+    dim %= tensors[0].dim()
+    shape = list(tensors[0].shape)
+    if any(tuple(t.shape[:dim]) + tuple(t.shape[dim + 1:]) != tuple(shape[:dim] + shape[dim + 1:])
+           for t in tensors):
+        return None
+    shape[dim] = sum(t.shape[dim] for t in tensors)
+    return _meta_empty(shape, tensors[0].dtype)
+
+
+def _stack(args, kwargs):
+    tensors = args[0]
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    if not tensors or any(t.shape != tensors[0].shape or t.dtype != tensors[0].dtype for t in tensors):
+        return None
+    shape = list(tensors[0].shape)
+    shape.insert(dim % (len(shape) + 1), len(tensors))
+    return _meta_empty(shape, tensors[0].dtype)
+
+
+def _mean(args, kwargs):
+    x = args[0]
+    dims = args[1] if len(args) > 1 else kwargs.get("dim")
+    keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
+    if kwargs.get("dtype") is not None or not x.dtype.is_floating_point or x.dim() == 0:
+        return None
+    dims = range(x.dim()) if not dims else {d % x.dim() for d in dims}
+    shape = ([1 if i in dims else n for i, n in enumerate(x.shape)] if keepdim
+             else [n for i, n in enumerate(x.shape) if i not in dims])
+    return _meta_empty(shape, x.dtype)
+
+
+def _matmul_2d(m1: torch.Tensor, m2: torch.Tensor) -> tuple[int, int] | None:
+    if m1.dim() != 2 or m2.dim() != 2 or m1.shape[1] != m2.shape[0] or m1.dtype != m2.dtype:
+        return None
+    return m1.shape[0], m2.shape[1]
+
+
+def _addmm(args, kwargs):
+    shape = _matmul_2d(args[1], args[2])
+    return None if shape is None or args[0].dtype != args[1].dtype else _meta_empty(shape, args[1].dtype)
+
+
+def _mm(args, kwargs):
+    shape = _matmul_2d(args[0], args[1])
+    return None if shape is None else _meta_empty(shape, args[0].dtype)
+
+
+_aten = torch.ops.aten
+_SHAPE_RULES = {
+    **{op: _binary for op in (_aten.add.Tensor, _aten.sub.Tensor, _aten.mul.Tensor, _aten.div.Tensor)},
+    **{op: _binary_inplace for op in (_aten.add_.Tensor, _aten.sub_.Tensor, _aten.mul_.Tensor,
+                                      _aten.div_.Tensor)},
+    **{op: _unary for op in (_aten.relu.default, _aten.sigmoid.default, _aten.hardsigmoid.default,
+                             _aten.hardswish.default, _aten.silu.default, _aten.tanh.default,
+                             _aten.gelu.default)},
+    **{op: _unary_inplace for op in (_aten.relu_.default, _aten.sigmoid_.default,
+                                     _aten.hardsigmoid_.default, _aten.hardswish_.default,
+                                     _aten.silu_.default, _aten.tanh_.default)},
+    _aten.cat.default: _cat, _aten.stack.default: _stack, _aten.mean.dim: _mean, _aten.addmm.default: _addmm, _aten.mm.default: _mm,
+}
+
+
+class _ShapeOnlyOps(TorchDispatchMode):
+    """During a trace: answer the commonest elementwise, concatenation, mean and matrix ops on
+    meta tensors from their input shapes. PyTorch's meta kernels for these are Python reference
+    implementations: hundreds of microseconds a call, and the first call in a process imports
+    torch._dynamo (seconds: every notebook and grading kernel that summarizes a model paid it).
+    Anything not in :data:`_SHAPE_RULES`, or a case a rule does not cover (it returns
+    ``None``), runs PyTorch's own kernel. ``tests/test_summary.py`` checks every zoo model's
+    shapes against a real forward."""
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Otherwise TorchDispatchMode wraps __torch_dispatch__ in torch._disable_dynamo, whose
+        # first call imports torch._dynamo: the very cost this mode is here to avoid.
+        return False
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        rule = _SHAPE_RULES.get(func)
+        if rule is not None and all(isinstance(a, torch.Tensor) and a.device.type == "meta"
+                                    for a in args if isinstance(a, torch.Tensor)):
+            out = rule(args, kwargs)
+            if out is not None:
+                return out
+        return func(*args, **kwargs)
+
+
+def _adaptive_pool_shape_only(pool: nn.Module):
+    """A forward for a plain adaptive pooling layer: an empty tensor of the output's shape.
+    (Its meta kernel divides with a Python reference implementation whose first call imports
+    torch._dynamo: seconds, once per process, in every notebook and grading kernel.)"""
+    n_sp = int(type(pool).__name__[-2])
+    target = _tuple(pool.output_size, n_sp)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        spatial = [size if t is None else t for size, t in zip(x.shape[-n_sp:], target)]
+        return _meta_empty((*x.shape[:-n_sp], *spatial), x.dtype)
+    return forward
+
+
 def _conv_shape_only(conv: nn.Module):
     """A forward for a plain ``nn.ConvNd`` that returns an empty tensor of the output's shape
     (PyTorch's floor formula; the wrapper has already checked channels and size). The meta
@@ -326,7 +490,7 @@ def _conv_shape_only(conv: nn.Module):
             pad = 0 if conv.padding == "valid" else conv.padding[i]
             window = conv.dilation[i] * (conv.kernel_size[i] - 1) + 1
             spatial.append((size + 2 * pad - window) // conv.stride[i] + 1)
-        return torch.empty((x.shape[0], conv.out_channels, *spatial), dtype=x.dtype, device="meta")
+        return _meta_empty((x.shape[0], conv.out_channels, *spatial), x.dtype)
     return forward
 
 
@@ -502,6 +666,9 @@ def summarize(
         elif own is None and type(m) in _CONV:
             inner = _conv_shape_only(m)
             untouched.add(m)
+        elif own is None and type(m) in _ADAPTIVE_POOL and not getattr(m, "return_indices", False):
+            inner = _adaptive_pool_shape_only(m)
+            untouched.add(m)
         patched.append((m, own))
         m.__dict__["forward"] = traced(m, inner)
 
@@ -513,7 +680,7 @@ def summarize(
     try:
         x = torch.empty((batch_size, *input_size), device="meta", dtype=dtype)
         # only the layers that read their weights need meta copies of them
-        with torch.no_grad(), _OnMeta(model, [m for m in names if m not in untouched]):
+        with torch.no_grad(), _OnMeta(model, [m for m in names if m not in untouched]), _ShapeOnlyOps():
             out = model(x)
     finally:
         _state.depth -= 1

@@ -241,3 +241,35 @@ def test_model_is_left_as_it_was_after_a_trace_and_after_a_failed_one():
         assert all(p.device.type == "cpu" for p in params.values())
         assert {n: b for n, b in model.named_buffers()} == buffers
     assert model(torch.randn(2, 3, 8, 8)).shape == (2, 2)
+
+
+# One model of every family (the classic ones with a narrow classifier: building 4096-wide
+# layers costs seconds); all of them run in one fresh process.
+ONE_PER_FAMILY = ["lenet5", "alexnet", "alexnet_owt", "zfnet", "vgg11_bn", "nin", "googlenet",
+                  "resnet50", "resnet20", "plain20", "preact_resnet18", "wide_resnet28_10",
+                  "resnext50_32x4d", "se_resnet50", "densenet121", "fractalnet", "squeezenet1_0",
+                  "mobilenet_v1", "mobilenet_v2", "shufflenet_v1", "shufflenet_v2_x1_0",
+                  "efficientnet_b0", "nasnet_a_mobile", "mnasnet1_0", "regnet_y_400mf"]
+
+
+def test_tracing_the_zoo_never_imports_torch_dynamo():
+    """PyTorch's Python meta kernels import torch._dynamo on first use (seconds, once per
+    process: every notebook and every grading kernel paid it). summarize answers those ops
+    from shapes instead; this fails if a model reaches one it does not cover."""
+    families = {n.split("_")[0].rstrip("0123456789") for n in cnnlib.list_models()}
+    covered = {n.split("_")[0].rstrip("0123456789") for n in ONE_PER_FAMILY}
+    assert families <= covered, f"add a model of {sorted(families - covered)} to ONE_PER_FAMILY"
+    code = (
+        "import sys, cnnlib\n"
+        f"for name in {ONE_PER_FAMILY!r}:\n"
+        "    narrow = {'hidden': 256} if name.startswith(('alexnet', 'zfnet', 'vgg')) else {}\n"
+        "    m = cnnlib.get_model(name, **narrow)  # on the CPU: building on meta runs Python kernels\n"
+        "    cifar = name == 'lenet5' or name.startswith(('resnet20', 'plain', 'wide_resnet28', 'fractalnet'))\n"
+        "    s = 32 if cifar else 224\n"
+        "    cnnlib.summarize(m, (m.in_channels, s, s))\n"
+        "    assert 'torch._dynamo' not in sys.modules, f'{name} imported torch._dynamo'\n"
+        "print('ok')\n")
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
