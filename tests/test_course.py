@@ -385,3 +385,16 @@ def test_unsafe_mode_grades_without_bubblewrap(course_root, tmp_path, monkeypatc
     captured = capsys.readouterr()
     assert "warning: --unsafe" in captured.err
     assert "solver   5      5    ok" in captured.out
+
+
+def test_sandbox_mounts_the_python_installation_over_its_tmpfs(tmp_path):
+    """A course whose virtual environment lives under /tmp (or in a home directory the sandbox
+    replaces) must still find its interpreter: bubblewrap mounts in order, so the read-only
+    binds of the installation come after the writable tmpfs."""
+    from cnnlib.course.sandbox import SANDBOX_HOME, Limits, bwrap_argv
+    venv = "/tmp/some-course/.venv"
+    argv = bwrap_argv("bwrap", runtime_dir=str(tmp_path), files={}, limits=Limits(),
+                      env={"CNNLIB_KERNEL_TRUSTED": venv})
+    tmpfs = [i for i, a in enumerate(argv) if a == "--tmpfs" and argv[i + 1] in ("/tmp", SANDBOX_HOME)]
+    binds = [i for i, a in enumerate(argv) if a == "--ro-bind" and argv[i + 1] == venv]
+    assert len(tmpfs) == 2 and binds and max(tmpfs) < min(binds)

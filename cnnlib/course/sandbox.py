@@ -294,15 +294,17 @@ def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: L
             argv += ["--ro-bind", host, host]
     for etc in ("ld.so.cache", "localtime", "nsswitch.conf", "passwd", "group", "hosts"):
         argv += ["--ro-bind-try", "/etc/" + etc, "/etc/" + etc]
-    for root in env["CNNLIB_KERNEL_TRUSTED"].split(os.pathsep):
-        argv += ["--ro-bind", root, root]
-    if pycache and os.path.isdir(pycache):
-        argv += ["--ro-bind", pycache, pycache]
+    # The writable tmpfs first, the Python installation after: bubblewrap mounts in order, and a
+    # virtual environment under /tmp (or a home like /home/student) must not be hidden by them.
     size = str(limits.tmpfs_mb * 2**20)
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--size", size, "--tmpfs", "/tmp",
              "--size", size, "--tmpfs", SANDBOX_HOME,
              "--dir", SANDBOX_WORKDIR]
+    for root in env["CNNLIB_KERNEL_TRUSTED"].split(os.pathsep):
+        argv += ["--ro-bind", root, root]
+    if pycache and os.path.isdir(pycache):
+        argv += ["--ro-bind", pycache, pycache]
     for host in _mpl_cache_files():
         argv += ["--ro-bind", host, f"{SANDBOX_HOME}/.cache/matplotlib/{os.path.basename(host)}"]
     for rel, host in sorted(files.items()):
