@@ -331,8 +331,8 @@ def _result_dtype(a: torch.Tensor, b) -> torch.dtype | None:
     if isinstance(b, torch.Tensor):
         if b.dtype == a.dtype:
             return a.dtype
-        if b.dim() == 0 and a.dim() > 0 and (b.dtype.is_floating_point or not b.dtype.is_complex):
-            return a.dtype if b.dtype != torch.bool else None
+        if b.dim() == 0 and a.dim() > 0 and not b.dtype.is_complex and b.dtype != torch.bool:
+            return a.dtype
     return None
 
 
@@ -349,7 +349,7 @@ def _broadcast(a: torch.Size, b) -> tuple[int, ...] | None:
 def _binary(args, kwargs):
     a, b = args[0], args[1]
     dtype = _result_dtype(a, b)
-    if dtype is None or (isinstance(b, torch.Tensor) and b.dim() > a.dim() and dtype != b.dtype):
+    if dtype is None:
         return None
     shape = _broadcast(a.shape, b)
     return None if shape is None else _meta_empty(shape, dtype)
