@@ -5,10 +5,11 @@ storage) flows through it, and the parameters and buffers that layers read are s
 tensors. Each layer's forward is wrapped for the trace (and restored after) to check its input
 and record its input and output shapes; parameters, MACs and memory come from the shapes by the
 formulas in :mod:`cnnlib.arithmetic`. Layers whose output shape is known without running them
-(normalizations, activations, plain convolutions) are not run: PyTorch's meta kernels for them
-are Python and would dominate the trace. Nothing is
-computed on real numbers, so ResNet-152 at 224x224 is summarized in a few tens of milliseconds,
-far faster than one real forward pass (``benchmarks/analysis.py`` measures the ratio).
+(normalizations, activations, plain convolutions, adaptive pooling) are not run, and common
+elementwise, concatenation and matrix ops are answered from shapes (:class:`_ShapeOnlyOps`):
+PyTorch's meta kernels for them are Python and would dominate the trace. Nothing is computed on
+real numbers, so ResNet-152 at 224x224 is summarized in a few tens of milliseconds, far faster
+than one real forward pass (``benchmarks/analysis.py`` measures the ratio).
 
 Rows are the model's leaf modules (plus any module holding parameters of its own) in the order
 they run. A module called twice gets two rows; its parameters are counted once.
@@ -25,7 +26,7 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from cnnlib.arithmetic import BYTES_PER_FLOAT32, _check_int
+from cnnlib.arithmetic import BYTES_PER_FLOAT32, _check_int, conv_output_size
 
 __all__ = ["summarize", "Summary", "LayerRow", "explain_input_error", "smallest_input_size"]
 
@@ -48,7 +49,7 @@ _NO_OPS = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout2d, nn.D
 # only, so a subclass with its own forward is traced for real).
 _SHAPE_KEEPING = {nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
                   nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh,
-                  nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout}
+                  nn.Dropout3d, *(set(_NO_OPS) - {nn.Flatten, nn.Unflatten})}
 
 _state = threading.local()
 
@@ -444,8 +445,8 @@ class _ShapeOnlyOps(TorchDispatchMode):
     implementations: hundreds of microseconds a call, and the first call in a process imports
     torch._dynamo (seconds: every notebook and grading kernel that summarizes a model paid it).
     Anything not in :data:`_SHAPE_RULES`, or a case a rule does not cover (it returns
-    ``None``), runs PyTorch's own kernel. ``tests/test_summary.py`` checks every zoo model's
-    shapes against a real forward."""
+    ``None``), runs PyTorch's own kernel. The tests compare traced shapes and MACs with real
+    forward passes and FlopCounterMode (``tests/test_summary.py``, ``tests/test_models_*.py``)."""
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -478,18 +479,16 @@ def _adaptive_pool_shape_only(pool: nn.Module):
 
 
 def _conv_shape_only(conv: nn.Module):
-    """A forward for a plain ``nn.ConvNd`` that returns an empty tensor of the output's shape
-    (PyTorch's floor formula; the wrapper has already checked channels and size). The meta
-    kernel's shape inference is Python too, and slower."""
+    """A forward for a plain ``nn.ConvNd`` that returns an empty tensor of the output's shape,
+    from :func:`cnnlib.arithmetic.conv_output_size` (the wrapper has already checked channels
+    and size). The meta kernel's shape inference is Python too, and slower."""
     def forward(x: torch.Tensor) -> torch.Tensor:
-        spatial = []
-        for i, size in enumerate(x.shape[2:]):
-            if conv.padding == "same":
-                spatial.append(size)
-                continue
-            pad = 0 if conv.padding == "valid" else conv.padding[i]
-            window = conv.dilation[i] * (conv.kernel_size[i] - 1) + 1
-            spatial.append((size + 2 * pad - window) // conv.stride[i] + 1)
+        if conv.padding == "same":
+            spatial = x.shape[2:]
+        else:
+            pads = (0,) * len(conv.kernel_size) if conv.padding == "valid" else conv.padding
+            spatial = [conv_output_size(size, k, s, p, d) for size, k, s, p, d in
+                       zip(x.shape[2:], conv.kernel_size, conv.stride, pads, conv.dilation)]
         return _meta_empty((x.shape[0], conv.out_channels, *spatial), x.dtype)
     return forward
 
@@ -620,29 +619,14 @@ def summarize(
         fields = geometry(module, category)
         rule = _cost_rule(module, category)
         check_name = fields["name"] or fields["kind"]
+        # the layers _check_layer_input knows about
         checked = category in ("conv", "conv_t", "pool", "linear") or (
             category == "norm" and isinstance(module, nn.modules.batchnorm._BatchNorm))
-        if type(module) in _CONV and not isinstance(module.padding, str):
-            # the common case, checked inline; _check_layer_input explains any failure
-            ndim, c_in = len(module.kernel_size) + 2, module.in_channels
-            smallest = [d * (k - 1) + 1 - 2 * p for k, d, p in
-                        zip(module.kernel_size, module.dilation, module.padding)]
-
-            def check(x: torch.Tensor) -> None:
-                shape = x.shape
-                if len(shape) != ndim or shape[1] != c_in or any(
-                        size < low for size, low in zip(shape[2:], smallest)):
-                    _check_layer_input(check_name, module, x)
-        elif checked:
-            def check(x: torch.Tensor) -> None:
-                _check_layer_input(check_name, module, x)
-        else:
-            check = None
 
         def forward(*args, **kwargs):
             x = args[0] if args and isinstance(args[0], torch.Tensor) else None
-            if check is not None and x is not None:
-                check(x)
+            if checked and x is not None:
+                _check_layer_input(check_name, module, x)
             out = inner(*args, **kwargs)
             record(module, fields, rule, x, out)
             return out
@@ -666,7 +650,7 @@ def summarize(
         elif own is None and type(m) in _CONV:
             inner = _conv_shape_only(m)
             untouched.add(m)
-        elif own is None and type(m) in _ADAPTIVE_POOL and not getattr(m, "return_indices", False):
+        elif own is None and type(m) in _ADAPTIVE_POOL and not m.__dict__.get("return_indices"):
             inner = _adaptive_pool_shape_only(m)
             untouched.add(m)
         patched.append((m, own))
@@ -691,14 +675,9 @@ def summarize(
                 m.__dict__["forward"] = own
         for m in in_training:
             object.__setattr__(m, "training", True)
-    total_params = total_trainable = 0
-    seen: set[int] = set()
-    for m in names:  # every module once; a shared parameter once
-        for p in m._parameters.values():
-            if p is not None and id(p) not in seen:
-                seen.add(id(p))
-                total_params += p.numel()
-                total_trainable += p.numel() if p.requires_grad else 0
+    params = list(model.parameters())  # each shared parameter once
+    total_params = sum(p.numel() for p in params)
+    total_trainable = sum(p.numel() for p in params if p.requires_grad)
     return Summary(
         model_name=type(model).__name__,
         input_size=input_size,
