@@ -36,8 +36,8 @@ c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 
 # Autograding: per-cell timeout (seconds) and per-submission wall-clock limit. Students' code
-# runs in a bubblewrap sandbox (cnnlib.course.sandbox); test cells the student deleted or
-# changed are restored from the gradebook.
+# runs in a bubblewrap sandbox (cnnlib.course.sandbox); every cell's metadata is the
+# instructor's again, and test cells the student deleted or changed are restored.
 c.Execute.timeout = 120
 c.SandboxedExecute.submission_timeout = 900
 c.OverwriteCells.add_missing_cells = True
@@ -49,23 +49,20 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# Test cells never run in the student's kernel: SandboxedExecute replaces each by a probe that
+# reports the student's answers, the judge (cnnlib.course.judge) compares them outside the
+# sandbox, and SaveJudgedGrades writes the judge's scores (never derived from cell outputs).
 c.Autograde.autograde_preprocessors = [
     "cnnlib.course.preprocessors.SandboxedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "cnnlib.course.preprocessors.SaveJudgedGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Feedback: nbgrader shows hidden tests in feedback by default. HideHiddenTests removes them,
-# hides the output of cells that contain them (a traceback would quote the hidden assertion)
-# and redacts any other output that quotes a hidden test line.
-c.HideHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
-c.HideHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+# Feedback: built from the judge's verdicts (hidden checks by name and in words, never their code
+# or expected values) and the outputs the student submitted, cut to a small size.
 c.GenerateFeedback.preprocessors = [
-    "cnnlib.course.preprocessors.HideHiddenTests",
+    "cnnlib.course.preprocessors.FeedbackFromVerdicts",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

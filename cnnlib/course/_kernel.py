@@ -2,11 +2,11 @@
 
 Started by :class:`cnnlib.course.sandbox.SandboxedKernelManager`, normally inside
 bubblewrap. It applies the resource limits given in ``CNNLIB_KERNEL_LIMITS``
-before importing anything else, then starts an IPython kernel whose
-``do_execute`` first lets :class:`cnnlib.course._guard.Guard` undo whatever the
-previous cells tampered with. It deliberately does not import the ``cnnlib``
-package (whose ``__init__`` may import torch): the guard and the checks module
-are loaded from their files.
+before importing anything else, loads the probe (:mod:`cnnlib.course.probe`) from
+its file as ``_cnnlib_probe``, imports the libraries the assignment uses, and
+starts a plain IPython kernel. Nothing in this process decides a grade: the
+probe only reports answers, which the judge compares outside
+(:mod:`cnnlib.course.judge`).
 """
 
 import os
@@ -46,11 +46,12 @@ def die_with_parent() -> None:
         pass
 
 
-def _load_guard():
+def _load_probe():
+    """The probe (cnnlib/course/probe.py) as module ``_cnnlib_probe``, without importing cnnlib."""
     import importlib.util
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_guard.py")
-    spec = importlib.util.spec_from_file_location("_cnnlib_grading_guard", path)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe.py")
+    spec = importlib.util.spec_from_file_location("_cnnlib_probe", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -64,23 +65,21 @@ def warm_up(preload: list[str]) -> None:
     the bytecode of every module lands in DIR; sandboxed kernels read DIR
     (read-only) instead of compiling the same modules again each time.
     """
-    import shutil
-    import tempfile
+    import importlib
 
     sys.modules["debugpy"] = None
-    guard_module = _load_guard()
-    from ipykernel.kernelapp import IPKernelApp
+    _load_probe()
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+    import IPython.display  # noqa: F401
 
-    tmp = tempfile.mkdtemp(prefix="cnnlib-warm-up-")
-    try:
-        app = IPKernelApp.instance()
-        app.initialize(["-f", os.path.join(tmp, "kernel.json"), "--transport=ipc",
-                        "--ip=" + os.path.join(tmp, "zmq")])
-        guard_module.Guard(app.kernel, preload=preload, trusted=[], checks_path=None)._take_snapshot()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - best effort
+            pass
     sys.stdout.flush()
-    os._exit(0)  # skip the kernel's shutdown machinery: nothing else is needed from this process
+    os._exit(0)  # skip the interpreter's shutdown machinery: nothing else is needed from this process
 
 
 def main() -> None:
@@ -88,43 +87,21 @@ def main() -> None:
         warm_up([m for m in sys.argv[2].split(",") if m] if len(sys.argv) > 2 else [])
     apply_limits(os.environ.get("CNNLIB_KERNEL_LIMITS", ""))
     die_with_parent()
-    here = os.path.dirname(os.path.abspath(__file__))
     preload = [m for m in os.environ.get("CNNLIB_KERNEL_PRELOAD", "").split(",") if m]
-    trusted = [p for p in os.environ.get("CNNLIB_KERNEL_TRUSTED", "").split(os.pathsep) if p]
-    guard_module = _load_guard()
-
+    _load_probe()
     # No debugger in a grading kernel: saves importing debugpy (measured 0.1 CPU s, 30% of
     # importing ipykernel) and removes a way to poke at the kernel's internals.
     sys.modules["debugpy"] = None
-    from ipykernel.ipkernel import IPythonKernel
+    import importlib
+
+    for name in preload:  # what the assignment imports anyway, before the clock of the first cell
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the student's cells will report it
+            pass
     from ipykernel.kernelapp import IPKernelApp
 
-    guard_class = guard_module.Guard
-    before_cell = guard_class.before_cell  # bound here: later patches of the class do not reach it
-
-    base_do_execute = IPythonKernel.do_execute
-    guards = []  # reached through this closure only, not through the kernel object
-
-    class GradingKernel(IPythonKernel):
-        """IPython kernel that restores the guarded state before every cell."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            guards.append(guard_class(self, preload=preload, trusted=trusted,
-                                      checks_path=os.path.join(here, "checks.py")))
-
-        async def do_execute(self, code, silent, *args, **kwargs):  # noqa: D102
-            refusal = before_cell(guards[0])
-            if refusal is None:
-                return await base_do_execute(self, code, silent, *args, **kwargs)
-            self.shell.execution_count += 1
-            content = {"ename": "GradingGuardError", "evalue": refusal,
-                       "traceback": [f"GradingGuardError: {refusal}"]}
-            self.send_response(self.iopub_socket, "error", content)
-            return {"status": "error", "execution_count": self.shell.execution_count - 1,
-                    "user_expressions": {}, "payload": [], **content}
-
-    IPKernelApp.launch_instance(kernel_class=GradingKernel)
+    IPKernelApp.launch_instance()
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ from .sandbox import Limits, check_sandbox, pycache_dir, warm_pycache
 __all__ = ["SubmissionResult", "autograde", "course_limits", "find_students", "format_table", "preload_modules",
            "warm_up"]
 
-#: Heavy libraries the kernel imports before the first cell when the assignment uses them,
-#: so the guard can protect their functions (see :mod:`cnnlib.course._guard`).
+#: Heavy libraries the kernel imports at start-up when the assignment uses them (bytecode
+#: warmed once; the student's first cell does not pay for the import).
 PRELOADABLE = ("numpy", "torch", "torchvision", "cnnlib")
 #: Seconds a worker may take beyond the submission's own limit (kernel start, nbgrader).
 WORKER_GRACE_S = 120
@@ -99,10 +99,24 @@ def preload_modules(course: Course, assignment: str) -> list[str]:
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     found.add(node.module)
                     found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
-    # The checks helpers are loaded by the guard itself, without the cnnlib package (and torch).
+    # The checks kit never runs in the grading kernel (test cells become probes).
     found = {f for f in found if f != "cnnlib.course" and not f.startswith("cnnlib.course.")}
     roots = [m for m in PRELOADABLE if any(f == m or f.startswith(m + ".") for f in found)]
     return roots + sorted(f for f in found if "." in f and f.split(".")[0] in roots)
+
+
+def plan_assignment(course: Course, assignment: str) -> dict:
+    """The judge's plan of every notebook of ``assignment`` (raises CourseError on broken test code)."""
+    from .judge import PlanError, plan_cached
+
+    plans = {}
+    for name in course.notebooks(assignment):
+        nb = nbformat.read(course.source_dir / assignment / f"{name}.ipynb", as_version=4)
+        try:
+            plans[name] = plan_cached(nb, where=f"{assignment}/{name}.ipynb")
+        except PlanError as exc:
+            raise CourseError(str(exc)) from None
+    return plans
 
 
 def _warm_key(course: Course, assignment: str, preload: list[str]) -> str:
@@ -196,12 +210,14 @@ def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str
     c = copy.deepcopy(course.config)
     # Whatever the course config says, metadata is rebuilt from the gradebook first, and
     # code is executed by the sandboxed preprocessor.
+    # and scores come from the judge (never from nbgrader's reading of cell outputs).
     restore, execute = "cnnlib.course.preprocessors.RestoreCells", "cnnlib.course.preprocessors.SandboxedExecute"
+    save = "cnnlib.course.preprocessors.SaveJudgedGrades"
     sanitize = [_dotted(p) for p in c.Autograde.get("sanitize_preprocessors", SANITIZE_PREPROCESSORS)]
     c.Autograde.sanitize_preprocessors = [restore, *(p for p in sanitize if p != restore)]
-    steps = [execute if p.endswith("Execute") else p
-             for p in map(_dotted, c.Autograde.get("autograde_preprocessors", AUTOGRADE_PREPROCESSORS))]
-    c.Autograde.autograde_preprocessors = steps if execute in steps else [execute, *steps]
+    steps = [p for p in map(_dotted, c.Autograde.get("autograde_preprocessors", AUTOGRADE_PREPROCESSORS))
+             if not p.endswith(("Execute", "SaveAutoGrades", "SaveJudgedGrades"))]
+    c.Autograde.autograde_preprocessors = [execute, save, *steps]
     c.Execute.timeout = limits.cell_timeout_s
     c.SandboxedExecute.submission_timeout = limits.submission_timeout_s
     c.SandboxedExecute.kernel_manager_class = "cnnlib.course.sandbox.SandboxedKernelManager"
@@ -217,29 +233,28 @@ def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str
     km.source_directory = str(course.source_dir / assignment)
     km.include = list(c.CourseDirectory.include)
     c.RestoreCells.source_directory = str(course.source_dir / assignment)
+    c.RestoreCells.release_directory = str(course.release_dir / assignment)
+    c.SandboxedExecute.source_directory = str(course.source_dir / assignment)
     return c
 
 
 def _incidents(nb: nbformat.NotebookNode) -> tuple[str | None, list[str]]:
-    """First incident (timeout, dead kernel, ...) in an autograded notebook, and guard notes."""
-    from .preprocessors import INCIDENT_NAMES
+    """First incident (timeout, dead kernel, ...) of an autograded notebook, and flags.
 
-    incident, guard = None, []
-    code_index = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        code_index += 1
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and output.get("ename") in INCIDENT_NAMES and incident is None:
-                grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                where = f"code cell {code_index}" + (f" ({grade_id})" if grade_id else "")
-                incident = f"{INCIDENT_NAMES[output['ename']]} in {where}"
-            text = output.get("text", "") if output.get("output_type") == "stream" else ""
-            for line in text.splitlines():
-                if line.startswith("[grading guard] restored: "):
-                    guard.append(line.split(": ", 1)[1])
-    return incident, guard
+    Read from the record the grader itself wrote in the notebook's metadata, never from
+    cell outputs (a student's exception can be named ``KernelDied``).
+    """
+    from .preprocessors import INCIDENT_NAMES, META_KEY
+
+    record = nb.metadata.get(META_KEY, {})
+    flags = ["output limit"] if record.get("output_capped") else []
+    incidents = record.get("incidents", [])
+    if not incidents:
+        return None, flags
+    first = incidents[0]
+    code_index = sum(1 for cell in nb.cells[: first["cell"] + 1] if cell.cell_type == "code")
+    where = f"code cell {code_index}" + (f" ({first['grade_id']})" if first.get("grade_id") else "")
+    return f"{INCIDENT_NAMES.get(first['kind'], first['kind'])} in {where}", flags
 
 
 def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
@@ -264,7 +279,7 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_text((outcome.get("log") or "") + (outcome.get("error") or ""), encoding="utf-8")
 
-    statuses, flags, notes = [], set(), []
+    statuses, flags = [], set()
     for name in course.notebooks(assignment):
         submitted = course.submitted_dir / student / assignment / f"{name}.ipynb"
         graded = course.autograded_dir / student / assignment / f"{name}.ipynb"
@@ -281,14 +296,12 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
             statuses.append(f"{name}.ipynb unreadable: {exc}")
             continue
         if graded.exists():
-            incident, guard = _incidents(nbformat.read(graded, as_version=4))
+            incident, graded_flags = _incidents(nbformat.read(graded, as_version=4))
             if incident:
                 statuses.append(incident if len(course.notebooks(assignment)) == 1 else f"{name}: {incident}")
-            if guard:
-                flags.add("guard restored state")
-                notes += guard
+            flags.update(graded_flags)
     result = {"student": student, "seconds": time.monotonic() - start, "log_file": str(log_file),
-              "flags": sorted(flags), "notes": notes, "tooling_error": False}
+              "flags": sorted(flags), "tooling_error": False}
     if not outcome["success"]:
         errors = [line for line in (outcome.get("log") or "").splitlines() if line.startswith("[ERROR]")]
         result["tooling_error"] = True
@@ -351,6 +364,7 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
             raise CourseError(f"no submission of {assignment!r} for student {student!r} in "
                               f"{course.submitted_dir / student / assignment}")
     config = _grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
+    plan_assignment(course, assignment)  # once here; the forked workers find the plans in memory
     warm_up(course, assignment, config, limits)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     pending = deque(students)

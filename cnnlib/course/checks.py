@@ -1,292 +1,253 @@
-"""Assertions for exercise test cells that a submission cannot fool.
+"""Checks for exercise test cells: the same code in the student's notebook and in the grader.
 
-A student's code runs in the same Python process as the tests that grade it, so
-it can replace ``torch.allclose``, ``numpy.testing``, ``cnnlib`` functions or a
-helper defined earlier in the notebook, or return an object whose ``__eq__``
-always says yes. These helpers never call anything the student can replace:
-values are converted to plain nested lists of Python numbers through C methods
-of immutable types (``torch._C.TensorBase.tolist``, ``numpy.ndarray.tolist``),
-only exact ``torch.Tensor``/``Parameter``/``ndarray``/built-in types are accepted,
-and the comparison uses ``math.isclose`` on floats. The grading kernel
-(:mod:`cnnlib.course._guard`) additionally undoes patches of library functions and
-puts a fresh copy of this module in ``sys.modules`` before every cell.
+A test cell names each answer it checks as an expression, in a string::
 
-How exercise test cells must use it
------------------------------------
-1. Import the helpers **in the test cell itself**, on its first line (a helper
-   defined or imported in an earlier cell can be redefined by the student)::
+    from cnnlib.course.checks import check
 
-       from cnnlib.course.checks import assert_close, assert_equal, assert_shape
+    check.integer("conv1_params", 34944, hint="count the biases too")
+    check.shape("alexnet_shapes['pool3']", (256, 6, 6))
+    check.close("relu(x)", torch.tensor([0.0, 2.0]), given={"x": torch.tensor([-1.0, 2.0])})
+    check.raises("conv_output_size(3, 5)", ValueError)
+    check.module("BasicBlock(8, 16, stride=2)", reference=resnet.BasicBlock(8, 16, stride=2),
+                 inputs=torch.randn(2, 8, 12, 12))
 
-   Use ``from cnnlib.course.checks import ...`` (not ``import cnnlib.course.checks
-   as ...``): inside the grading kernel it does not import the ``cnnlib`` package.
-2. Compute expected values **before** calling the student's code in that cell
-   (the student's function runs inside the test cell and could patch things on
-   the way), with library functions or :func:`reference`::
+* **In a student's notebook** each check evaluates its expression right away in the
+  notebook's namespace (with ``given`` values bound as names) and raises
+  :class:`CheckFailed` with a message that names the answer and says what is
+  wrong: ``conv1_params: expected 34944, got 34848 (count the biases too)``.
+* **When grading** the test cell never runs in the student's kernel: the judge
+  (:mod:`cnnlib.course.judge`) runs it in the trusted grader with the checks in
+  planning mode, sends only the expressions, inputs and weights to the sandbox
+  (:mod:`cnnlib.course.probe`), and compares the answers that come back with the
+  expected values it kept. The same comparison code produces both messages.
 
-       expected = reference("cnnlib.conv_output_size")(32, 3, padding=1)
-       assert_equal(conv_out(32, 3, padding=1), expected)
-
-3. Compare what the student returns only with these helpers, never with ``==``,
-   ``np.allclose``, ``torch.allclose`` or ``torch.testing`` directly.
-4. Hidden tests go between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``
-   in a test cell; their text and their outputs never reach the students (not in
-   ``exercises/``, not in the feedback HTML).
-5. **A test cell must not write to stderr.** nbgrader 0.9.6 gives a test cell zero
-   points when its output contains an error *or any stderr stream*
-   (``nbgrader.utils.determine_grade``: ``output.output_type == 'stream' and
-   output.name == 'stderr'``), so a ``UserWarning`` printed while a correct
-   solution runs inside a test cell costs the points. Keep solutions warning-free
-   or wrap the call in ``warnings.catch_warnings()``. A test cell whose last
-   expression evaluates to a number gets that number as partial credit, so end
-   test cells with an assertion, not an expression.
+Rules for test code (checked when an assignment is released): refer to the
+student's answers only inside check expressions (test code runs in the judge,
+where they do not exist); compute expected values with ordinary code and the
+``cnnlib`` references (trusted: it never runs next to student code); put
+hidden checks between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``
+around whole statements. A check's ``name`` (default: its expression) and
+``hint`` are shown to students, for hidden checks too; its expected value and
+the test code are not.
 """
 
 from __future__ import annotations
 
-import builtins as _builtins
-import importlib as _importlib
-import math as _math
-import os as _os
-import sys as _sys
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
 
-__all__ = ["assert_close", "assert_equal", "assert_raises", "assert_shape", "assert_true", "reference"]
+from . import probe as wire
+from .judge import Check, judge_check
 
-# Captured when this module is executed: the grading kernel executes a fresh copy
-# right before each cell, after restoring the originals.
-_type = _builtins.type
-_isinstance = _builtins.isinstance
-_issubclass = _builtins.issubclass
-_len = _builtins.len
-_repr = _builtins.repr
-_list = _builtins.list
-_tuple = _builtins.tuple
-_range = _builtins.range
-_getattr = _builtins.getattr
-_all = _builtins.all
-_enumerate = _builtins.enumerate
-_bool = _builtins.bool
-_int = _builtins.int
-_float = _builtins.float
-_complex = _builtins.complex
-_str = _builtins.str
-_AssertionError = _builtins.AssertionError
-_TypeError = _builtins.TypeError
-_BaseException = _builtins.BaseException
-_isclose = _math.isclose
-_isnan = _math.isnan
-_realpath = _os.path.realpath
-_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set for classes defined in Python code
-_SCALARS = (_bool, _int, _float, _complex, _str, _type(None))
-_NUMBERS = (_bool, _int, _float)
+__all__ = ["CheckFailed", "check"]
 
 
-def _torch_tools():
-    torch = _sys.modules.get("torch")
-    if torch is None:
-        return None
-    C = torch._C
-    return {
-        "exact": (torch.Tensor, torch.nn.Parameter),
-        "tolist": C.TensorBase.tolist,
-        "shape": C.TensorBase.shape.__get__,
-        "no_tf": C.DisableTorchFunction,
-    }
+class CheckFailed(AssertionError):
+    """A check of a test cell failed; the message names the answer and what is wrong."""
 
 
-def _numpy_tools():
-    np = _sys.modules.get("numpy")
-    if np is None:
-        return None
-    return {"ndarray": np.ndarray, "tolist": np.ndarray.tolist, "generic": np.generic,
-            "item": np.generic.item, "shape": np.ndarray.shape.__get__}
+class _Recorder:
+    def __init__(self) -> None:
+        self.checks: list[Check] = []
 
 
-_TORCH = _torch_tools()
-_NUMPY = _numpy_tools()
-
-# Where trusted code lives (the grading guard injects its own list before this runs).
-_TRUSTED_ROOTS = globals().get("_TRUSTED_ROOTS") or _tuple(
-    _realpath(p) + _os.sep
-    for p in (_sys.prefix, _sys.base_prefix, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
-)
+_PLANNING: list = []  # stack of (recorder, hidden) while the judge plans a test cell
 
 
-def _describe(value) -> str:
-    text = _repr(value) if _type(value) in _SCALARS or _type(value) in (_list, _tuple) else f"<{_type(value).__name__}>"
-    return text if _len(text) <= 200 else text[:197] + "..."
-
-
-def _plain(value, path: str = "value"):
-    """``value`` as nested lists of Python scalars; refuse anything the student could fake."""
-    kind = _type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is _list or kind is _tuple:
-        return [_plain(item, f"{path}[{i}]") for i, item in _enumerate(value)]
-    if _TORCH is not None and (kind is _TORCH["exact"][0] or kind is _TORCH["exact"][1]):
-        with _TORCH["no_tf"]():
-            return _plain(_TORCH["tolist"](value), path)
-    if _NUMPY is not None:
-        if kind is _NUMPY["ndarray"]:
-            return _plain(_NUMPY["tolist"](value), path)
-        if not kind.__flags__ & _HEAPTYPE and _issubclass(kind, _NUMPY["generic"]):
-            return _plain(_NUMPY["item"](value), path)
-    if not kind.__flags__ & _HEAPTYPE and kind.__module__ == "torch" and kind.__name__ == "Size":
-        return [_plain(item, f"{path}[{i}]") for i, item in _enumerate(_tuple.__iter__(value))]
-    raise _AssertionError(
-        f"{path} has type {kind.__module__}.{kind.__qualname__}; expected a number, a list/tuple, "
-        "a torch.Tensor or a numpy array (subclasses are not accepted)")
-
-
-def _compare(actual, expected, path: str, *, exact: bool, rtol: float, atol: float, equal_nan: bool) -> str | None:
-    """First difference between two plain structures, or None."""
-    ta, te = _type(actual), _type(expected)
-    if ta is _list or te is _list:
-        if ta is not _list or te is not _list:
-            return f"{path}: expected {'a sequence' if te is _list else _describe(expected)}, got {_describe(actual)}"
-        if _len(actual) != _len(expected):
-            return f"{path}: expected length {_len(expected)}, got length {_len(actual)}"
-        for i in _range(_len(actual)):
-            diff = _compare(actual[i], expected[i], f"{path}[{i}]", exact=exact, rtol=rtol, atol=atol,
-                            equal_nan=equal_nan)
-            if diff is not None:
-                return diff
-        return None
-    numbers = _NUMBERS
-    if ta in numbers and te in numbers and not exact:
-        a, e = _float(actual), _float(expected)
-        if equal_nan and _isnan(a) and _isnan(e):
-            return None
-        if _isclose(a, e, rel_tol=rtol, abs_tol=atol):
-            return None
-        return f"{path}: expected {e!r}, got {a!r} (rtol={rtol}, atol={atol})"
-    if ta is _complex or te is _complex:
-        if not exact and ta in numbers + (_complex,) and te in numbers + (_complex,):
-            a, e = _complex(actual), _complex(expected)
-            if _isclose(a.real, e.real, rel_tol=rtol, abs_tol=atol) and \
-                    _isclose(a.imag, e.imag, rel_tol=rtol, abs_tol=atol):
-                return None
-        elif actual == expected and ta is te:
-            return None
-        return f"{path}: expected {expected!r}, got {actual!r}"
-    if exact and ta in numbers and te in numbers:
-        if ta is _float or te is _float:
-            a, e = _float(actual), _float(expected)
-            ok = a == e or (equal_nan and _isnan(a) and _isnan(e))
-        else:
-            ok = _int(actual) == _int(expected) and (ta is _bool) == (te is _bool)
-        return None if ok else f"{path}: expected {expected!r}, got {actual!r}"
-    if ta is te and actual == expected:  # both exact built-in scalars
-        return None
-    return f"{path}: expected {_describe(expected)}, got {_describe(actual)}"
-
-
-def _fail(message: str, msg: str) -> None:
-    raise _AssertionError(f"{msg}: {message}" if msg else message)
-
-
-def assert_close(actual, expected, *, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False,
-                 msg: str = "") -> None:
-    """Assert ``actual`` equals ``expected`` elementwise within ``rtol``/``atol``.
-
-    Both may be numbers, (nested) lists/tuples, ``torch.Tensor`` or numpy arrays;
-    shapes must match exactly (a tensor of shape (2, 1) is not close to one of shape (2,)).
-    """
-    _check_tolerances(rtol, atol)
-    diff = _compare(_plain(actual, "actual"), _plain(expected, "expected"), "value", exact=False,
-                    rtol=rtol, atol=atol, equal_nan=equal_nan)
-    if diff is not None:
-        _fail(diff, msg)
-
-
-def assert_equal(actual, expected, *, msg: str = "") -> None:
-    """Assert exact equality of numbers, strings, sequences, tensors or arrays."""
-    diff = _compare(_plain(actual, "actual"), _plain(expected, "expected"), "value", exact=True,
-                    rtol=0.0, atol=0.0, equal_nan=False)
-    if diff is not None:
-        _fail(diff, msg)
-
-
-def assert_shape(value, expected_shape, *, msg: str = "") -> None:
-    """Assert a tensor's or array's shape, e.g. ``assert_shape(y, (8, 64, 16, 16))``."""
-    kind = _type(value)
-    if _TORCH is not None and (kind is _TORCH["exact"][0] or kind is _TORCH["exact"][1]):
-        shape = _plain(_TORCH["shape"](value))
-    elif _NUMPY is not None and kind is _NUMPY["ndarray"]:
-        shape = _plain(_NUMPY["shape"](value))
-    else:
-        raise _AssertionError(f"expected a torch.Tensor or numpy array, got {kind.__module__}.{kind.__qualname__}")
-    expected = _plain(expected_shape, "expected_shape")
-    if _type(expected) is not _list or not _all(_type(s) is _int for s in expected):
-        raise _TypeError(f"expected_shape must be a tuple of ints, got {expected_shape!r}")
-    if shape != expected:
-        _fail(f"expected shape {_tuple(expected)}, got {_tuple(shape)}", msg)
-
-
-def assert_true(condition, *, msg: str = "condition is not true") -> None:
-    """Assert ``condition`` is exactly ``True`` (a bool, or a one-element bool tensor/array)."""
-    value = _plain(condition, "condition")
-    while _type(value) is _list and _len(value) == 1:
-        value = value[0]
-    if value is not True:
-        raise _AssertionError(msg)
-
-
-def assert_raises(exception: type, function, *args, **kwargs) -> None:
-    """Assert ``function(*args, **kwargs)`` raises ``exception`` (or a subclass of it)."""
-    if not (_isinstance(exception, _type) and _issubclass(exception, _BaseException)):
-        raise _TypeError(f"exception must be an exception class, got {exception!r}")
+@contextlib.contextmanager
+def _planning(recorder: _Recorder, hidden: bool) -> Iterator[None]:
+    _PLANNING.append((recorder, hidden))
     try:
-        function(*args, **kwargs)
-    except exception:
+        yield
+    finally:
+        _PLANNING.pop()
+
+
+def _expression(expr: str, what: str = "expr") -> str:
+    if not isinstance(expr, str) or not expr.strip():
+        raise TypeError(f"{what} must be the answer as a Python expression in a string, e.g. "
+                        f"check.integer(\"conv1_params\", 34944); got {expr!r}")
+    try:
+        compile(expr, "<check>", "eval")
+    except SyntaxError as exc:
+        raise TypeError(f"{what} {expr!r} is not a Python expression: {exc.msg}") from None
+    return expr.strip()
+
+
+def _given(given: dict | None) -> dict | None:
+    if given is None:
+        return None
+    if not isinstance(given, dict) or not all(isinstance(k, str) and k.isidentifier() for k in given):
+        raise TypeError(f"given must be a dict of names to values, got {given!r}")
+    return {name: wire.encode(value) for name, value in given.items()}
+
+
+def _submit(item: Check, namespace: dict) -> None:
+    __tracebackhide__ = True  # IPython: show the check's message, not this module's frames
+    if _PLANNING:
+        recorder, hidden = _PLANNING[-1]
+        item.hidden = hidden
+        recorder.checks.append(item)
         return
-    except _BaseException as other:  # noqa: BLE001 - reported to the student
-        raise _AssertionError(f"expected {exception.__name__}, got {_type(other).__name__}: {other}") from None
-    raise _AssertionError(f"expected {exception.__name__} to be raised, nothing was raised")
+    result = wire.evaluate([{**item.request, "id": 0}], namespace)[0]
+    verdict = judge_check(item, result)
+    if not verdict.passed:
+        raise CheckFailed(verdict.detail) from None
 
 
-def _is_trusted(obj) -> bool:
-    seen = 0
-    while _getattr(obj, "__wrapped__", None) is not None and seen < 10:
-        obj, seen = obj.__wrapped__, seen + 1
-    func = _getattr(obj, "__func__", obj)
-    code = _getattr(func, "__code__", None)
-    if code is not None:
-        return _realpath(code.co_filename).startswith(_TRUSTED_ROOTS)
-    kind = _type(obj)
-    if not kind.__flags__ & _HEAPTYPE:
-        return True  # a C function or an instance of a C type
-    if kind is _type:  # a class: all its Python methods must come from the installation
-        return _all(_is_trusted(v) for v in obj.__dict__.values() if _getattr(v, "__code__", None) is not None)
-    return False
+def _caller_namespace() -> dict:
+    # check.<method> -> _make/_value -> here: the test cell is three frames up.
+    return sys._getframe(3).f_globals
 
 
-def reference(name: str):
-    """The library object ``name`` (e.g. ``"cnnlib.conv_output_size"``), checked to be unpatched.
+def _randomize(model, seed: int) -> None:
+    """Seeded He-uniform weights, small biases, random norm statistics (in place)."""
+    import torch
 
-    Raises ``AssertionError`` when the object was replaced by code that does not
-    come from the installed packages (e.g. a function the student defined).
-    """
-    if _type(name) is not _str or "." not in name:
-        raise _TypeError(f"name must be a dotted name such as 'cnnlib.conv_output_size', got {name!r}")
-    parts = name.split(".")
-    obj = None
-    for i in _range(_len(parts) - 1, 0, -1):
-        try:
-            obj = _importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = _getattr(obj, attr)
-        break
-    else:
-        raise _TypeError(f"cannot import any module named in {name!r}")
-    if not _is_trusted(obj):
-        raise _AssertionError(f"{name} was replaced by code that is not part of the installed packages")
-    return obj
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            for name, t in list(m._parameters.items()) + list(m._buffers.items()):
+                if t is None or not t.is_floating_point():
+                    continue
+                shape = tuple(t.shape)
+                if name == "running_var":
+                    new = torch.rand(shape, generator=g) + 0.5
+                elif name in ("running_mean", "bias"):
+                    new = torch.randn(shape, generator=g) * 0.2
+                elif len(shape) >= 2:
+                    new = (torch.rand(shape, generator=g) * 2 - 1) * (6.0 * shape[0] / t.numel()) ** 0.5
+                else:
+                    new = torch.rand(shape, generator=g) + 0.5
+                t.copy_(new)
 
 
-def _check_tolerances(rtol: float, atol: float) -> None:
-    if _type(rtol) not in (_int, _float) or _type(atol) not in (_int, _float) or rtol < 0 or atol < 0:
-        raise _TypeError(f"rtol and atol must be non-negative numbers, got rtol={rtol!r}, atol={atol!r}")
+class Checks:
+    """The checks a test cell can make (use the instance :data:`check`)."""
+
+    def _value(self, kind: str, expr: str, expected, *, name: str, hint: str, given, op: str = "value",
+               **options) -> None:
+        __tracebackhide__ = True
+        expr = _expression(expr)
+        item = Check(kind, expr, expected, name=str(name or ""), hint=str(hint or ""), options=options,
+                     given=given, request={"op": op, "expr": expr, "given": _given(given)})
+        _submit(item, _caller_namespace())
+
+    def integer(self, expr: str, expected: int, *, name: str = "", hint: str = "", given: dict | None = None) -> None:
+        """The answer is a Python ``int`` equal to ``expected`` (a count, a size)."""
+        __tracebackhide__ = True
+        if type(expected) is not int:
+            raise TypeError(f"check.integer({expr!r}): expected must be an int, got {expected!r}")
+        self._value("integer", expr, expected, name=name, hint=hint, given=given)
+
+    def equal(self, expr: str, expected, *, name: str = "", hint: str = "", given: dict | None = None) -> None:
+        """The answer equals ``expected`` exactly, with the same types (a tuple is not a list)."""
+        __tracebackhide__ = True
+        self._value("equal", expr, expected, name=name, hint=hint, given=given)
+
+    def close(self, expr: str, expected, *, rtol: float = 1e-6, atol: float = 1e-12, name: str = "",
+              hint: str = "", given: dict | None = None) -> None:
+        """The answer (a number, nested numbers, a tensor or an array) is within ``rtol``/``atol``
+        of ``expected``, with the same shape."""
+        __tracebackhide__ = True
+        if not (isinstance(rtol, (int, float)) and isinstance(atol, (int, float)) and rtol >= 0 and atol >= 0):
+            raise TypeError(f"check.close({expr!r}): rtol and atol must be non-negative numbers")
+        self._value("close", expr, expected, name=name, hint=hint, given=given, rtol=float(rtol), atol=float(atol))
+
+    def shape(self, expr: str, expected: Sequence[int], *, name: str = "", hint: str = "",
+              given: dict | None = None) -> None:
+        """The answer is a tuple of ints equal to ``expected``, e.g. ``(96, 55, 55)`` (C, H, W)."""
+        __tracebackhide__ = True
+        expected = tuple(expected)
+        if not all(type(v) is int for v in expected):
+            raise TypeError(f"check.shape({expr!r}): expected must be a tuple of ints, got {expected!r}")
+        self._value("shape", expr, expected, name=name, hint=hint, given=given)
+
+    def shapes(self, expr: str, expected: dict, *, name: str = "", hint: str = "", given: dict | None = None) -> None:
+        """The answer is a dict with exactly ``expected``'s keys, each a (C, H, W)-style tuple."""
+        __tracebackhide__ = True
+        if not isinstance(expected, dict):
+            raise TypeError(f"check.shapes({expr!r}): expected must be a dict of shapes")
+        expected = {k: tuple(v) for k, v in expected.items()}
+        self._value("shapes", expr, expected, name=name, hint=hint, given=given)
+
+    def choice(self, expr: str, expected: str, *, name: str = "", hint: str = "", given: dict | None = None) -> None:
+        """The answer is a str equal to ``expected`` ignoring case and surrounding spaces."""
+        __tracebackhide__ = True
+        if not isinstance(expected, str):
+            raise TypeError(f"check.choice({expr!r}): expected must be a str")
+        self._value("choice", expr, expected.strip().lower(), name=name, hint=hint, given=given)
+
+    def true(self, expr: str, message: str = "", *, name: str = "", hint: str = "",
+             given: dict | None = None) -> None:
+        """The expression is exactly ``True`` (e.g. ``"bottleneck_macs < basic_macs"``)."""
+        __tracebackhide__ = True
+        self._value("true", expr, True, name=name, hint=hint, given=given, message=str(message or ""))
+
+    def raises(self, expr: str, exception: type[BaseException] = ValueError, *, name: str = "", hint: str = "",
+               given: dict | None = None) -> None:
+        """Evaluating the expression raises ``exception`` (or a subclass of it)."""
+        __tracebackhide__ = True
+        if not (isinstance(exception, type) and issubclass(exception, BaseException)):
+            raise TypeError(f"check.raises({expr!r}): exception must be an exception class, got {exception!r}")
+        label = exception.__qualname__ if exception.__module__ == "builtins" else \
+            f"{exception.__module__}.{exception.__qualname__}"
+        self._value("raises", expr, label, name=name, hint=hint, given=given)
+
+    def parameters(self, expr: str, expected: int, *, name: str = "", hint: str = "",
+                   given: dict | None = None) -> None:
+        """The module built by the expression has ``expected`` parameters in total."""
+        __tracebackhide__ = True
+        if type(expected) is not int:
+            raise TypeError(f"check.parameters({expr!r}): expected must be an int, got {expected!r}")
+        self._value("parameters", expr, expected, name=name or f"parameters of {expr}", hint=hint, given=given,
+                    op="parameters")
+
+    def module(self, expr: str, reference, inputs, *, modes: Sequence[str] = ("eval",),
+               input_size: Sequence[int] | None = None, rtol: float = 1e-4, atol: float = 1e-5, seed: int = 0,
+               name: str = "", hint: str = "", given: dict | None = None) -> None:
+        """The module built by ``expr`` computes what ``reference`` computes.
+
+        The reference gets seeded random weights and norm statistics; the student's
+        layers that hold tensors are paired with the reference's (same kind and tensor
+        shapes, in the order they run on the first input), get the reference's
+        weights, and must give the same outputs on every input in every mode
+        (``"eval"``, ``"train"``). With ``input_size`` (C, H, W), the layers with
+        weights (kind, parameters, output shape from ``cnnlib.summarize``) must match too.
+        """
+        __tracebackhide__ = True
+        import torch
+
+        expr = _expression(expr)
+        if not isinstance(reference, torch.nn.Module):
+            raise TypeError(f"check.module({expr!r}): reference must be a torch.nn.Module")
+        inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
+        if not inputs or not all(isinstance(x, torch.Tensor) for x in inputs):
+            raise TypeError(f"check.module({expr!r}): inputs must be a tensor or a list of tensors")
+        modes = list(modes)
+        if not modes or any(m not in ("eval", "train") for m in modes):
+            raise TypeError(f"check.module({expr!r}): modes must be 'eval' and/or 'train', got {modes!r}")
+        _randomize(reference, seed)
+        reference.eval()
+        layers = wire.layers_in_call_order(reference, inputs[0])
+        weights = [[wire.pairing_key(m), [t.detach().clone() for t in wire.own_tensors(m)]] for m in layers]
+        outputs = []
+        for mode in modes:  # eval first: a train-mode pass moves the running statistics
+            reference.train(mode == "train")
+            with torch.no_grad():
+                outputs.append([mode, [reference(x.clone()) for x in inputs]])
+        reference.eval()
+        table = wire.layer_table(reference, input_size) if input_size is not None else None
+        request = {"op": "module", "expr": expr, "given": _given(given),
+                   "inputs": [wire.encode(x) for x in inputs],
+                   "weights": [[key, [wire.encode(t) for t in tensors]] for key, tensors in weights],
+                   "modes": modes, "input_size": list(input_size) if input_size is not None else None}
+        item = Check("module", expr, None, name=str(name or ""), hint=str(hint or ""), given=given, request=request,
+                     options={"weights": [[key, None] for key, _ in weights], "outputs": outputs, "table": table,
+                              "rtol": float(rtol), "atol": float(atol)})
+        _submit(item, sys._getframe(1).f_globals)
+
+
+#: The checks of a test cell: ``from cnnlib.course.checks import check``.
+check = Checks()

@@ -30,15 +30,12 @@ SANITIZE_PREPROCESSORS = [
 ]
 AUTOGRADE_PREPROCESSORS = [
     "cnnlib.course.preprocessors.SandboxedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "cnnlib.course.preprocessors.SaveJudgedGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 FEEDBACK_PREPROCESSORS = [
-    "cnnlib.course.preprocessors.HideHiddenTests",
+    "cnnlib.course.preprocessors.FeedbackFromVerdicts",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
@@ -67,8 +64,6 @@ def default_config(root: str | os.PathLike) -> Config:
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
     c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
-    c.HideHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
-    c.HideHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
     c.Execute.timeout = 120
     c.SandboxedExecute.submission_timeout = 900
     c.OverwriteCells.add_missing_cells = True

@@ -1,29 +1,44 @@
 """nbgrader preprocessors of the course's grading pipeline.
 
-* :class:`RestoreCells` (first step of autograde's sanitizing): rebuilds every
-  cell's nbgrader metadata from the gradebook, so inflated points, changed
-  ``grade_id``s, duplicated ids or hand-edited flags cannot survive, and puts back
-  test cells the student deleted (nbgrader's own ``OverwriteCells`` then restores
-  the source of every locked cell, hidden tests included, from the gradebook's
-  copy by checksum).
-* :class:`SandboxedExecute` (autograde's execute step): runs the notebook in a
-  :class:`~cnnlib.course.sandbox.SandboxedKernelManager` kernel with a per-cell
-  timeout and a per-submission wall-clock limit; a kernel that dies (crash,
-  ``os._exit``, a resource limit) or does not respond after a timed-out cell is
-  stopped and the remaining cells are marked as not executed, so the cells that
-  ran before keep their points and the run always ends.
-* :class:`HideHiddenTests` (feedback): removes hidden-test regions from the
-  feedback, replaces the outputs of cells that had hidden tests (a traceback would
-  show the hidden assertion) and redacts any other output that quotes a hidden
-  test line (e.g. a student cell printing IPython's input history).
+Sanitizing (trusted, before anything runs):
+
+* :class:`RestoreCells`: rebuilds every cell's metadata. Cells the instructor wrote
+  (locked cells, test cells) get their metadata and tags back from the released
+  notebook and their nbgrader metadata from the gradebook; answer cells keep only
+  their nbgrader metadata and cells the student added keep none, so inflated
+  points, changed ``grade_id``s, duplicated ids, ``skip-execution`` or
+  ``raises-exception`` tags cannot survive. Test cells the student deleted are put
+  back (nbgrader's ``OverwriteCells`` then restores every locked cell's source from
+  the gradebook). The outputs the student submitted are kept aside, cut to a small
+  size, for the feedback.
+
+Autograding:
+
+* :class:`SandboxedExecute`: runs the notebook in a sandboxed kernel
+  (:class:`~cnnlib.course.sandbox.SandboxedKernelManager`) with a per-cell timeout,
+  a per-submission wall-clock limit and a cap on the output kept. Each test cell is
+  replaced by a probe cell (:mod:`cnnlib.course.probe`) and its answers are judged
+  outside the kernel (:mod:`cnnlib.course.judge`); the verdict becomes the test
+  cell's only output. A kernel that dies or hangs ends the run for that submission
+  only: the remaining cells are marked as not executed.
+* :class:`SaveJudgedGrades`: writes each test cell's score from the judge's
+  verdict, never from what the kernel printed, raised or displayed.
+
+Feedback:
+
+* :class:`FeedbackFromVerdicts`: test cells show their visible code and the
+  judge's verdict in words (hidden checks: their name and what is wrong, never the
+  hidden code or expected values); other cells show what the student submitted,
+  cut to a small size. Nothing the kernel printed while grading reaches the
+  feedback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
-import re
 from time import monotonic
 
 import nbformat
@@ -33,12 +48,13 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.preprocessors.execute import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Bool, Enum, Integer, Unicode
 
+from . import judge
 from .sandbox import SandboxedKernelManager
 
-__all__ = ["HideHiddenTests", "RestoreCells", "SandboxedExecute", "INCIDENT_NAMES"]
+__all__ = ["FeedbackFromVerdicts", "INCIDENT_NAMES", "RestoreCells", "SandboxedExecute", "SaveJudgedGrades"]
 
 #: ``ename`` of the error outputs this pipeline writes (the autograder reads them back).
 INCIDENT_NAMES = {
@@ -46,26 +62,14 @@ INCIDENT_NAMES = {
     "KernelDied": "kernel died",
     "KernelUnresponsive": "kernel unresponsive",
     "NotExecuted": "not executed",
-    "GradingGuardError": "refused by the grading guard",
+    "OutputLimit": "output limit",
 }
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def _normalize(text: str) -> str:
-    """Text without terminal colour codes, whitespace collapsed (tracebacks re-indent source)."""
-    return " ".join(_ANSI.sub("", text).split())
-
-
-def _strings(node) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in _strings(value)]
-    if isinstance(node, list):
-        return [s for value in node for s in _strings(value)]
-    return []
+#: Where the grader keeps its own records in an autograded notebook's metadata.
+META_KEY = "cnnlib"
+#: Per cell and per notebook, the most bytes of a student's own submitted output shown in feedback.
+FEEDBACK_CELL_BYTES = 4000
+FEEDBACK_TOTAL_BYTES = 200_000
+FEEDBACK_IMAGE_BYTES = 300_000
 
 
 def _log_tail(km) -> str:
@@ -84,11 +88,51 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
                         traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
 
 
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else value if isinstance(value, str) else ""
+
+
+def kept_outputs(outputs, budget: list[int]) -> list[dict]:
+    """A student's submitted outputs cut for feedback: text and PNG/JPEG images only, within ``budget``
+    (a one-item list of bytes left for the whole notebook, decreased here)."""
+    kept, used = [], 0
+    for output in outputs if isinstance(outputs, list) else []:
+        if not isinstance(output, dict):
+            continue
+        kind = output.get("output_type")
+        if kind == "stream":
+            text = _text(output.get("text"))
+        elif kind == "error":
+            text = f"{str(output.get('ename', ''))[:100]}: {str(output.get('evalue', ''))[:500]}"
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data") if isinstance(output.get("data"), dict) else {}
+            image = next((m for m in ("image/png", "image/jpeg") if isinstance(data.get(m), str)), None)
+            if image and len(data[image]) <= FEEDBACK_IMAGE_BYTES and len(data[image]) <= budget[0]:
+                budget[0] -= len(data[image])
+                kept.append({"output_type": "display_data", "metadata": {}, "data": {image: data[image]}})
+                continue
+            text = _text(data.get("text/plain"))
+        else:
+            continue
+        room = min(FEEDBACK_CELL_BYTES - used, budget[0])
+        if room <= 0:
+            break
+        if len(text) > room:
+            text = text[:room] + "\n[output cut]\n"
+        used += len(text)
+        budget[0] -= len(text)
+        kept.append({"output_type": "stream", "name": "stdout", "text": text})
+    return kept
+
+
 class RestoreCells(NbGraderPreprocessor):
-    """Make the submission's nbgrader metadata exactly the gradebook's; re-add deleted test cells."""
+    """Make every cell's metadata the instructor's; re-add deleted test cells; keep submitted outputs aside."""
 
     source_directory = Unicode(
         "", help="Folder of the instructor's source notebooks of this assignment (for cell order)."
+    ).tag(config=True)
+    release_directory = Unicode(
+        "", help="Folder of the released notebooks of this assignment (metadata and tags of locked cells)."
     ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
@@ -99,21 +143,32 @@ class RestoreCells(NbGraderPreprocessor):
             points = {c.name: float(c.max_score) for c in notebook.grade_cells}
             solutions = {c.name for c in notebook.solution_cells}
             tasks = {c.name for c in notebook.task_cells}
+        released = self._released(info["notebook"])
+        released_meta = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"] for c in released.get("cells", [])
+                         if isinstance(c.get("metadata", {}).get("nbgrader", {}).get("grade_id"), str)}
         order = self._source_order(info["notebook"]) or sorted(source)
         present: dict[str, int] = {}
+        budget = [FEEDBACK_TOTAL_BYTES]
         for index, cell in enumerate(nb.cells):
-            meta = cell.get("metadata", {}).get("nbgrader")
-            if meta is None:
-                continue
+            raw = cell.get("metadata", {})
+            meta = raw.get("nbgrader") if isinstance(raw, dict) else None
             grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+            submitted = kept_outputs(cell.get("outputs"), budget) if cell.cell_type == "code" else []
             if not isinstance(grade_id, str) or grade_id not in source or grade_id in present:
                 if grade_id is not None:
                     self.log.warning("Cell %r is not in the gradebook or is a duplicate; "
                                      "treating it as an ordinary cell", grade_id)
-                del cell.metadata["nbgrader"]
-                continue
-            present[grade_id] = index
-            cell.metadata["nbgrader"] = self._metadata(grade_id, source, points, solutions, tasks)
+                cell.metadata = NotebookNode()
+            else:
+                present[grade_id] = index
+                rebuilt = self._metadata(grade_id, source, points, solutions, tasks)
+                if grade_id in solutions:
+                    cell.metadata = NotebookNode(nbgrader=rebuilt)
+                else:  # the instructor's cell: everything as released
+                    cell.metadata = nbformat.from_dict(copy.deepcopy(released_meta.get(grade_id, {})))
+                    cell.metadata["nbgrader"] = rebuilt
+            if submitted and cell.cell_type == "code":
+                cell.metadata[META_KEY] = NotebookNode(submitted_outputs=submitted)
         for grade_id in order:
             if grade_id in present or grade_id not in points or grade_id in solutions:
                 continue
@@ -132,7 +187,17 @@ class RestoreCells(NbGraderPreprocessor):
             self.log.warning("Test cell %r was missing from the submission; it was put back", grade_id)
             present = {k: (v + 1 if v >= position else v) for k, v in present.items()}
             present[grade_id] = position
+        # Notebook metadata: the released notebook's (kernelspec, language), nothing of the student's.
+        nb.metadata = nbformat.from_dict(copy.deepcopy(released.get("metadata", {}))) if released else \
+            NotebookNode(kernelspec=nb.metadata.get("kernelspec", {}))
         return nb, resources
+
+    def _released(self, notebook_id: str) -> dict:
+        path = os.path.join(self.release_directory, notebook_id + ".ipynb") if self.release_directory else ""
+        if not path or not os.path.exists(path):
+            return {}
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
 
     def _source_order(self, notebook_id: str) -> list[str]:
         path = os.path.join(self.source_directory, notebook_id + ".ipynb") if self.source_directory else ""
@@ -155,14 +220,26 @@ class RestoreCells(NbGraderPreprocessor):
         return meta
 
 
+
+
 class SandboxedExecute(Execute):
-    """nbgrader's ``Execute`` in a sandboxed kernel, robust to kernels that die or hang."""
+    """Run the notebook in a sandboxed kernel; test cells become probes and are judged outside it."""
 
     submission_timeout = Integer(
         900, help="Wall-clock limit in seconds for executing one submission's notebook."
     ).tag(config=True)
     unresponsive_grace = Integer(
         5, help="Seconds to wait for the kernel to answer after a cell timed out and was interrupted."
+    ).tag(config=True)
+    max_output_mb = Integer(
+        64, help="Most MiB of output kept from one submission's kernel (probe reports included); "
+                 "more is dropped and the submission flagged."
+    ).tag(config=True)
+    source_directory = Unicode(
+        "", help="Folder of the instructor's source notebooks of the assignment (what the judge plans from)."
+    ).tag(config=True)
+    max_message_mb = Integer(
+        48, help="Largest single message (MiB) accepted from the kernel; a larger one disconnects it."
     ).tag(config=True)
 
     # After a timed-out cell the kernel may never report "idle"; that is handled below
@@ -183,6 +260,20 @@ class SandboxedExecute(Execute):
         left = max(1, int(left - monotonic()) + 1)
         return left if timeout is None else min(timeout, left)
 
+    # ---- output cap: nothing the kernel sends grows the grader past max_output_mb
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(content.get("text", "") or "") + len(content.get("evalue", "") or "") + \
+            sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in (content.get("data") or {}).values())
+        size += sum(len(line) for line in content.get("traceback", []) or [])
+        self._output_bytes = getattr(self, "_output_bytes", 0) + size
+        if self._output_bytes > self.max_output_mb * 2**20:
+            if not getattr(self, "_output_capped", False):
+                self._output_capped = True
+                outs.append(_error_output("OutputLimit", f"output past {self.max_output_mb} MiB was dropped"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
     async def _async_responsive(self, grace: float) -> bool:
         msg_id = self.kc.kernel_info()
         deadline = monotonic() + grace
@@ -195,13 +286,7 @@ class SandboxedExecute(Execute):
                 return True
         return False
 
-    def preprocess(self, nb: NotebookNode, resources=None, km=None):
-        NotebookClient.__init__(self, nb, km)
-        self.reset_execution_trackers()
-        self._check_assign_resources(resources)
-        self._deadline = monotonic() + self.submission_timeout
-        stop_reason = None
-        km = self.km = self.create_kernel_manager() if self.km is None else self.km
+    def _start(self, km) -> None:
         try:
             self.start_new_kernel()
             self.start_new_kernel_client()
@@ -212,6 +297,25 @@ class SandboxedExecute(Execute):
             detail = _log_tail(km)
             raise RuntimeError(f"the grading kernel did not start: {exc}"
                                + (f"; kernel log: {detail}" if detail else "")) from exc
+        import zmq
+
+        for channel in (self.kc.iopub_channel, self.kc.shell_channel):
+            with contextlib.suppress(Exception):
+                channel.socket.setsockopt(zmq.MAXMSGSIZE, self.max_message_mb * 2**20)
+
+    def preprocess(self, nb: NotebookNode, resources=None, km=None):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self._deadline = monotonic() + self.submission_timeout
+        self._output_bytes, self._output_capped = 0, False
+        plan = self._plan((resources or {}).get("nbgrader", {}).get("notebook", ""))
+        token = judge.new_token()
+        verdicts = self.resources.setdefault("cnnlib_verdicts", {})
+        record = {"incidents": [], "cell_errors": {}, "output_capped": False}
+        stop_reason = None
+        km = self.km = self.create_kernel_manager() if self.km is None else self.km
+        self._start(km)
         with self.setup_kernel():
             info = self.wait_for_reply(self.kc.kernel_info())
             if info and "language_info" in info["content"]:
@@ -219,82 +323,143 @@ class SandboxedExecute(Execute):
             for index, cell in enumerate(self.nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                cell_plan = plan.cells.get(grade_id) if judge.is_test_cell(cell) else None
                 if stop_reason is None and monotonic() >= self._deadline:
                     stop_reason = f"the submission's time limit of {self.submission_timeout} s was reached"
                 if stop_reason is not None:
                     cell.outputs = [_error_output("NotExecuted", f"not executed: {stop_reason}")]
-                    continue
-                try:
-                    self.preprocess_cell(cell, resources, index)
-                except CellTimeoutError:
-                    if not any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
-                        cell.outputs.append(_error_output("CellTimeoutError", "no reply from the kernel in time"))
-                except DeadKernelError:
-                    detail = _log_tail(self.km)
-                    cell.outputs.append(_error_output(
-                        "KernelDied", "the kernel died while running this cell (a crash, os._exit, "
-                        "sys.exit in a thread, or a memory/CPU limit)" + (f"; kernel log: {detail}" if detail else "")))
-                    stop_reason = "the kernel died in an earlier cell"
-                    continue
-                if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs) and \
-                        not run_sync(self._async_responsive)(self.unresponsive_grace):
-                    cell.outputs.append(_error_output(
-                        "KernelUnresponsive", "the kernel did not respond after this cell timed out "
-                        "and was interrupted; it was stopped"))
-                    run_sync(self.km.shutdown_kernel)(now=True)
-                    stop_reason = "the kernel was stopped after an earlier cell timed out"
+                    problem = f"not executed: {stop_reason}"
+                else:
+                    problem, stop_reason = self._run_cell(cell, index, resources, cell_plan, token)
+                if cell_plan is not None:
+                    incidents = [o for o in cell.outputs if o.get("output_type") == "error"
+                                 and o.get("ename") in INCIDENT_NAMES]
+                    results = judge.results_from_outputs(cell.outputs, token)
+                    verdict = judge.judge_cell(cell_plan, results, problem if results is None else "")
+                    verdicts[grade_id] = verdict
+                    cell.outputs = [judge.verdict_output(verdict), *incidents]
+                else:
+                    self._note_errors(cell, index, record)
+                for output in cell.outputs:
+                    if output.get("output_type") == "error" and output.get("ename") in INCIDENT_NAMES:
+                        record["incidents"].append({"cell": index, "grade_id": grade_id, "kind": output["ename"]})
+        record["output_capped"] = self._output_capped
+        self.nb.metadata[META_KEY] = record
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    def _plan(self, notebook: str) -> judge.NotebookPlan:
+        """The judge's plan, from the instructor's source notebook (never from the submission)."""
+        path = os.path.join(self.source_directory, f"{notebook}.ipynb")
+        if not self.source_directory or not os.path.exists(path):
+            raise RuntimeError(f"the source notebook {path!r} is missing: the judge plans from it "
+                               "(set SandboxedExecute.source_directory)")
+        try:
+            plan = judge.plan_cached(nbformat.read(path, as_version=4), where=f"{notebook}.ipynb")
+        except judge.PlanError as exc:
+            raise RuntimeError(f"the assignment's test code cannot be judged: {exc}") from exc
+        if judge.tests_digest(self.nb) != plan.tests_digest:
+            raise RuntimeError(f"the test cells of {path} differ from the released ones in the gradebook: "
+                               "release the assignment again (cnnlib-course release) before grading")
+        return plan
 
-class HideHiddenTests(NbGraderPreprocessor):
-    """Keep hidden tests, and anything quoting them, out of the feedback."""
+    def _run_cell(self, cell, index, resources, cell_plan, token) -> tuple[str, str | None]:
+        """Run one cell (a test cell as its probe); return (problem, stop reason for later cells)."""
+        original = cell.source
+        if cell_plan is not None:
+            cell.source = judge.probe_source(cell_plan, token)
+        problem, stop_reason = "", None
+        try:
+            self.preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            problem = "the cell timed out"
+            if not any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
+                cell.outputs.append(_error_output("CellTimeoutError", "no reply from the kernel in time"))
+        except DeadKernelError:
+            detail = _log_tail(self.km)
+            cell.outputs.append(_error_output(
+                "KernelDied", "the kernel died while running this cell (a crash, os._exit, "
+                "sys.exit in a thread, or a memory/CPU/process limit)" + (f"; kernel log: {detail}" if detail else "")))
+            problem, stop_reason = "the kernel died while running it", "the kernel died in an earlier cell"
+        finally:
+            cell.source = original
+        if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
+            problem = problem or "the cell timed out"
+            if not run_sync(self._async_responsive)(self.unresponsive_grace):
+                cell.outputs.append(_error_output(
+                    "KernelUnresponsive", "the kernel did not respond after this cell timed out "
+                    "and was interrupted; it was stopped"))
+                run_sync(self.km.shutdown_kernel)(now=True)
+                stop_reason = "the kernel was stopped after an earlier cell timed out"
+        return problem, stop_reason
 
-    begin_test_delimeter = Unicode("BEGIN HIDDEN TESTS", help="Marks the start of hidden tests.").tag(config=True)
-    end_test_delimeter = Unicode("END HIDDEN TESTS", help="Marks the end of hidden tests.").tag(config=True)
-    min_secret_length = Integer(
-        8, help="Hidden-test lines shorter than this (ignoring spaces) are not searched for in outputs."
-    ).tag(config=True)
+    @staticmethod
+    def _note_errors(cell, index: int, record: dict) -> None:
+        """Remember, in words a student may see, which exception a student cell raised while graded."""
+        import builtins
 
-    def _split(self, source: str) -> tuple[str, list[str]]:
-        kept, hidden, inside = [], [], False
-        for line in source.split("\n"):
-            if self.begin_test_delimeter in line:
-                inside = True
-            elif self.end_test_delimeter in line:
-                inside = False
-            elif inside:
-                hidden.append(line)
-            else:
-                kept.append(line)
-        return "\n".join(kept), hidden
+        for output in cell.outputs:
+            if output.get("output_type") != "error" or output.get("ename") in INCIDENT_NAMES:
+                continue
+            name = str(output.get("ename", ""))
+            known = isinstance(getattr(builtins, name, None), type) and \
+                issubclass(getattr(builtins, name), BaseException)
+            record["cell_errors"][str(index)] = name if known else "an exception of a class defined in your notebook"
+
+
+class SaveJudgedGrades(SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades``, with each test cell's score taken from the judge's verdict.
+
+    The score never depends on the cell's outputs (their type, an ``execute_result``
+    holding a number, an error or a stream on stderr): a test cell the judge did not
+    see scores 0.
+    """
+
+    def _add_score(self, cell: NotebookNode, resources: ResourcesDict) -> None:
+        if not judge.is_test_cell(cell):
+            return super()._add_score(cell, resources)
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id, self.student_id)
+        verdict = resources.get("cnnlib_verdicts", {}).get(grade_id)
+        grade.auto_score = verdict.score if verdict is not None else 0.0
+        grade.needs_manual_grade = grade.manual_score is not None
+        self.gradebook.db.commit()
+        return None
+
+
+class FeedbackFromVerdicts(NbGraderPreprocessor):
+    """Feedback built from the judge's verdicts and the student's own submitted outputs only."""
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        hidden_lines: set[str] = set()
-        visible_lines: set[str] = set()
-        for cell in nb.cells:
-            if self.begin_test_delimeter not in cell.source:
-                visible_lines.update(line.strip() for line in cell.source.split("\n"))
-                continue
-            cell.source, hidden = self._split(cell.source)
-            visible_lines.update(line.strip() for line in cell.source.split("\n"))
-            hidden_lines.update(line.strip() for line in hidden)
-            if cell.cell_type == "code":
-                errors = [o.get("ename", "error") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-                note = "This test cell contains hidden tests, so its output is not shown."
-                if errors:
-                    note += f" It raised {errors[-1]}."
-                cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=note + "\n")]
-        secrets = {_normalize(s) for s in hidden_lines - visible_lines}
-        secrets = [s for s in secrets if len(s.replace(" ", "")) >= self.min_secret_length]
-        if secrets:
-            for cell in nb.cells:
-                for i, output in enumerate(cell.get("outputs", [])):
-                    text = _normalize(" ".join(_strings(output)))
-                    if any(s in text for s in secrets):
-                        cell.outputs[i] = NotebookNode(
-                            output_type="stream", name="stdout",
-                            text="[output hidden: it quoted the text of a hidden test]\n")
-        if "celltoolbar" in nb.metadata:
-            del nb.metadata["celltoolbar"]
+        record = nb.metadata.get(META_KEY, {}) if isinstance(nb.metadata.get(META_KEY), dict) else {}
+        errors = record.get("cell_errors", {})
+        incidents = {item.get("cell"): item.get("kind") for item in record.get("incidents", [])}
+        for index, cell in enumerate(nb.cells):
+            meta = cell.metadata
+            if cell.cell_type == "code" and judge.is_test_cell(cell):
+                verdict = judge.verdict_of_cell(cell)
+                cell.source = judge.visible_source(cell.source)
+                cell.outputs = [judge.verdict_output(verdict, student=True)] if verdict is not None else [
+                    NotebookNode(output_type="stream", name="stdout", text="Not graded.\n")]
+            elif cell.cell_type == "code":
+                kept = meta.get(META_KEY, {}).get("submitted_outputs", []) if isinstance(meta.get(META_KEY), dict) \
+                    else []
+                outputs = [nbformat.from_dict(o) for o in kept]
+                note = self._note(errors.get(str(index)), incidents.get(index))
+                if note:
+                    outputs.append(NotebookNode(output_type="stream", name="stderr", text=note + "\n"))
+                cell.outputs = outputs
+                cell.execution_count = None
+            cell.metadata = NotebookNode(nbgrader=meta["nbgrader"]) if "nbgrader" in meta else NotebookNode()
+        nb.metadata = NotebookNode({k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")})
         return nb, resources
+
+    @staticmethod
+    def _note(error: str | None, incident: str | None) -> str:
+        if incident:
+            return f"[grader] {INCIDENT_NAMES.get(incident, incident)} in this cell while grading."
+        if error:
+            return f"[grader] while grading, this cell raised {error}; run the notebook from the top " \
+                   "(Restart & Run All) to see the message."
+        return ""

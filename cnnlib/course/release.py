@@ -76,8 +76,11 @@ def release(course: Course, assignments: list[str]) -> list[ReleaseResult]:
     for assignment in assignments:
         course.require_assignment(assignment)
     ensure_gradebook(course.db_url)
+    from .autograde import plan_assignment
+
     results = []
     for assignment in assignments:
+        plan_assignment(course, assignment)  # the judge can run every test cell (CourseError if not)
         _generate(course, assignment)
         result = ReleaseResult(assignment, notebooks=course.notebooks(assignment),
                                removed=_prune(course, assignment))

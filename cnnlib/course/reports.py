@@ -13,8 +13,9 @@ __all__ = ["export_grades", "generate_feedback"]
 def generate_feedback(course: Course, assignment: str) -> list[Path]:
     """Write ``feedback/<student>/<assignment>/<notebook>.html`` for every autograded student.
 
-    Hidden tests and outputs that quote them are removed
-    (:class:`cnnlib.course.preprocessors.HideHiddenTests`).
+    Built from the judge's verdicts and the student's own submitted outputs
+    (:class:`cnnlib.course.preprocessors.FeedbackFromVerdicts`): no hidden test code,
+    no expected value of a hidden check, nothing the kernel printed while grading.
     """
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
@@ -30,9 +31,10 @@ def generate_feedback(course: Course, assignment: str) -> list[Path]:
                           f"{course.autograded_dir} (run `cnnlib-course autograde {assignment}` first)")
     config = course.config
     steps = [str(getattr(p, "__name__", p)) for p in config.GenerateFeedback.get("preprocessors", [])]
-    if not any(s.endswith("HideHiddenTests") for s in steps):
-        raise CourseError("GenerateFeedback.preprocessors must include "
-                          "cnnlib.course.preprocessors.HideHiddenTests (hidden tests would be shown)")
+    if not steps or not steps[0].endswith("FeedbackFromVerdicts"):
+        raise CourseError("GenerateFeedback.preprocessors must start with "
+                          "cnnlib.course.preprocessors.FeedbackFromVerdicts (hidden tests and the kernel's "
+                          "output while grading would be shown)")
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     coursedir.student_id = "*"

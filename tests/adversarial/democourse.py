@@ -2,7 +2,7 @@
 
 The notebook has three exercises (5 points): ``square`` (1 point, visible test),
 ``conv_out`` (2 points, a visible and a hidden test) and ``relu`` on numpy arrays
-(2 points, a visible and a hidden test). Test cells follow the rules of
+(2 points, a visible and a hidden test). Test cells use
 :mod:`cnnlib.course.checks`.
 """
 
@@ -36,29 +36,28 @@ def source_notebook() -> nbformat.NotebookNode:
         new_code_cell("import numpy as np", metadata=_meta("imports", locked=True)),
         new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
                       metadata=_meta("square", solution=True)),
-        new_code_cell("from cnnlib.course.checks import assert_close\n"
-                      "assert_close(square(3), 9)\nassert_close(square(-1.5), 2.25)",
+        new_code_cell('from cnnlib.course.checks import check\n'
+                      'check.close("square(3)", 9)\ncheck.close("square(-1.5)", 2.25)',
                       metadata=_meta("test_square", grade=True, locked=True, points=1)),
         new_code_cell("def conv_out(size, kernel, stride=1, padding=0):\n"
                       "    ### BEGIN SOLUTION\n    return (size + 2 * padding - kernel) // stride + 1\n"
                       "    ### END SOLUTION",
                       metadata=_meta("conv_out", solution=True)),
-        new_code_cell("from cnnlib.course.checks import assert_equal\n"
-                      "assert_equal(conv_out(32, 3, 1, 1), 32)\n"
+        new_code_cell('from cnnlib.course.checks import check\n'
+                      'check.integer("conv_out(32, 3, 1, 1)", 32)\n'
                       "### BEGIN HIDDEN TESTS\n"
-                      f"{HIDDEN_MARKER} = conv_out(7, 3, 2, 0)\n"
-                      f"assert_equal({HIDDEN_MARKER}, 3)\n"
-                      "assert_equal(conv_out(224, 7, 2, 3), 112)\n"
+                      f"{HIDDEN_MARKER} = 3\n"
+                      f'check.integer("conv_out(7, 3, 2, 0)", {HIDDEN_MARKER})\n'
+                      'check.integer("conv_out(224, 7, 2, 3)", 112)\n'
                       "### END HIDDEN TESTS",
                       metadata=_meta("test_conv_out", grade=True, locked=True, points=2)),
         new_code_cell("def relu(a):\n    ### BEGIN SOLUTION\n    return np.maximum(a, 0.0)\n    ### END SOLUTION",
                       metadata=_meta("relu", solution=True)),
-        new_code_cell("from cnnlib.course.checks import assert_close\n"
-                      "expected = np.array([0.0, 2.0])\n"
-                      "assert_close(relu(np.array([-1.0, 2.0])), expected)\n"
+        new_code_cell('from cnnlib.course.checks import check\n'
+                      'check.close("relu(np.array([-1.0, 2.0]))", np.array([0.0, 2.0]))\n'
                       "### BEGIN HIDDEN TESTS\n"
                       f"{HIDDEN_MARKER}_relu = np.array([[0.0, 0.5], [3.0, 0.0]])\n"
-                      f"assert_close(relu(np.array([[-2.0, 0.5], [3.0, -0.1]])), {HIDDEN_MARKER}_relu)\n"
+                      f'check.close("relu(x)", {HIDDEN_MARKER}_relu, given={{"x": np.array([[-2.0, 0.5], [3.0, -0.1]])}})\n'
                       "### END HIDDEN TESTS",
                       metadata=_meta("test_relu", grade=True, locked=True, points=2)),
     ]
