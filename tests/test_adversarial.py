@@ -97,11 +97,89 @@ def test_incidents_are_reported(graded):
     assert "monkeypatch" in results["monkeypatch-libraries"].flags
     assert "get_ipython" in results["ipython-hooks"].flags
     assert "threads" in results["background-thread"].flags
+    assert "output limit" in results["print-flood"].flags
 
 
-def test_guard_undoes_tampering_before_test_cells(graded):
+def test_resource_limits_hold_for_the_whole_submission(graded):
     course = graded["course"]
-    assert "[grading guard] restored:" in _outputs(course, "monkeypatch-libraries")
-    assert "numpy.testing.assert_allclose" in _outputs(course, "monkeypatch-libraries")
-    assert "stopped thread" in _outputs(course, "background-thread")
-    assert "shell.input_transformers_post" in _outputs(course, "ipython-hooks")
+    text = _outputs(course, "fork-many")
+    assert "fork refused" in text or "kernel died" in graded["results"]["fork-many"].status, text[-500:]
+    written = _outputs(course, "fill-disk")
+    if "written MiB" in written:  # the kernel may also be killed by the memory limit while writing
+        line = next(line for line in written.splitlines() if line.startswith("written MiB"))
+        sizes = eval(line.split(" ", 2)[2])  # noqa: S307 - our own attack's output
+        assert sizes["/"] == 0 and sizes["/srv"] == 0, sizes
+        assert max(sizes.values()) < 1024, sizes
+
+
+def test_scores_come_from_the_judge(graded):
+    """Every test cell's gradebook score is the judge's verdict, stored as the cell's output."""
+    from cnnlib.course import judge
+
+    course = graded["course"]
+    for student in ("honest", "displayhook-result", "skip-execution-tags", "forged-reports"):
+        nb = nbformat.read(course.autograded_dir / student / "demo" / "demo.ipynb", as_version=4)
+        verdicts = [judge.verdict_of_cell(c) for c in nb.cells if judge.is_test_cell(c)]
+        assert len(verdicts) == 3 and all(v is not None for v in verdicts), student
+        assert sum(v.score for v in verdicts) == graded["results"][student].score
+
+
+def _decodings(text: str) -> list[str]:
+    """``text`` and what its base64, hex, rot13 and zlib-compressed parts decode to."""
+    import base64
+    import binascii
+    import codecs
+    import re
+    import zlib
+
+    found = [text, codecs.decode(text, "rot13")]
+    for token in re.findall(r"[A-Za-z0-9+/=]{16,}", text):
+        try:
+            raw = base64.b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            continue
+        found.append(raw.decode("utf-8", "replace"))
+        try:
+            found.append(zlib.decompress(raw).decode("utf-8", "replace"))
+        except zlib.error:
+            pass
+    for token in re.findall(r"(?:[0-9a-f]{2}){8,}", text):
+        found.append(binascii.unhexlify(token).decode("utf-8", "replace"))
+    return found
+
+
+def _plain_text(path) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def test_feedback_never_shows_hidden_tests(graded):
+    from cnnlib.course.reports import generate_feedback
+
+    course = graded["course"]
+    files = generate_feedback(course, "demo")
+    source = nbformat.read(course.source_dir / "demo" / "demo.ipynb", as_version=4)
+    secrets = {democourse.HIDDEN_MARKER}
+    for cell in source.cells:
+        inside = False
+        for line in cell.source.split("\n"):
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 8:
+                secrets.add(line.strip())
+    assert len(files) == len(ATTACKS) + 1
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for decoded in _decodings(text):
+            leaked = [s for s in secrets if s in decoded]
+            assert not leaked, f"{path.parent.parent.name}: {leaked}"
+    honest = _plain_text(course.feedback_dir / "honest" / "demo" / "demo.html")
+    assert "All 3 check(s) passed" in honest and 'check.integer("conv_out(32, 3, 1, 1)", 32)' in honest
+    wrong = _plain_text(course.feedback_dir / "edit-tests" / "demo" / "demo.html")
+    assert "conv_out(32, 3, 1, 1): expected 32, got 32" not in wrong
+    assert "conv_out(32, 3, 1, 1): expected 32" in wrong  # the visible failure, in full
+    assert "[hidden] conv_out(7, 3, 2, 0): wrong value" in wrong  # the hidden one, named, in words

@@ -530,7 +530,20 @@ def test_assignment_is_current_and_valid_nbgrader():
                for c in solutions)
     assert all("### BEGIN HIDDEN TESTS" in c.source and "### END HIDDEN TESTS" in c.source
                for c in grades)
+    assert all(c.source.startswith("from cnnlib.course.checks import check\n") for c in grades)
     assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
+
+
+def test_assignment_test_cells_are_planned_by_the_judge():
+    # Test code runs in the trusted judge: it names the student's calls only inside checks.
+    from cnnlib.course.judge import plan_notebook
+
+    plan = plan_notebook(_assignment())
+    assert set(plan.cells) == {f"test_{t.function}" for t in TASKS}
+    for cell in plan.cells.values():
+        visible = [c for c in cell.checks if not c.hidden]
+        assert len(visible) == 1 and len(cell.checks) > 1, cell.grade_id
+        assert all(f"{cell.grade_id[len('test_'):]}(**{{" in c.expr for c in cell.checks)
 
 
 def test_assignment_release_version_hides_solutions_and_hidden_tests():
@@ -577,7 +590,9 @@ def _perturbed(fn):
 def test_assignment_tests_fail_for_wrong_answers():
     results = _run_in_process(_assignment(), wrong=True)
     assert len(results) == len(TASKS)
-    assert all(isinstance(err, AssertionError) for err in results.values()), results
+    from cnnlib.course.checks import CheckFailed
+
+    assert all(isinstance(err, CheckFailed) for err in results.values()), results
 
 
 def test_assignment_solution_passes_its_own_tests_with_nbclient():

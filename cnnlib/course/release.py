@@ -76,10 +76,15 @@ def release(course: Course, assignments: list[str]) -> list[ReleaseResult]:
     for assignment in assignments:
         course.require_assignment(assignment)
     ensure_gradebook(course.db_url)
+    from . import sources
     from .autograde import plan_assignment
 
     results = []
     for assignment in assignments:
+        try:
+            sources.sync(course.source_dir / assignment)  # <notebook>.py -> <notebook>.ipynb
+        except ValueError as exc:
+            raise CourseError(str(exc)) from None
         plan_assignment(course, assignment)  # the judge can run every test cell (CourseError if not)
         _generate(course, assignment)
         result = ReleaseResult(assignment, notebooks=course.notebooks(assignment),
@@ -117,7 +122,15 @@ def check_release(course: Course, assignments: list[str] | None = None) -> list[
     names = course.assignments() if assignments is None else assignments
     for assignment in names:
         course.require_assignment(assignment)
+    from . import sources
+
     problems: list[str] = []
+    for assignment in names:
+        try:
+            problems += [f"{assignment}: {p} (run `cnnlib-course release {assignment}`)"
+                         for p in sources.stale(course.source_dir / assignment)]
+        except ValueError as exc:
+            problems.append(f"{assignment}: {exc}")
     with tempfile.TemporaryDirectory(prefix="cnnlib-release-check-") as tmp:
         scratch = Path(tmp)
         for assignment in names:

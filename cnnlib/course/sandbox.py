@@ -61,6 +61,7 @@ kernel that dies or stops responding live in
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import importlib.util
@@ -91,6 +92,8 @@ __all__ = [
 
 KERNEL_SCRIPT = Path(__file__).with_name("_kernel.py")
 SANDBOX_HOME = "/home/student"
+#: The user the kernel runs as inside the sandbox (its own user namespace): not root.
+SANDBOX_UID = 1000
 SANDBOX_WORKDIR = SANDBOX_HOME + "/work"
 
 INSTALL_HINT = (
@@ -281,8 +284,8 @@ def visible_files(workdir: str | None, *, source_dir: str | None = None,
 def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: Limits,
                env: dict[str, str], pycache: str = "") -> list[str]:
     """The bubblewrap prefix for a kernel command (see the module docstring)."""
-    argv = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--hostname", "sandbox", "--clearenv"]
+    argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--die-with-parent", "--cap-drop", "ALL", "--hostname", "sandbox", "--clearenv"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
     argv += ["--ro-bind", "/usr", "/usr"]
@@ -309,7 +312,9 @@ def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: L
         argv += ["--ro-bind", host, f"{SANDBOX_HOME}/.cache/matplotlib/{os.path.basename(host)}"]
     for rel, host in sorted(files.items()):
         argv += ["--ro-bind", host, f"{SANDBOX_WORKDIR}/{rel}"]
-    argv += ["--bind", runtime_dir, runtime_dir, "--chdir", SANDBOX_WORKDIR, "--"]
+    # The root of the sandbox is itself a tmpfs bubblewrap made: read-only, so the only writable
+    # places are /tmp and the home, both size-limited (and charged to the submission's cgroup).
+    argv += ["--bind", runtime_dir, runtime_dir, "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR, "--"]
     return argv
 
 
@@ -337,6 +342,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _runtime_dir: str | None = None
     _log_file = None
+    _cgroup: SubmissionCgroup | None = None
 
     @property
     def limits(self) -> Limits:
@@ -372,6 +378,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         trusted = _trusted_roots()
         if self.sandbox:
             self._bwrap = self.bwrap or check_sandbox()
+            self._cgroup = SubmissionCgroup(self.memory_mb, self.nproc, os.path.basename(self._runtime_dir))
+            self._cgroup.create()
             home = SANDBOX_HOME
             self._files = files
             kw["cwd"] = self._runtime_dir
@@ -396,8 +404,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if not self.sandbox:
             return cmd
-        return bwrap_argv(self._bwrap, runtime_dir=self._runtime_dir, files=self._files,
+        argv = bwrap_argv(self._bwrap, runtime_dir=self._runtime_dir, files=self._files,
                           limits=self.limits, env=self._env, pycache=self.pycache) + cmd
+        return self._cgroup.wrap(argv) if self._cgroup is not None else argv
 
     _saved_log = b""
 
@@ -413,6 +422,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
         await super()._async_cleanup_resources(restart=restart)
+        if self._cgroup is not None and not restart:
+            self._cgroup.remove()
+            self._cgroup = None
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
@@ -421,3 +433,92 @@ class SandboxedKernelManager(AsyncKernelManager):
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None
 
+
+
+class SubmissionCgroup:
+    """A control group holding one submission's kernel and all its children (Linux, when writable).
+
+    ``memory_mb`` caps the memory of every process of the submission together, tmpfs
+    pages it writes included (they are charged to the group), and ``nproc`` the number
+    of its processes and threads. cgroup v1 (``memory`` and ``pids`` hierarchies) and v2
+    are supported; where neither can be written (no root, no delegation) the per-process
+    rlimits alone apply and :attr:`available` is False.
+    """
+
+    ROOT = Path("/sys/fs/cgroup")
+
+    def __init__(self, memory_mb: int, nproc: int, name: str):
+        self.memory_mb, self.nproc, self.name = memory_mb, nproc, name
+        self.dirs: list[Path] = []
+
+    @classmethod
+    def _parents(cls) -> dict[str, Path]:
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return {}
+        found: dict[str, Path] = {}
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            for controller in controllers.split(","):
+                if controller in ("memory", "pids") and (cls.ROOT / controller).is_dir():
+                    found[controller] = cls.ROOT / controller / path.lstrip("/")
+            if controllers == "" and (cls.ROOT / "cgroup.controllers").is_file() and not found:
+                found["unified"] = cls.ROOT / path.lstrip("/")
+        return found
+
+    def create(self) -> bool:
+        """Make the group and set its limits; False (and nothing left behind) when not possible."""
+        try:
+            for controller, parent in self._parents().items():
+                folder = parent / self.name
+                folder.mkdir()
+                self.dirs.append(folder)
+                limit = str(self.memory_mb * 2**20)
+                if controller == "memory":
+                    (folder / "memory.limit_in_bytes").write_text(limit)
+                    with contextlib.suppress(OSError):  # swap accounting may be off
+                        (folder / "memory.memsw.limit_in_bytes").write_text(limit)
+                elif controller == "pids":
+                    (folder / "pids.max").write_text(str(self.nproc))
+                else:
+                    (folder / "memory.max").write_text(limit)
+                    (folder / "pids.max").write_text(str(self.nproc))
+                    with contextlib.suppress(OSError):
+                        (folder / "memory.swap.max").write_text("0")
+            return bool(self.dirs)
+        except OSError:
+            self.remove()
+            return False
+
+    @property
+    def available(self) -> bool:
+        return bool(self.dirs)
+
+    def wrap(self, argv: list[str]) -> list[str]:
+        """``argv`` started inside the group (a shell joins it, then execs the command)."""
+        if not self.dirs:
+            return argv
+        joins = " ".join(f"echo $$ > '{d / 'cgroup.procs'}' || exit 97;" for d in self.dirs)
+        return ["/bin/sh", "-c", joins + ' exec "$@"', "cnnlib-cgroup", *argv]
+
+    def remove(self) -> None:
+        """Kill whatever is left in the group and delete it."""
+        import signal
+        import time
+
+        for folder in self.dirs:
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                time.sleep(0.02)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.dirs = []

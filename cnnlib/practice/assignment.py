@@ -3,10 +3,13 @@
 ``python -m cnnlib.practice.assignment [PATH]`` (re)writes the source notebook from the task
 table below. In the notebook a seed cell draws one problem of each kind with
 :func:`cnnlib.practice.generate` and shows it with its ``problem_params``; the student writes
-one function per kind. Each autograded test cell loads a fresh copy of
-:mod:`cnnlib.practice.reference` from its file (so nothing the student defined or patched is
-used), checks the function on the parameters shown, and, hidden, on classic layers and on
-problems of other seeds. One assignment therefore serves any seed.
+one function per kind. Each autograded test cell uses :mod:`cnnlib.course.checks`: it names
+the student's call as an expression (``conv_output_volume(**{...})``, the parameters written
+out) and computes the expected answer with :mod:`cnnlib.practice.reference`. It checks the
+problem shown and, hidden, classic layers and problems of another seed. When grading, test
+code runs in the trusted judge, never next to the student's code; in the student's notebook
+the same checks run right away on the notebook's ``problem_params``, so one assignment serves
+any seed.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class Task:
     points: int
     abs_tol: float = 1e-9
     classics: tuple[dict, ...] = ()  # hidden extra cases, from the lectures
+    hint: str = ""  # shown when a check fails: the usual slip, in course terms
 
 
 _CONV = "in_size, in_channels, out_channels, kernel, stride, padding"
@@ -44,6 +48,7 @@ TASKS: tuple[Task, ...] = (
          """\
 out = (in_size - kernel + 2 * padding) // stride + 1
 return (out, out, out_channels)""", 1,
+         hint="floor the division by the stride, add 1; return (H, W, C) with C = out_channels",
          classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
                     "stride": 4, "padding": 0},
                    {"in_size": 224, "in_channels": 3, "out_channels": 64, "kernel": 3,
@@ -53,6 +58,7 @@ return (out, out, out_channels)""", 1,
          """\
 weights = kernel * kernel * in_channels * out_channels
 return (weights + out_channels, weights)""", 1,
+         hint="with biases first (one per output channel), then without",
          classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
                     "stride": 4, "padding": 0},)),
     Task("conv_macs", "conv_layer_macs", "MACs of a convolution", _CONV,
@@ -60,6 +66,7 @@ return (weights + out_channels, weights)""", 1,
          """\
 out = (in_size - kernel + 2 * padding) // stride + 1
 return out * out * out_channels * kernel * kernel * in_channels""", 1,
+         hint="MACs, not FLOPs: every output value costs kernel x kernel x in_channels; no biases",
          classics=({"in_size": 224, "in_channels": 64, "out_channels": 64, "kernel": 3,
                     "stride": 1, "padding": 1},)),
     Task("activation_memory", "output_memory",
@@ -71,6 +78,8 @@ out = (in_size - kernel + 2 * padding) // stride + 1
 n_bytes = out * out * out_channels * bytes_per_element * batch_size
 return round(n_bytes / {"KB": 1024, "MB": 1024 ** 2}[memory_unit], 3)""", 1,
          abs_tol=1.01e-3,
+         hint="output elements x bytes_per_element x batch_size; 1 KB = 1024 bytes, "
+              "1 MB = 1024 KB; round to 3 decimals",
          classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
                     "stride": 4, "padding": 0, "batch_size": 1, "memory_unit": "KB",
                     "bytes_per_element": 4},)),
@@ -83,6 +92,7 @@ for kernel, stride in layers:
     size += (kernel - 1) * jump
     jump *= stride
 return size""", 1,
+         hint="each layer adds (kernel - 1) x the product of the strides of the layers before it",
          classics=({"layers": [[3, 1], [3, 1], [3, 1]]}, {"layers": [[7, 2], [3, 2], [3, 1]]})),
     Task("inception_cost", "inception_macs", "Naive vs bottleneck Inception",
          "in_size, in_channels, c1, r3, c3, r5, c5, pool_proj",
@@ -96,6 +106,8 @@ naive = conv(in_channels, c1, 1) + conv(in_channels, c3, 3) + conv(in_channels, 
 bottleneck = (conv(in_channels, c1, 1) + conv(in_channels, r3, 1) + conv(r3, c3, 3)
               + conv(in_channels, r5, 1) + conv(r5, c5, 5) + conv(in_channels, pool_proj, 1))
 return (naive, bottleneck)""", 2,
+         hint="the bottleneck module also counts its 1x1 reductions and the pool projection; "
+              "MACs, not FLOPs",
          classics=({"in_size": 28, "in_channels": 256, "c1": 128, "r3": 64, "c3": 192,
                     "r5": 64, "c5": 96, "pool_proj": 64},)),
     Task("depthwise_separable", "separable_savings", "Depthwise-separable savings",
@@ -107,6 +119,8 @@ hw = 1 if quantity == "params" else in_size * in_size
 standard = hw * kernel * kernel * in_channels * out_channels
 separable = hw * (kernel * kernel * in_channels + in_channels * out_channels)
 return (standard, separable, round(standard / separable, 2))""", 1, abs_tol=1.01e-2,
+         hint="separable = depthwise (kernel x kernel per input channel) + pointwise 1x1; "
+              "'macs' counts every output position; no biases",
          classics=({"in_size": 112, "in_channels": 32, "out_channels": 64, "kernel": 3,
                     "quantity": "macs"},)),
     Task("efficientnet", "compound_scale", "EfficientNet compound scaling",
@@ -124,7 +138,9 @@ if width < 0.9 * v:
     width += 8
 resolution = round(base_resolution * gamma ** phi)
 factor = (depth / base_depth) * (width / base_width) ** 2 * (resolution / base_resolution) ** 2
-return (depth, width, resolution, round(factor, 2))""", 2, abs_tol=1.01e-2),
+return (depth, width, resolution, round(factor, 2))""", 2, abs_tol=1.01e-2,
+         hint="depth rounds up; MACs grow as depth x width^2 x resolution^2, "
+              "with the rounded values"),
     Task("bn_fold", "fold_batchnorm", "BatchNorm at test time, folded into a conv",
          "weight, bias, gamma, beta, mean, var, eps",
          "Return (a, c, w'1, w'2, w'3, b') rounded to 4 decimals, where BN(z) = a*z + c at test "
@@ -135,23 +151,17 @@ import math
 a = gamma / math.sqrt(var + eps)
 c = beta - mean * a
 return (round(a, 4), round(c, 4), *(round(w * a, 4) for w in weight), round(bias * a + c, 4))""",
-         2, abs_tol=1.01e-4),
+         2, abs_tol=1.01e-4,
+         hint="a = gamma / sqrt(var + eps) (eps inside the root); b' = a x bias + c"),
     Task("filter_fit", "filter_fits", "Does this filter fit?", "in_size, kernel, stride, padding",
          "Return the output size when the filter tiles the padded input exactly, else 'no'.",
          """\
 span = in_size - kernel + 2 * padding
 return span // stride + 1 if span % stride == 0 else "no\"""", 1,
+         hint="'no' unless in_size - kernel + 2 x padding is a multiple of the stride",
          classics=({"in_size": 7, "kernel": 3, "stride": 3, "padding": 0},
                    {"in_size": 7, "kernel": 3, "stride": 2, "padding": 0})),
 )
-
-_LOAD_REFERENCE = """\
-import importlib.util as _ilu
-_spec = _ilu.spec_from_file_location(
-    "_practice_reference", _ilu.find_spec("cnnlib.practice.reference").origin)
-_ref = _ilu.module_from_spec(_spec)
-_spec.loader.exec_module(_ref)  # a fresh copy: nothing defined in this notebook is trusted"""
-
 
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
     meta = {"grade": grade, "solution": solution, "locked": locked, "grade_id": grade_id,
@@ -161,26 +171,44 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=No
     return {"nbgrader": meta}
 
 
+def _check_code(task: Task, name: str = "") -> str:
+    """The check of one call of the student's function on ``params`` (answer ``expected``)."""
+    expr = f"f\"{task.function}(**{{params!r}})\""
+    close = f"check.close({expr}, expected, rtol=0.0, atol={task.abs_tol!r}"
+    close += f",\n            name={name!r}, hint=hint)" if name else ", hint=hint)"
+    if task.kind != "filter_fit":
+        return close
+    # the answer is an output size or the word 'no'
+    name = f", name={name!r}" if name else ""
+    return (f"if expected == \"no\":\n    check.choice({expr}, \"no\"{name}, hint=hint)\n"
+            f"else:\n" + textwrap.indent(close, "    "))
+
+
 def _test_source(task: Task) -> str:
-    call = f"{task.function}(**_p)"
+    solve = f"expected = reference.solve({task.kind!r}, params)"
+    other_seed = f"[q.params for q in generate(SEED + 1, 3, [{task.kind!r}])]  # another seed"
+    if task.classics:
+        classics = "".join("    dict(" + ", ".join(f"{k}={v!r}" for k, v in case.items()) + "),\n"
+                           for case in task.classics)
+        cases = f"cases = [  # from the lectures\n{classics}]\ncases += {other_seed}"
+    else:
+        cases = f"cases = {other_seed}"
+    visible = _check_code(task, name=f"{task.function}(**problem_params[{task.kind!r}])")
+    hidden = textwrap.indent(f"{solve}\n{_check_code(task)}", "    ")
     return f"""\
-{_LOAD_REFERENCE}
+from cnnlib.course.checks import check
+from cnnlib.practice import reference
 
-_p = problem_params[{task.kind!r}]
-_got = {call}
-assert _ref.matches(_ref.solve({task.kind!r}, _p), _got, abs_tol={task.abs_tol!r}), (
-    f"{task.function}(**problem_params[{task.kind!r}]) returned {{_got!r}}, which is not the "
-    f"answer; work the problem above by hand and compare")
-
+hint = {task.hint!r}
+params = problem_params[{task.kind!r}]
+{solve}
+{visible}
 ### BEGIN HIDDEN TESTS
-import importlib as _il
-_cases = {list(task.classics)!r}
-_cases += [_q.params for _q in _il.import_module("cnnlib.practice").generate(
-    SEED + 1, 3, [{task.kind!r}])]
-for _p in _cases:
-    _got = {call}
-    assert _ref.matches(_ref.solve({task.kind!r}, _p), _got, abs_tol={task.abs_tol!r}), (
-        f"{task.function}(**{{_p!r}}) returned {{_got!r}}")
+from cnnlib.practice import generate
+
+{cases}
+for params in cases:
+{hidden}
 ### END HIDDEN TESTS"""
 
 

@@ -278,6 +278,229 @@ def kill_grader(nb, paths):
         "os.killpg(0, signal.SIGKILL)\n"))
 
 
+# ----------------------------------------------------------------------------- judge-era attacks
+# Class 1: student code that runs while a test cell runs, to change what the test judges with.
+def finalizer_on_probe(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import sys, gc\n"
+        "class Bomb:\n"
+        "    def __del__(self):\n"
+        "        for name, mod in list(sys.modules.items()):\n"
+        "            if 'probe' in name or 'checks' in name:\n"
+        "                for attr in ('evaluate', 'run', 'encode'):\n"
+        "                    try:\n"
+        "                        setattr(mod, attr, lambda *a, **k: None)\n"
+        "                    except Exception:\n"
+        "                        pass\n"
+        "        Bomb()\n"
+        "Bomb()\n"
+        "gc.collect()\n"))
+
+
+def rebind_on_first_call(nb, paths):
+    return solve(nb, dict(WRONG, square=(
+        "_calls = []\n"
+        "def square(x):\n"
+        "    if not _calls:\n"
+        "        _calls.append(1)\n"
+        "        import sys\n"
+        "        for mod in list(sys.modules.values()):\n"
+        "            for name in ('check', 'judge_check', 'judge_cell', 'evaluate'):\n"
+        "                if hasattr(mod, name):\n"
+        "                    try:\n"
+        "                        setattr(mod, name, lambda *a, **k: None)\n"
+        "                    except Exception:\n"
+        "                        pass\n"
+        "    return x + x")))
+
+
+def tuple_len_patch(nb, paths):
+    return solve(nb, dict(WRONG, conv_out=(
+        "class Sneaky(tuple):\n"
+        "    def __len__(self):\n"
+        "        import builtins\n"
+        "        builtins.isinstance = lambda *a: True\n"
+        "        return 1\n"
+        "    def __eq__(self, other):\n"
+        "        return True\n"
+        "    __hash__ = tuple.__hash__\n"
+        "def conv_out(size, kernel, stride=1, padding=0):\n"
+        "    return Sneaky((size,))")))
+
+
+def audit_hook(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import sys\n"
+        "def hook(event, args):\n"
+        "    if event in ('exec', 'compile', 'import'):\n"
+        "        probe = sys.modules.get('_cnnlib_probe')\n"
+        "        if probe is not None and not getattr(probe, '_patched', False):\n"
+        "            probe._patched = True\n"
+        "            real = probe.evaluate\n"
+        "            def fake(requests, namespace):\n"
+        "                return [{'id': r['id'], 'value': 9.0} for r in requests]\n"
+        "            probe.evaluate = fake\n"
+        "sys.addaudithook(hook)\n"))
+
+
+# Class 2: the grading machinery switched off or replaced through sys.modules.
+def fake_probe_module(nb, paths):
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import sys, types, json\n"
+        "from IPython.display import display\n"
+        "fake = types.ModuleType('_cnnlib_probe')\n"
+        "def run(requests, namespace, token=''):\n"
+        "    results = []\n"
+        "    for r in json.loads(requests):\n"
+        "        results.append({'id': r['id'], 'value': 9})\n"
+        "    display({'application/vnd.cnnlib.answers+json': {'token': token, 'results': results}}, raw=True)\n"
+        "fake.run = run\n"
+        "sys.modules['_cnnlib_probe'] = fake\n"
+        "chk = types.ModuleType('cnnlib.course.checks')\n"
+        "sys.modules['cnnlib.course.checks'] = chk\n"))
+
+
+def forged_reports(nb, paths):
+    """Emits answer reports of its own (every token it can find) claiming the visible answers."""
+    nb = solve(nb, WRONG)
+    return _prepend(nb, (
+        "import sys\n"
+        "from IPython.display import display\n"
+        "def _forge(frame, event, arg):\n"
+        "    token = frame.f_locals.get('token') if event == 'call' else None\n"
+        "    if isinstance(token, str) and token:\n"
+        "        results = [{'id': i, 'value': v} for i, v in enumerate([9.0, 2.25, 0.25])]\n"
+        "        display({'application/vnd.cnnlib.answers+json': {'token': token, 'results': results}}, raw=True)\n"
+        "    return None\n"
+        "sys.setprofile(lambda f, e, a: _forge(f, e, a))\n"))
+
+
+# Class 3: nbgrader's partial-credit rule (an execute_result as a test cell's first output).
+def displayhook_result(nb, paths):
+    return solve(nb, {
+        "square": "import sys\ndef square(x):\n    sys.displayhook(1.0)\n    sys.displayhook('ok')\n    return x + x",
+        "conv_out": "import sys\ndef conv_out(size, kernel, stride=1, padding=0):\n    sys.displayhook(2)\n    return size",
+        "relu": "import sys\ndef relu(a):\n    sys.displayhook(2.0)\n    return a",
+    })
+
+
+# Class 4: cell tags that make nbclient skip the test cells, or allow their errors.
+def skip_execution_tags(nb, paths):
+    nb = solve(nb, WRONG)
+    for grade_id in TESTS:
+        cell = nb.cells[cell_index(nb, grade_id)]
+        cell.metadata["tags"] = ["skip-execution", "raises-exception"]
+        cell.metadata["jupyter"] = {"source_hidden": True}
+    nb.metadata["execution"] = {"allow_errors": True}
+    return nb
+
+
+# Class 5: hidden tests into the feedback (the probe's source printed, encoded).
+EXFILTRATE = (
+    "import base64, binascii, codecs, zlib, sys\n"
+    "src = '\\n'.join(str(x) for x in (globals().get('_ih') or [])) + str(globals().get('In', ''))\n"
+    "for f in sys._current_frames().values():\n"
+    "    while f is not None:\n"
+    "        src += str(f.f_locals.get('requests', ''))\n"
+    "        f = f.f_back\n"
+    "print(base64.b64encode(src.encode()).decode())\n"
+    "print(binascii.hexlify(src.encode()).decode())\n"
+    "print(codecs.encode(src, 'rot13'))\n"
+    "print(base64.b64encode(zlib.compress(src.encode())).decode())\n"
+    "print(src)\n"
+)
+
+
+def exfiltrate_tests(nb, paths):
+    nb = solve(nb, WRONG)
+    for grade_id in TESTS:
+        nb = _insert_after(nb, grade_id, EXFILTRATE)
+    return nb
+
+
+def exfiltrate_in_answer(nb, paths):
+    """Stashes what the probe asked for and returns it as a (visible) answer, echoed in the feedback."""
+    return solve(nb, {
+        "square": "def square(x):\n    return x + x",
+        "conv_out": ("import sys, base64\n_seen = []\n"
+                     "def conv_out(size, kernel, stride=1, padding=0):\n"
+                     "    f = sys._getframe(1)\n"
+                     "    _seen.append(str(f.f_globals.get('_ih', '')))\n"
+                     "    return base64.b64encode(' '.join(_seen).encode()).decode()"),
+        "relu": ("import base64\ndef relu(a):\n"
+                 "    return base64.b64encode(' '.join(_seen).encode()).decode()"),
+    })
+
+
+# Class 7: resources.
+def fork_many(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", (
+        "import os, time\n"
+        "children = 0\n"
+        "try:\n"
+        "    for _ in range(400):\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(30)\n"
+        "            os._exit(0)\n"
+        "        children += 1\n"
+        "except OSError as exc:\n"
+        "    print('fork refused after', children, exc)\n"
+        "print('children', children)\n"))
+
+
+def fill_disk(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", (
+        "import os\n"
+        "written = {}\n"
+        "for folder in ('/', '/srv', '/tmp', os.path.expanduser('~'), '.'):\n"
+        "    total = 0\n"
+        "    try:\n"
+        "        with open(os.path.join(folder, 'fill.bin'), 'wb') as fh:\n"
+        "            for _ in range(64):\n"
+        "                fh.write(b'x' * 16 * 2**20)\n"
+        "                total += 16\n"
+        "    except OSError as exc:\n"
+        "        pass\n"
+        "    written[folder] = total\n"
+        "print('written MiB', written)\n"))
+
+
+def children_hog_memory(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", (
+        "import os, time\n"
+        "for _ in range(8):\n"
+        "    if os.fork() == 0:\n"
+        "        try:\n"
+        "            hog = bytearray(400 * 2**20)\n"
+        "            for i in range(0, len(hog), 4096):\n"
+        "                hog[i] = 1\n"
+        "        except MemoryError:\n"
+        "            pass\n"
+        "        time.sleep(20)\n"
+        "        os._exit(0)\n"
+        "time.sleep(3)\n"))
+
+
+def print_flood(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", (
+        "import sys\n"
+        "chunk = 'y' * (1 << 20)\n"
+        "for _ in range(200):\n"
+        "    sys.stdout.write(chunk)\n"
+        "    sys.stdout.flush()\n"))
+
+
+def huge_answer(nb, paths):
+    return solve(nb, dict(WRONG, relu="import numpy as np\ndef relu(a):\n    return np.zeros((8, 1024, 1024))"))
+
+
 ATTACKS = [
     Attack("edit_tests", "test cells replaced by print(), unlocked, checksum removed", edit_tests, 0, 0),
     Attack("delete_tests", "all test cells deleted (square is right)", delete_tests, 1, 1),
@@ -299,4 +522,29 @@ ATTACKS = [
     Attack("read_secrets", "reads/writes solutions, gradebook, another submission; network", read_secrets, 0, 0),
     Attack("kill_grader", "SIGKILL to its parent, pid 1 and its process group after test_square",
            kill_grader, 1, 1),
+    Attack("finalizer_on_probe", "a finalizer that patches the probe and checks modules whenever collected",
+           finalizer_on_probe, 0, 0),
+    Attack("rebind_on_first_call", "the student's function rebinds check/judge helpers on its first call",
+           rebind_on_first_call, 0, 0),
+    Attack("tuple_len_patch", "a tuple subclass whose __len__ patches builtins and whose __eq__ says yes",
+           tuple_len_patch, 0, 0),
+    Attack("audit_hook", "an audit hook (cannot be removed) that rewrites the probe on every exec", audit_hook, 0, 0),
+    Attack("fake_probe_module", "sys.modules entries of the probe and the checks replaced by fakes reporting 9",
+           fake_probe_module, 0, 0),
+    Attack("forged_reports", "a profile hook that forges answer reports with every token it sees",
+           forged_reports, 0, 0),
+    Attack("displayhook_result", "sys.displayhook(number) inside the answers: an execute_result in test cells",
+           displayhook_result, 0, 0),
+    Attack("skip_execution_tags", "skip-execution/raises-exception tags on the test cells, notebook metadata",
+           skip_execution_tags, 0, 0),
+    Attack("exfiltrate_tests", "prints the probe's source and requests (base64, hex, rot13, zlib) after each test",
+           exfiltrate_tests, 0, 0),
+    Attack("exfiltrate_in_answer", "returns what the probe asked for as its answers (echoed by visible checks)",
+           exfiltrate_in_answer, 0, 0),
+    Attack("fork_many", "400 sleeping child processes after test_square", fork_many, 1, 5),
+    Attack("fill_disk", "writes 1 GiB to /, /srv, /tmp, the home and the working folder", fill_disk, 1, 5),
+    Attack("children_hog_memory", "8 children of 400 MiB each (past the memory limit together)",
+           children_hog_memory, 1, 5),
+    Attack("print_flood", "200 MiB printed and flushed after test_square", print_flood, 1, 5),
+    Attack("huge_answer", "a 64 MiB array as an answer (past the answer size limit)", huge_answer, 0, 0),
 ]

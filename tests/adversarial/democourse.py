@@ -1,6 +1,6 @@
 """A tiny course for the grading tests: one assignment ``demo`` with one notebook.
 
-The notebook has three exercises (5 points): ``square`` (1 point, visible test),
+The notebook has three exercises (5 points): ``square`` (1 point, a visible and a hidden test),
 ``conv_out`` (2 points, a visible and a hidden test) and ``relu`` on numpy arrays
 (2 points, a visible and a hidden test). Test cells use
 :mod:`cnnlib.course.checks`.
@@ -37,7 +37,10 @@ def source_notebook() -> nbformat.NotebookNode:
         new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
                       metadata=_meta("square", solution=True)),
         new_code_cell('from cnnlib.course.checks import check\n'
-                      'check.close("square(3)", 9)\ncheck.close("square(-1.5)", 2.25)',
+                      'check.close("square(3)", 9)\ncheck.close("square(-1.5)", 2.25)\n'
+                      "### BEGIN HIDDEN TESTS\n"
+                      'check.close("square(0.5)", 0.25)\n'
+                      "### END HIDDEN TESTS",
                       metadata=_meta("test_square", grade=True, locked=True, points=1)),
         new_code_cell("def conv_out(size, kernel, stride=1, padding=0):\n"
                       "    ### BEGIN SOLUTION\n    return (size + 2 * padding - kernel) // stride + 1\n"
