@@ -80,189 +80,27 @@ class PreActBlock(nn.Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ch09_resnet_improvements_q1_tests", "locked": true, "points": 4, "schema_version": 3, "solution": false}
-from cnnlib.course.checks import assert_close, assert_equal, assert_raises, assert_shape, assert_true, reference
+from cnnlib.course.checks import check
+
+check.shape("PreActBlock(8, 8)(torch.randn(2, 8, 6, 6)).shape", (2, 8, 6, 6))
+check.shape("PreActBlock(8, 16, stride=2)(torch.randn(2, 8, 6, 6)).shape", (2, 16, 3, 3),
+            hint="the shortcut needs a 1x1 convolution with the stride when the shape changes")
 ### BEGIN HIDDEN TESTS
-import importlib as _il
-from builtins import (AssertionError as _AssertionError, ValueError as _ValueError, any as _any,
-                      enumerate as _enumerate, id as _id, isinstance as _isinstance, len as _len,
-                      range as _range, sorted as _sorted, sum as _sum, zip as _zip)
-_torch = _il.import_module("torch")
-_TB = _torch._C.TensorBase  # immutable type: its methods cannot be monkeypatched
-_INT, _FLOAT, _STR, _TUPLE, _LIST, _DICT = (0).__class__, (0.0).__class__, "".__class__, ().__class__, [].__class__, {}.__class__
-_TYPE = _INT.__class__
-_summarize = reference("cnnlib.summarize")
+from cnnlib.models.preact_resnet import PreActBasicBlock
 
-def _tname(value):
-    return _TYPE(value).__name__
-
-def _check_int(value, expected, what):
-    assert_true(_TYPE(value) is _INT, msg=f"{what} should be an int, got {_tname(value)}")
-    assert_equal(value, expected, msg=what)
-
-def _check_float(value, expected, what, rel=1e-6, abs_tol=1e-12):
-    assert_true(_TYPE(value) is _FLOAT or _TYPE(value) is _INT, msg=f"{what} should be a float, got {_tname(value)}")
-    assert_close(value, expected, rtol=rel, atol=abs_tol, msg=what)
-
-def _check_shape(value, expected, what):
-    assert_true(_isinstance(value, _TUPLE), msg=f"{what} should be a tuple like {expected}, got {_tname(value)}")
-    assert_equal(_TUPLE(value), expected, msg=what)
-
-def _check_choice(value, expected, what):
-    assert_true(_TYPE(value) is _STR, msg=f"{what} should be a str, got {_tname(value)}")
-    assert_equal(value.strip().lower(), expected, msg=what)
-
-def _check_raises(what, fn, *args, **kwargs):
-    try:
-        assert_raises(_ValueError, fn, *args, **kwargs)
-    except _AssertionError as err:
-        raise _AssertionError(f"{what}: {err}") from None
-
-def _shape_of(t):
-    return _TUPLE(_TB.size(t))
-
-def _own_tensors(m):
-    return [t for t in _LIST(m._parameters.values()) + _LIST(m._buffers.values()) if t is not None]
-
-def _layers_in_call_order(model, x):
-    order, seen, handles = [], {}, []
-    def hook(module, args, output):
-        if _id(module) not in seen:
-            seen[_id(module)] = True
-            order.append(module)
-    for m in model.modules():
-        if _own_tensors(m):
-            handles.append(m.register_forward_hook(hook))
-    try:
-        with _torch.no_grad():
-            model(_TB.clone(x))
-    finally:
-        for h in handles:
-            h.remove()
-    return order
-
-def _pairing_key(m):
-    """Kind and tensor shapes; a Linear layer counts as the equivalent 1x1 convolution."""
-    kind, shapes = _tname(m), [_shape_of(t) for t in _own_tensors(m)]
-    if kind == "Linear":
-        kind, shapes = "Conv2d", [s + (1, 1) if _len(s) == 2 else s for s in shapes]
-    return (kind, _TUPLE(shapes))
-
-def _randomize(model, seed):
-    """Seeded He-uniform weights, small biases, random norm statistics (in place)."""
-    g = _torch.Generator().manual_seed(seed)
-    with _torch.no_grad():
-        for m in model.modules():
-            for name, t in _LIST(m._parameters.items()) + _LIST(m._buffers.items()):
-                if t is None or not _TB.is_floating_point(t):
-                    continue
-                shape = _shape_of(t)
-                if name == "running_var":
-                    new = _torch.rand(shape, generator=g) + 0.5
-                elif name in ("running_mean", "bias"):
-                    new = _torch.randn(shape, generator=g) * 0.2
-                elif _len(shape) >= 2:
-                    new = (_torch.rand(shape, generator=g) * 2 - 1) * (6.0 * shape[0] / _TB.numel(t)) ** 0.5
-                else:
-                    new = _torch.rand(shape, generator=g) + 0.5
-                _TB.copy_(t, new)
-
-def _layer_table(model, input_size):
-    """Sorted (kind, params, output shape) of the layers with weights; a Linear layer is listed
-    as the equivalent 1x1 convolution (a squeeze-excitation MLP may use either)."""
-    rows = []
-    for r in _summarize(model, input_size).rows:
-        if r.params > 0:
-            kind, shape = r.kind, _TUPLE(r.output_shape)
-            if kind == "Linear":
-                kind, shape = "Conv2d", shape + (1, 1)
-            rows.append((kind, r.params, shape))
-    return _sorted(rows)
-
-def _prepare(reference_module, x, *, input_size=None, modes=("eval",), seed=0):
-    """Everything the comparison needs from the reference, computed before student code runs."""
-    _randomize(reference_module, seed)
-    reference_module.eval()
-    layers = _layers_in_call_order(reference_module, x)
-    snapshot = [[_TB.clone(_TB.detach(t)) for t in _own_tensors(m)] for m in layers]
-    outputs = []
-    for mode in modes:  # eval first: a train-mode pass moves the running statistics
-        reference_module.train(mode == "train")
-        with _torch.no_grad():
-            outputs.append((mode, reference_module(_TB.clone(x))))
-    reference_module.eval()
-    table = _layer_table(reference_module, input_size) if input_size is not None else None
-    return {"keys": [_pairing_key(m) for m in layers], "snapshot": snapshot, "outputs": outputs,
-            "x": _TB.clone(x), "table": table, "input_size": input_size}
-
-def _check_structure(student, ref, what):
-    """The same layers with weights as the reference: kind, parameter count, output shape."""
-    mine = _layer_table(student, ref["input_size"])
-    if mine != ref["table"]:
-        missing = [row for row in ref["table"] if row not in mine]
-        extra = [row for row in mine if row not in ref["table"]]
-        raise _AssertionError(
-            f"{what}: the layers with weights, as (kind, params, output shape), differ from the "
-            f"reference; missing {missing}, unexpected {extra}")
-
-def _check_against(student, ref, what, rtol=1e-4, atol=1e-5):
-    """Structure (if prepared), then the reference's weights in the student's module and the
-    same outputs. Layers pair by kind and tensor shapes, in the order they run."""
-    if ref["table"] is not None:
-        _check_structure(student, ref, what)
-    student.eval()
-    mine = _layers_in_call_order(student, ref["x"])
-    groups = {}
-    for m in mine:
-        groups.setdefault(_pairing_key(m), []).append(m)
-    ref_groups = {}
-    for key, tensors in _zip(ref["keys"], ref["snapshot"]):
-        ref_groups.setdefault(key, []).append(tensors)
-    for key in _LIST(ref_groups) + _LIST(groups):
-        n_mine, n_ref = _len(groups.get(key, [])), _len(ref_groups.get(key, []))
-        if n_mine != n_ref:
-            raise _AssertionError(
-                f"{what}: the reference runs {n_ref} {key[0]} layer(s) holding tensors of shapes "
-                f"{_LIST(key[1])}; your module runs {n_mine}. Yours, in the order they run: "
-                f"{[_pairing_key(m) for m in mine]}")
-    with _torch.no_grad():
-        for key, ref_tensors in ref_groups.items():
-            for module, tensors in _zip(groups[key], ref_tensors):
-                for mine_t, ref_t in _zip(_own_tensors(module), tensors):
-                    _TB.copy_(mine_t, _TB.reshape(ref_t, _TB.size(mine_t)))
-    for mode, expected in ref["outputs"]:
-        student.train(mode == "train")
-        with _torch.no_grad():
-            out = student(_TB.clone(ref["x"]))
-        assert_close(out, expected, rtol=rtol, atol=atol, msg=f"{what}: output in {mode} mode")
-    student.eval()
-
-def _param_count(model):
-    return _sum(_TB.numel(p) for p in model.parameters())
-
-def _grader_prepare():
-    ref_cls = reference("cnnlib.models.preact_resnet.PreActBasicBlock")
-    refs = []
-    for c_in, c_out, stride in ((8, 8, 1), (6, 10, 2), (8, 12, 1), (10, 10, 2)):
-        projection = stride != 1 or c_in != c_out
-        params = 2 * c_in + 9 * c_in * c_out + 2 * c_out + 9 * c_out * c_out + (c_in * c_out if projection else 0)
-        x = _torch.randn(2, c_in, 8, 8, generator=_torch.Generator().manual_seed(c_in * c_out))
-        refs.append(((c_in, c_out, stride), params,
-                     _prepare(ref_cls(c_in, c_out, stride), x, input_size=(c_in, 8, 8), modes=("eval", "train"))))
-    return dict(locals())
-
-_grader = _grader_prepare()
-### END HIDDEN TESTS
-assert_shape(PreActBlock(8, 8)(torch.randn(2, 8, 6, 6)), (2, 8, 6, 6))
-assert_shape(PreActBlock(8, 16, stride=2)(torch.randn(2, 8, 6, 6)), (2, 16, 3, 3))
-### BEGIN HIDDEN TESTS
-def _grader_hidden(c_in, c_out, params, projection, ref_cls, refs, stride, x, **_unused):
-    for cfg, params, ref in refs:
-        what = f"PreActBlock{cfg}"
-        student = PreActBlock(*cfg)
-        _check_int(_param_count(student), params, f"parameters of {what}")
-        _check_against(student, ref, what)
-
-_grader_hidden(**_grader)
+for c_in, c_out, stride in ((8, 8, 1), (6, 10, 2), (8, 12, 1), (10, 10, 2)):
+    projection = stride != 1 or c_in != c_out
+    params = 2 * c_in + 9 * c_in * c_out + 2 * c_out + 9 * c_out * c_out + (c_in * c_out if projection else 0)
+    reference_block = PreActBasicBlock(c_in, c_out, stride)
+    assert sum(p.numel() for p in reference_block.parameters()) == params
+    x = torch.randn(2, c_in, 8, 8, generator=torch.Generator().manual_seed(c_in * c_out))
+    block = f"PreActBlock({c_in}, {c_out}, {stride})"
+    check.parameters(block, params,
+                     hint="two BNs with weight and bias, convolutions without bias, a 1x1 projection only when "
+                          "the stride or the channel count changes")
+    check.module(block, reference=reference_block, inputs=x, input_size=(c_in, 8, 8), modes=("eval", "train"),
+                 name=block, hint="BN -> ReLU before each convolution; the projection takes relu(bn1(x)); "
+                                  "no ReLU after the addition")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ch09_resnet_improvements_q2", "locked": true, "schema_version": 3, "solution": false}
@@ -293,188 +131,22 @@ class SEBlock(nn.Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ch09_resnet_improvements_q2_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-from cnnlib.course.checks import assert_close, assert_equal, assert_raises, assert_shape, assert_true, reference
+from cnnlib.course.checks import check
+
+check.shape("SEBlock(32)(torch.randn(2, 32, 5, 5)).shape", (2, 32, 5, 5))
+check.parameters("SEBlock(32, reduction=4)", 32 * 8 + 8 + 8 * 32 + 32, hint="count the biases of both layers")
 ### BEGIN HIDDEN TESTS
-import importlib as _il
-from builtins import (AssertionError as _AssertionError, ValueError as _ValueError, any as _any,
-                      enumerate as _enumerate, id as _id, isinstance as _isinstance, len as _len,
-                      range as _range, sorted as _sorted, sum as _sum, zip as _zip)
-_torch = _il.import_module("torch")
-_TB = _torch._C.TensorBase  # immutable type: its methods cannot be monkeypatched
-_INT, _FLOAT, _STR, _TUPLE, _LIST, _DICT = (0).__class__, (0.0).__class__, "".__class__, ().__class__, [].__class__, {}.__class__
-_TYPE = _INT.__class__
-_summarize = reference("cnnlib.summarize")
+from cnnlib.layers.squeeze_excite import SqueezeExcitation
 
-def _tname(value):
-    return _TYPE(value).__name__
-
-def _check_int(value, expected, what):
-    assert_true(_TYPE(value) is _INT, msg=f"{what} should be an int, got {_tname(value)}")
-    assert_equal(value, expected, msg=what)
-
-def _check_float(value, expected, what, rel=1e-6, abs_tol=1e-12):
-    assert_true(_TYPE(value) is _FLOAT or _TYPE(value) is _INT, msg=f"{what} should be a float, got {_tname(value)}")
-    assert_close(value, expected, rtol=rel, atol=abs_tol, msg=what)
-
-def _check_shape(value, expected, what):
-    assert_true(_isinstance(value, _TUPLE), msg=f"{what} should be a tuple like {expected}, got {_tname(value)}")
-    assert_equal(_TUPLE(value), expected, msg=what)
-
-def _check_choice(value, expected, what):
-    assert_true(_TYPE(value) is _STR, msg=f"{what} should be a str, got {_tname(value)}")
-    assert_equal(value.strip().lower(), expected, msg=what)
-
-def _check_raises(what, fn, *args, **kwargs):
-    try:
-        assert_raises(_ValueError, fn, *args, **kwargs)
-    except _AssertionError as err:
-        raise _AssertionError(f"{what}: {err}") from None
-
-def _shape_of(t):
-    return _TUPLE(_TB.size(t))
-
-def _own_tensors(m):
-    return [t for t in _LIST(m._parameters.values()) + _LIST(m._buffers.values()) if t is not None]
-
-def _layers_in_call_order(model, x):
-    order, seen, handles = [], {}, []
-    def hook(module, args, output):
-        if _id(module) not in seen:
-            seen[_id(module)] = True
-            order.append(module)
-    for m in model.modules():
-        if _own_tensors(m):
-            handles.append(m.register_forward_hook(hook))
-    try:
-        with _torch.no_grad():
-            model(_TB.clone(x))
-    finally:
-        for h in handles:
-            h.remove()
-    return order
-
-def _pairing_key(m):
-    """Kind and tensor shapes; a Linear layer counts as the equivalent 1x1 convolution."""
-    kind, shapes = _tname(m), [_shape_of(t) for t in _own_tensors(m)]
-    if kind == "Linear":
-        kind, shapes = "Conv2d", [s + (1, 1) if _len(s) == 2 else s for s in shapes]
-    return (kind, _TUPLE(shapes))
-
-def _randomize(model, seed):
-    """Seeded He-uniform weights, small biases, random norm statistics (in place)."""
-    g = _torch.Generator().manual_seed(seed)
-    with _torch.no_grad():
-        for m in model.modules():
-            for name, t in _LIST(m._parameters.items()) + _LIST(m._buffers.items()):
-                if t is None or not _TB.is_floating_point(t):
-                    continue
-                shape = _shape_of(t)
-                if name == "running_var":
-                    new = _torch.rand(shape, generator=g) + 0.5
-                elif name in ("running_mean", "bias"):
-                    new = _torch.randn(shape, generator=g) * 0.2
-                elif _len(shape) >= 2:
-                    new = (_torch.rand(shape, generator=g) * 2 - 1) * (6.0 * shape[0] / _TB.numel(t)) ** 0.5
-                else:
-                    new = _torch.rand(shape, generator=g) + 0.5
-                _TB.copy_(t, new)
-
-def _layer_table(model, input_size):
-    """Sorted (kind, params, output shape) of the layers with weights; a Linear layer is listed
-    as the equivalent 1x1 convolution (a squeeze-excitation MLP may use either)."""
-    rows = []
-    for r in _summarize(model, input_size).rows:
-        if r.params > 0:
-            kind, shape = r.kind, _TUPLE(r.output_shape)
-            if kind == "Linear":
-                kind, shape = "Conv2d", shape + (1, 1)
-            rows.append((kind, r.params, shape))
-    return _sorted(rows)
-
-def _prepare(reference_module, x, *, input_size=None, modes=("eval",), seed=0):
-    """Everything the comparison needs from the reference, computed before student code runs."""
-    _randomize(reference_module, seed)
-    reference_module.eval()
-    layers = _layers_in_call_order(reference_module, x)
-    snapshot = [[_TB.clone(_TB.detach(t)) for t in _own_tensors(m)] for m in layers]
-    outputs = []
-    for mode in modes:  # eval first: a train-mode pass moves the running statistics
-        reference_module.train(mode == "train")
-        with _torch.no_grad():
-            outputs.append((mode, reference_module(_TB.clone(x))))
-    reference_module.eval()
-    table = _layer_table(reference_module, input_size) if input_size is not None else None
-    return {"keys": [_pairing_key(m) for m in layers], "snapshot": snapshot, "outputs": outputs,
-            "x": _TB.clone(x), "table": table, "input_size": input_size}
-
-def _check_structure(student, ref, what):
-    """The same layers with weights as the reference: kind, parameter count, output shape."""
-    mine = _layer_table(student, ref["input_size"])
-    if mine != ref["table"]:
-        missing = [row for row in ref["table"] if row not in mine]
-        extra = [row for row in mine if row not in ref["table"]]
-        raise _AssertionError(
-            f"{what}: the layers with weights, as (kind, params, output shape), differ from the "
-            f"reference; missing {missing}, unexpected {extra}")
-
-def _check_against(student, ref, what, rtol=1e-4, atol=1e-5):
-    """Structure (if prepared), then the reference's weights in the student's module and the
-    same outputs. Layers pair by kind and tensor shapes, in the order they run."""
-    if ref["table"] is not None:
-        _check_structure(student, ref, what)
-    student.eval()
-    mine = _layers_in_call_order(student, ref["x"])
-    groups = {}
-    for m in mine:
-        groups.setdefault(_pairing_key(m), []).append(m)
-    ref_groups = {}
-    for key, tensors in _zip(ref["keys"], ref["snapshot"]):
-        ref_groups.setdefault(key, []).append(tensors)
-    for key in _LIST(ref_groups) + _LIST(groups):
-        n_mine, n_ref = _len(groups.get(key, [])), _len(ref_groups.get(key, []))
-        if n_mine != n_ref:
-            raise _AssertionError(
-                f"{what}: the reference runs {n_ref} {key[0]} layer(s) holding tensors of shapes "
-                f"{_LIST(key[1])}; your module runs {n_mine}. Yours, in the order they run: "
-                f"{[_pairing_key(m) for m in mine]}")
-    with _torch.no_grad():
-        for key, ref_tensors in ref_groups.items():
-            for module, tensors in _zip(groups[key], ref_tensors):
-                for mine_t, ref_t in _zip(_own_tensors(module), tensors):
-                    _TB.copy_(mine_t, _TB.reshape(ref_t, _TB.size(mine_t)))
-    for mode, expected in ref["outputs"]:
-        student.train(mode == "train")
-        with _torch.no_grad():
-            out = student(_TB.clone(ref["x"]))
-        assert_close(out, expected, rtol=rtol, atol=atol, msg=f"{what}: output in {mode} mode")
-    student.eval()
-
-def _param_count(model):
-    return _sum(_TB.numel(p) for p in model.parameters())
-
-def _grader_prepare():
-    ref_cls = reference("cnnlib.layers.squeeze_excite.SqueezeExcitation")
-    refs = []
-    for c, r in ((32, 16), (24, 4), (10, 16), (64, 8)):
-        h = c // r if c // r > 0 else 1
-        x = _torch.randn(2, c, 5, 5, generator=_torch.Generator().manual_seed(c + r))
-        refs.append(((c, r), 2 * c * h + h + c, _prepare(ref_cls(c, r), x, input_size=(c, 5, 5))))
-    return dict(locals())
-
-_grader = _grader_prepare()
-### END HIDDEN TESTS
-test_x = torch.randn(2, 32, 5, 5)
-assert_shape(SEBlock(32)(test_x), (2, 32, 5, 5))
-assert_equal(sum(p.numel() for p in SEBlock(32, reduction=4).parameters()), 32 * 8 + 8 + 8 * 32 + 32)
-### BEGIN HIDDEN TESTS
-def _grader_hidden(c, h, r, ref_cls, refs, x, **_unused):
-    for (c, r), params, ref in refs:
-        what = f"SEBlock({c}, reduction={r})"
-        student = SEBlock(c, reduction=r)
-        _check_int(_param_count(student), params, f"parameters of {what}")
-        _check_against(student, ref, what)
-
-_grader_hidden(**_grader)
+for c, r in ((32, 16), (24, 4), (10, 16), (64, 8)):
+    h = max(1, c // r)
+    reference_se = SqueezeExcitation(c, r)
+    assert sum(p.numel() for p in reference_se.parameters()) == 2 * c * h + h + c
+    x = torch.randn(2, c, 5, 5, generator=torch.Generator().manual_seed(c + r))
+    block = f"SEBlock({c}, reduction={r})"
+    check.parameters(block, 2 * c * h + h + c, hint="hidden = max(1, channels // reduction); biases included")
+    check.module(block, reference=reference_se, inputs=x, input_size=(c, 5, 5), name=block,
+                 hint="average pool -> linear -> ReLU -> linear -> sigmoid, then scale each channel of the input")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ch09_resnet_improvements_q3", "locked": true, "schema_version": 3, "solution": false}
@@ -516,191 +188,29 @@ class DenseBlock(nn.Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ch09_resnet_improvements_q3_tests", "locked": true, "points": 4, "schema_version": 3, "solution": false}
-from cnnlib.course.checks import assert_close, assert_equal, assert_raises, assert_shape, assert_true, reference
+from cnnlib.course.checks import check
+
+check.shape("DenseBlock(3, 16, 8)(torch.randn(2, 16, 6, 6)).shape", (2, 16 + 3 * 8, 6, 6),
+            hint="return the input concatenated with every layer's output")
 ### BEGIN HIDDEN TESTS
-import importlib as _il
-from builtins import (AssertionError as _AssertionError, ValueError as _ValueError, any as _any,
-                      enumerate as _enumerate, id as _id, isinstance as _isinstance, len as _len,
-                      range as _range, sorted as _sorted, sum as _sum, zip as _zip)
-_torch = _il.import_module("torch")
-_TB = _torch._C.TensorBase  # immutable type: its methods cannot be monkeypatched
-_INT, _FLOAT, _STR, _TUPLE, _LIST, _DICT = (0).__class__, (0.0).__class__, "".__class__, ().__class__, [].__class__, {}.__class__
-_TYPE = _INT.__class__
-_summarize = reference("cnnlib.summarize")
+from cnnlib.models.densenet import DenseBlock as ReferenceDenseBlock
 
-def _tname(value):
-    return _TYPE(value).__name__
-
-def _check_int(value, expected, what):
-    assert_true(_TYPE(value) is _INT, msg=f"{what} should be an int, got {_tname(value)}")
-    assert_equal(value, expected, msg=what)
-
-def _check_float(value, expected, what, rel=1e-6, abs_tol=1e-12):
-    assert_true(_TYPE(value) is _FLOAT or _TYPE(value) is _INT, msg=f"{what} should be a float, got {_tname(value)}")
-    assert_close(value, expected, rtol=rel, atol=abs_tol, msg=what)
-
-def _check_shape(value, expected, what):
-    assert_true(_isinstance(value, _TUPLE), msg=f"{what} should be a tuple like {expected}, got {_tname(value)}")
-    assert_equal(_TUPLE(value), expected, msg=what)
-
-def _check_choice(value, expected, what):
-    assert_true(_TYPE(value) is _STR, msg=f"{what} should be a str, got {_tname(value)}")
-    assert_equal(value.strip().lower(), expected, msg=what)
-
-def _check_raises(what, fn, *args, **kwargs):
-    try:
-        assert_raises(_ValueError, fn, *args, **kwargs)
-    except _AssertionError as err:
-        raise _AssertionError(f"{what}: {err}") from None
-
-def _shape_of(t):
-    return _TUPLE(_TB.size(t))
-
-def _own_tensors(m):
-    return [t for t in _LIST(m._parameters.values()) + _LIST(m._buffers.values()) if t is not None]
-
-def _layers_in_call_order(model, x):
-    order, seen, handles = [], {}, []
-    def hook(module, args, output):
-        if _id(module) not in seen:
-            seen[_id(module)] = True
-            order.append(module)
-    for m in model.modules():
-        if _own_tensors(m):
-            handles.append(m.register_forward_hook(hook))
-    try:
-        with _torch.no_grad():
-            model(_TB.clone(x))
-    finally:
-        for h in handles:
-            h.remove()
-    return order
-
-def _pairing_key(m):
-    """Kind and tensor shapes; a Linear layer counts as the equivalent 1x1 convolution."""
-    kind, shapes = _tname(m), [_shape_of(t) for t in _own_tensors(m)]
-    if kind == "Linear":
-        kind, shapes = "Conv2d", [s + (1, 1) if _len(s) == 2 else s for s in shapes]
-    return (kind, _TUPLE(shapes))
-
-def _randomize(model, seed):
-    """Seeded He-uniform weights, small biases, random norm statistics (in place)."""
-    g = _torch.Generator().manual_seed(seed)
-    with _torch.no_grad():
-        for m in model.modules():
-            for name, t in _LIST(m._parameters.items()) + _LIST(m._buffers.items()):
-                if t is None or not _TB.is_floating_point(t):
-                    continue
-                shape = _shape_of(t)
-                if name == "running_var":
-                    new = _torch.rand(shape, generator=g) + 0.5
-                elif name in ("running_mean", "bias"):
-                    new = _torch.randn(shape, generator=g) * 0.2
-                elif _len(shape) >= 2:
-                    new = (_torch.rand(shape, generator=g) * 2 - 1) * (6.0 * shape[0] / _TB.numel(t)) ** 0.5
-                else:
-                    new = _torch.rand(shape, generator=g) + 0.5
-                _TB.copy_(t, new)
-
-def _layer_table(model, input_size):
-    """Sorted (kind, params, output shape) of the layers with weights; a Linear layer is listed
-    as the equivalent 1x1 convolution (a squeeze-excitation MLP may use either)."""
-    rows = []
-    for r in _summarize(model, input_size).rows:
-        if r.params > 0:
-            kind, shape = r.kind, _TUPLE(r.output_shape)
-            if kind == "Linear":
-                kind, shape = "Conv2d", shape + (1, 1)
-            rows.append((kind, r.params, shape))
-    return _sorted(rows)
-
-def _prepare(reference_module, x, *, input_size=None, modes=("eval",), seed=0):
-    """Everything the comparison needs from the reference, computed before student code runs."""
-    _randomize(reference_module, seed)
-    reference_module.eval()
-    layers = _layers_in_call_order(reference_module, x)
-    snapshot = [[_TB.clone(_TB.detach(t)) for t in _own_tensors(m)] for m in layers]
-    outputs = []
-    for mode in modes:  # eval first: a train-mode pass moves the running statistics
-        reference_module.train(mode == "train")
-        with _torch.no_grad():
-            outputs.append((mode, reference_module(_TB.clone(x))))
-    reference_module.eval()
-    table = _layer_table(reference_module, input_size) if input_size is not None else None
-    return {"keys": [_pairing_key(m) for m in layers], "snapshot": snapshot, "outputs": outputs,
-            "x": _TB.clone(x), "table": table, "input_size": input_size}
-
-def _check_structure(student, ref, what):
-    """The same layers with weights as the reference: kind, parameter count, output shape."""
-    mine = _layer_table(student, ref["input_size"])
-    if mine != ref["table"]:
-        missing = [row for row in ref["table"] if row not in mine]
-        extra = [row for row in mine if row not in ref["table"]]
-        raise _AssertionError(
-            f"{what}: the layers with weights, as (kind, params, output shape), differ from the "
-            f"reference; missing {missing}, unexpected {extra}")
-
-def _check_against(student, ref, what, rtol=1e-4, atol=1e-5):
-    """Structure (if prepared), then the reference's weights in the student's module and the
-    same outputs. Layers pair by kind and tensor shapes, in the order they run."""
-    if ref["table"] is not None:
-        _check_structure(student, ref, what)
-    student.eval()
-    mine = _layers_in_call_order(student, ref["x"])
-    groups = {}
-    for m in mine:
-        groups.setdefault(_pairing_key(m), []).append(m)
-    ref_groups = {}
-    for key, tensors in _zip(ref["keys"], ref["snapshot"]):
-        ref_groups.setdefault(key, []).append(tensors)
-    for key in _LIST(ref_groups) + _LIST(groups):
-        n_mine, n_ref = _len(groups.get(key, [])), _len(ref_groups.get(key, []))
-        if n_mine != n_ref:
-            raise _AssertionError(
-                f"{what}: the reference runs {n_ref} {key[0]} layer(s) holding tensors of shapes "
-                f"{_LIST(key[1])}; your module runs {n_mine}. Yours, in the order they run: "
-                f"{[_pairing_key(m) for m in mine]}")
-    with _torch.no_grad():
-        for key, ref_tensors in ref_groups.items():
-            for module, tensors in _zip(groups[key], ref_tensors):
-                for mine_t, ref_t in _zip(_own_tensors(module), tensors):
-                    _TB.copy_(mine_t, _TB.reshape(ref_t, _TB.size(mine_t)))
-    for mode, expected in ref["outputs"]:
-        student.train(mode == "train")
-        with _torch.no_grad():
-            out = student(_TB.clone(ref["x"]))
-        assert_close(out, expected, rtol=rtol, atol=atol, msg=f"{what}: output in {mode} mode")
-    student.eval()
-
-def _param_count(model):
-    return _sum(_TB.numel(p) for p in model.parameters())
-
-def _grader_prepare():
-    ref_cls = reference("cnnlib.models.densenet.DenseBlock")
-    refs = []
-    for layers, c_in, k, bn_size in ((3, 16, 8, 4), (2, 6, 5, 2), (4, 8, 4, 1)):
-        params = 0
-        for i in _range(layers):
-            c = c_in + i * k
-            params += 2 * c + c * bn_size * k + 2 * bn_size * k + 9 * bn_size * k * k
-        x = _torch.randn(2, c_in, 6, 6, generator=_torch.Generator().manual_seed(layers * k))
-        refs.append(((layers, c_in, k, bn_size), params,
-                     _prepare(ref_cls(layers, c_in, k, bn_size), x, input_size=(c_in, 6, 6), modes=("eval", "train"))))
-    return dict(locals())
-
-_grader = _grader_prepare()
-### END HIDDEN TESTS
-assert_shape(DenseBlock(3, 16, 8)(torch.randn(2, 16, 6, 6)), (2, 16 + 3 * 8, 6, 6))
-### BEGIN HIDDEN TESTS
-def _grader_hidden(bn_size, c, c_in, i, k, layers, params, ref_cls, refs, x, **_unused):
-    for cfg, params, ref in refs:
-        what = f"DenseBlock{cfg}"
-        student = DenseBlock(*cfg)
-        _check_int(_param_count(student), params, f"parameters of {what}")
-        _check_against(student, ref, what)
-    _check_raises("DenseBlock(0, 8, 4)", DenseBlock, 0, 8, 4)
-
-_grader_hidden(**_grader)
+for layers, c_in, k, bn_size in ((3, 16, 8, 4), (2, 6, 5, 2), (4, 8, 4, 1)):
+    params = 0
+    for i in range(layers):
+        c = c_in + i * k
+        params += 2 * c + c * bn_size * k + 2 * bn_size * k + 9 * bn_size * k * k
+    reference_block = ReferenceDenseBlock(layers, c_in, k, bn_size)
+    assert sum(p.numel() for p in reference_block.parameters()) == params
+    x = torch.randn(2, c_in, 6, 6, generator=torch.Generator().manual_seed(layers * k))
+    block = f"DenseBlock({layers}, {c_in}, {k}, {bn_size})"
+    check.parameters(block, params,
+                     hint="layer i sees in_channels + i * growth_rate channels; BN -> ReLU -> 1x1 conv to "
+                          "bn_size * growth_rate -> BN -> ReLU -> 3x3 conv, convs without bias")
+    check.module(block, reference=reference_block, inputs=x, input_size=(c_in, 6, 6), modes=("eval", "train"),
+                 name=block, hint="each layer takes the concatenation of the input and all earlier outputs, "
+                                  "in that order")
+check.raises("DenseBlock(0, 8, 4)", ValueError, hint="a dense block needs at least one layer")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ch09_resnet_improvements_q4", "locked": true, "schema_version": 3, "solution": false}
@@ -726,68 +236,25 @@ densenet121_block1_channels = 64 + 6 * 32
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ch09_resnet_improvements_q4_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-from cnnlib.course.checks import assert_close, assert_equal, assert_raises, assert_shape, assert_true, reference
+from cnnlib.course.checks import check
+
+check.true("se_params_256 > 0 and se_resnet50_extra_params > 0", "both counts should be positive")
+check.true("isinstance(densenet121_block1_channels, int)", "densenet121_block1_channels should be an int")
 ### BEGIN HIDDEN TESTS
-import importlib as _il
-from builtins import (AssertionError as _AssertionError, ValueError as _ValueError, any as _any,
-                      enumerate as _enumerate, id as _id, isinstance as _isinstance, len as _len,
-                      range as _range, sorted as _sorted, sum as _sum, zip as _zip)
-_torch = _il.import_module("torch")
-_TB = _torch._C.TensorBase  # immutable type: its methods cannot be monkeypatched
-_INT, _FLOAT, _STR, _TUPLE, _LIST, _DICT = (0).__class__, (0.0).__class__, "".__class__, ().__class__, [].__class__, {}.__class__
-_TYPE = _INT.__class__
-_summarize = reference("cnnlib.summarize")
+from cnnlib.models.densenet import densenet121
+from cnnlib.models.resnet import resnet50, se_resnet50
 
-def _tname(value):
-    return _TYPE(value).__name__
-
-def _check_int(value, expected, what):
-    assert_true(_TYPE(value) is _INT, msg=f"{what} should be an int, got {_tname(value)}")
-    assert_equal(value, expected, msg=what)
-
-def _check_float(value, expected, what, rel=1e-6, abs_tol=1e-12):
-    assert_true(_TYPE(value) is _FLOAT or _TYPE(value) is _INT, msg=f"{what} should be a float, got {_tname(value)}")
-    assert_close(value, expected, rtol=rel, atol=abs_tol, msg=what)
-
-def _check_shape(value, expected, what):
-    assert_true(_isinstance(value, _TUPLE), msg=f"{what} should be a tuple like {expected}, got {_tname(value)}")
-    assert_equal(_TUPLE(value), expected, msg=what)
-
-def _check_choice(value, expected, what):
-    assert_true(_TYPE(value) is _STR, msg=f"{what} should be a str, got {_tname(value)}")
-    assert_equal(value.strip().lower(), expected, msg=what)
-
-def _check_raises(what, fn, *args, **kwargs):
-    try:
-        assert_raises(_ValueError, fn, *args, **kwargs)
-    except _AssertionError as err:
-        raise _AssertionError(f"{what}: {err}") from None
-
-def _shape_of(t):
-    return _TUPLE(_TB.size(t))
-
-def _grader_prepare():
-    with _torch.device("meta"):
-        se_net = reference("cnnlib.models.resnet.se_resnet50")()
-        plain = reference("cnnlib.models.resnet.resnet50")()
-        dense = reference("cnnlib.models.densenet.densenet121")()
-    extra = _sum(_TB.numel(p) for p in se_net.parameters()) - _sum(_TB.numel(p) for p in plain.parameters())
-    # SE after every bottleneck of ResNet-50: stages of 3, 4, 6, 3 blocks with 256, 512, 1024, 2048 channels
-    by_formula = _sum(n * (2 * c * (c // 16) + c // 16 + c) for n, c in ((3, 256), (4, 512), (6, 1024), (3, 2048)))
-    assert_equal(extra, by_formula, msg="SE-ResNet-50 vs the formula")
-    block1_channels = dense.stages[0].out_channels
-    assert_equal(block1_channels, 64 + 6 * 32, msg="cnnlib's densenet121 first block")
-    return dict(locals())
-
-_grader = _grader_prepare()
-### END HIDDEN TESTS
-assert_true(se_params_256 > 0 and se_resnet50_extra_params > 0)
-assert_true(isinstance(densenet121_block1_channels, int))
-### BEGIN HIDDEN TESTS
-def _grader_hidden(block1_channels, by_formula, dense, extra, plain, se_net, **_unused):
-    _check_int(se_params_256, 2 * 256 * 16 + 16 + 256, "se_params_256")
-    _check_int(se_resnet50_extra_params, extra, "se_resnet50_extra_params")
-    _check_int(densenet121_block1_channels, block1_channels, "densenet121_block1_channels")
-
-_grader_hidden(**_grader)
+with torch.device("meta"):
+    se_net, plain, dense = se_resnet50(), resnet50(), densenet121()
+extra = sum(p.numel() for p in se_net.parameters()) - sum(p.numel() for p in plain.parameters())
+# SE after every bottleneck of ResNet-50: stages of 3, 4, 6, 3 blocks with 256, 512, 1024, 2048 channels
+by_formula = sum(n * (2 * c * (c // 16) + c // 16 + c) for n, c in ((3, 256), (4, 512), (6, 1024), (3, 2048)))
+assert extra == by_formula, "SE-ResNet-50 vs the formula"
+block1_channels = dense.stages[0].out_channels
+assert block1_channels == 64 + 6 * 32, "cnnlib's densenet121 first block"
+check.integer("se_params_256", 2 * 256 * 16 + 16 + 256, hint="two linear layers 256 -> 16 -> 256, biases included")
+check.integer("se_resnet50_extra_params", extra,
+              hint="the difference of the total parameter counts of se_resnet50 and resnet50")
+check.integer("densenet121_block1_channels", block1_channels,
+              hint="the input channels plus growth rate times the number of layers")
 ### END HIDDEN TESTS
