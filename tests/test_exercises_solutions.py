@@ -1,14 +1,15 @@
 """The nbgrader source notebooks in ``solutions/``: format, and that they grade correctly.
 
-* Static checks (fast): the notebooks are what ``tools/build_exercises.py`` generates, valid
-  nbformat without outputs, one notebook per chapter directory, nbgrader metadata that
-  nbgrader itself accepts, unique ``grade_id``s, points on every test cell, hidden tests in
-  every test cell, the tamper-resistant checks imported on each test cell's first line.
+* Static checks (fast): each notebook is what its jupytext source ``<chapter>.py`` generates,
+  valid nbformat without outputs, one notebook per chapter directory, nbgrader metadata that
+  nbgrader itself accepts, unique ``grade_id``s, points on every test cell, one hidden block
+  in every test cell, the checks kit imported on each test cell's first line, and the judge
+  can plan every test cell (test code never names a student's answer outside a check).
 * Execution: each solution notebook runs top to bottom in a fresh kernel with no error and
   nothing on stderr; the student versions (solution regions replaced and hidden tests removed
   by nbgrader's own preprocessors) fail every test cell.
-* Mutants: plausible wrong answers that pass the visible asserts are caught by the hidden
-  tests, and an answer that tries to fool the comparison (an ``int`` subclass equal to
+* Mutants: plausible wrong answers that pass the visible checks are caught by the hidden
+  checks, and an answer that tries to fool the comparison (an ``int`` subclass equal to
   everything, a shadowed builtin) is rejected.
 
 Student versions and mutants run in one shared kernel each (``%reset -f`` between notebooks)
@@ -17,8 +18,7 @@ to import torch once; the solutions get a fresh kernel each, as in nbgrader's au
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -35,15 +35,7 @@ EXPECTED_CHAPTERS = [
 KERNEL_TIMEOUT_S = 240  # per cell; generous because the test machine is shared
 
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_exercises", ROOT / "tools" / "build_exercises.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return sys.modules[spec.name]
-
-
-builder = _load_builder()
+CHECKS_IMPORT = "from cnnlib.course.checks import check"
 
 
 def _notebook(slug: str) -> nbformat.NotebookNode:
@@ -63,14 +55,29 @@ def test_one_notebook_per_chapter_directory():
     dirs = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and p.name[:2] == "ch")
     assert dirs == EXPECTED_CHAPTERS
     for slug in EXPECTED_CHAPTERS:
-        files = sorted(p.name for p in (SOLUTIONS / slug).iterdir())
-        assert files == [f"{slug}.ipynb"], f"{slug}/ should hold only its notebook, found {files}"
+        files = sorted(p.name for p in (SOLUTIONS / slug).iterdir() if p.name != "__pycache__")
+        assert files == [f"{slug}.ipynb", f"{slug}.py"], f"{slug}/ should hold its source and notebook: {files}"
 
 
-def test_notebooks_are_generated_by_the_builder():
-    stale = builder.stale()
-    assert not stale, f"regenerate with `python tools/build_exercises.py`: {stale}"
-    assert [fn().slug for fn in builder.CHAPTERS] == EXPECTED_CHAPTERS
+def test_notebooks_are_generated_from_their_sources():
+    from cnnlib.course import sources
+
+    stale = [problem for slug in EXPECTED_CHAPTERS for problem in sources.stale(SOLUTIONS / slug)]
+    assert not stale, f"regenerate with `make exercises`: {stale}"
+
+
+@pytest.mark.parametrize("slug", EXPECTED_CHAPTERS)
+def test_the_judge_plans_every_test_cell(slug):
+    from cnnlib.course import judge
+
+    nb = _notebook(slug)
+    plan = judge.plan_notebook(nb, where=slug)
+    graded = {_nbgrader(c)["grade_id"] for c in _graded(nb)}
+    assert set(plan.cells) == graded
+    for grade_id, cell_plan in plan.cells.items():
+        assert any(c.hidden for c in cell_plan.checks) and any(not c.hidden for c in cell_plan.checks), grade_id
+        for item in cell_plan.checks:  # nothing the judge compares with travels to the sandbox
+            assert "expected" not in item.request
 
 
 @pytest.mark.parametrize("slug", EXPECTED_CHAPTERS)
@@ -98,10 +105,9 @@ def test_notebook_format(slug):
     for cell in graded:
         meta = _nbgrader(cell)
         assert meta["points"] > 0 and meta["locked"] and not meta["solution"]
-        assert cell.source.splitlines()[0] == builder.CHECKS_IMPORT
-        assert cell.source.count("### BEGIN HIDDEN TESTS") == 2
-        assert cell.source.count("### END HIDDEN TESTS") == 2
-        assert "_grader_hidden(**_grader)" in cell.source
+        assert cell.source.splitlines()[0] == CHECKS_IMPORT
+        assert cell.source.count("### BEGIN HIDDEN TESTS") == 1
+        assert cell.source.count("### END HIDDEN TESTS") == 1
     # every question: a solution cell right before its test cell
     for i, cell in enumerate(nb.cells):
         if _nbgrader(cell).get("grade"):
@@ -302,21 +308,20 @@ MUTANTS = {
 
 
 def test_hidden_tests_catch_mutants(tmp_path):
-    """Each mutant passes its question's visible asserts (or fools ``==``); the hidden part
-    of the test cell must reject it."""
+    """Each mutant passes its question's visible checks (or fools ``==``); the hidden checks
+    of the test cell must reject it, with a check's message (not a crash of the test code)."""
     mutated = {}
     for slug, mutants in MUTANTS.items():
         nb = _notebook(slug)
         by_id = {_nbgrader(c)["grade_id"]: c for c in nb.cells}
         for answer_id, source, _ in mutants:
-            by_id[answer_id].source = builder._src(source)
+            by_id[answer_id].source = textwrap.dedent(source).strip("\n")
         mutated[slug] = nb
     missed = []
     for slug, nb in _execute_in_one_kernel(mutated, tmp_path).items():
         by_id = {_nbgrader(c)["grade_id"]: c for c in nb.cells}
         for _, _, test_id in MUTANTS[slug]:
             cell = by_id[test_id]
-            traceback = "\n".join(line for o in cell.outputs if o.output_type == "error" for line in o.traceback)
-            if "_grader_hidden" not in traceback:
+            if not any(e.startswith("CheckFailed") for e in _errors(cell)):
                 missed.append(f"{test_id}: {_errors(cell) or 'passed'}")
     assert not missed, "mutants not caught by the hidden tests:\n" + "\n".join(missed)

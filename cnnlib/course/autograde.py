@@ -266,7 +266,17 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
 
     from .scan import flag_submission, student_lines
 
+    from .collect import notebook_problem
+
     start = time.monotonic()
+    max_bytes = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
+    for name in course.notebooks(assignment):
+        submitted = course.submitted_dir / student / assignment / f"{name}.ipynb"
+        problem = notebook_problem(submitted.read_bytes(), max_bytes) if submitted.exists() else None
+        if problem:
+            return {"student": student, "seconds": time.monotonic() - start, "log_file": "", "flags": ["refused"],
+                    "tooling_error": False, "score": None, "max_score": None,
+                    "status": f"refused: {name}.ipynb is {problem}; not graded"}
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     coursedir.student_id = student

@@ -114,7 +114,9 @@ def _collect(course, args) -> int:
         print(f"skipped {origin}: {reason}")
     print(f"{len(report.collected)} notebook(s) of {len(report.students)} student(s) collected, "
           f"{len(report.skipped)} file(s) skipped")
-    return 0
+    for why in report.collisions:
+        print(f"cnnlib-course: collision: {why}", file=sys.stderr)
+    return 1 if report.collisions else 0
 
 
 def _autograde(course, args) -> int:

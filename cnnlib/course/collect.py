@@ -6,21 +6,28 @@ top-level folder, which is ignored):
 * ``<student>/<notebook>.ipynb`` - one folder per student (the student id is the
   folder name);
 * ``<student>/<assignment>/<notebook>.ipynb`` - nbgrader's own layout;
-* Canvas "Download Submissions": ``<login>_<userid>_<submissionid>_<notebook>.ipynb``
-  (``<login>_LATE_...`` for late ones; the student id is the login; Canvas's
-  resubmission suffixes ``-1``, ``-2`` ... are removed from the notebook name);
+* Canvas "Download Submissions": ``<name>_<userid>_<submissionid>_<notebook>.ipynb``
+  (``<name>_LATE_...`` for late ones; Canvas's resubmission suffixes ``-1``, ``-2``
+  ... are removed from the notebook name);
 * Moodle "Download all submissions": ``<Full Name>_<id>_assignsubmission_file_/<notebook>.ipynb``
-  (folders) or ``<Full Name>_<id>_assignsubmission_file_<notebook>.ipynb`` (flat);
-  the student id is Moodle's participant id, the name goes into the gradebook.
+  (folders) or ``<Full Name>_<id>_assignsubmission_file_<notebook>.ipynb`` (flat).
 
-A file is collected only if its name (after removing ``-1``/`` (1)`` copy suffixes)
-is a notebook of the assignment, it is a valid notebook, and it is not larger than
+Identity comes from the LMS's own numeric ids (Canvas user id, Moodle participant
+id), never from a display name, which students control: the name only goes into
+the gradebook's name fields. Two files claiming the same student and notebook
+under *different* names (two Canvas users called alike, a Moodle name crafted to
+contain another participant's id) are a collision: both are refused and reported,
+never merged. A file whose name contains the Moodle id pattern twice is refused as
+ambiguous. Copies of one identity (``-1``, `` (1)``, ``Copy of``, ``-Copy1``) are
+resubmissions: the newest wins and the older ones are reported.
+
+A file is collected only if its name (after removing copy marks) is a notebook of
+the assignment, it is a valid notebook, and it is not larger than
 ``CourseDirectory.max_file_size``. Everything else is skipped with a reason:
 other files, invalid student ids, zip entries with absolute paths, ``..``,
-backslashes or symlinks (path traversal), and older duplicates (the newest copy
-of a student's notebook wins). The files are copied to fixed destinations built
-from the validated student id and the assignment's own notebook names; nothing
-is ever extracted to a path taken from the archive.
+backslashes or symlinks (path traversal). The files are copied to fixed
+destinations built from the validated student id and the assignment's own
+notebook names; nothing is ever extracted to a path taken from the archive.
 """
 
 from __future__ import annotations
@@ -37,12 +44,14 @@ import nbformat
 
 from .config import Course, CourseError, ensure_gradebook
 
-__all__ = ["CollectReport", "collect", "valid_student_id"]
+__all__ = ["CollectReport", "collect", "notebook_problem", "valid_student_id"]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 _CANVAS = re.compile(r"^(?P<login>[A-Za-z0-9][A-Za-z0-9.@-]*)(?:_LATE)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<name>.+)$")
 _MOODLE = re.compile(r"^(?P<full>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<name>.*)$")
-_COPY_SUFFIX = re.compile(r"(?:-\d+| \(\d+\))$")
+_MOODLE_MARK = re.compile(r"_\d+_assignsubmission_(?:file|onlinetext)_")
+_COPY_SUFFIX = re.compile(r"(?:-\d+| \(\d+\)|-Copy\d*)$")
+_COPY_PREFIX = re.compile(r"^(?:Copy of )+")
 
 
 def valid_student_id(student: str) -> bool:
@@ -60,6 +69,7 @@ class _Candidate:
     order: tuple
     first_name: str | None = None
     last_name: str | None = None
+    identity: str = ""
 
 
 @dataclass
@@ -68,6 +78,7 @@ class CollectReport:
 
     collected: list[tuple[str, str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    collisions: list[str] = field(default_factory=list)
 
     @property
     def students(self) -> list[str]:
@@ -90,7 +101,8 @@ def _notebook_name(filename: str, notebooks: set[str]) -> str | None:
     if not filename.endswith(".ipynb"):
         return None
     stem = filename[: -len(".ipynb")]
-    for candidate in (stem, _COPY_SUFFIX.sub("", stem)):
+    bare = _COPY_PREFIX.sub("", stem)
+    for candidate in (stem, _COPY_SUFFIX.sub("", stem), bare, _COPY_SUFFIX.sub("", bare)):
         if candidate in notebooks:
             return candidate
     return None
@@ -106,18 +118,22 @@ def _split_name(full: str) -> tuple[str | None, str | None]:
 def _interpret(parts: tuple[str, ...], assignment: str, notebooks: set[str]) -> tuple[dict | None, str]:
     """Student and notebook of a relative path, or (None, reason)."""
     filename = parts[-1]
+    for part in parts[:2]:
+        if len(_MOODLE_MARK.findall(part)) > 1:
+            return None, ("ambiguous Moodle name: it contains the participant-id pattern twice "
+                          "(a crafted name?); collect this file by hand")
     if len(parts) == 1:
         match = _MOODLE.match(filename)
         if match:
             name = _notebook_name(match["name"], notebooks)
             first, last = _split_name(match["full"])
-            return ({"student": match["id"], "notebook": name, "first_name": first, "last_name": last}
-                    if name else None), "not a notebook of the assignment"
+            return ({"student": match["id"], "notebook": name, "first_name": first, "last_name": last,
+                     "identity": match["full"]} if name else None), "not a notebook of the assignment"
         match = _CANVAS.match(filename)
         if match:
             name = _notebook_name(match["name"], notebooks)
-            return ({"student": match["login"].lower(), "notebook": name} if name else None), \
-                "not a notebook of the assignment"
+            return ({"student": match["uid"], "notebook": name, "last_name": match["login"],
+                     "identity": match["login"].lower()} if name else None), "not a notebook of the assignment"
         return None, "not in a student folder and not an LMS file name"
     if len(parts) == 2 or (len(parts) == 3 and parts[1] == assignment):
         folder = parts[0]
@@ -127,8 +143,9 @@ def _interpret(parts: tuple[str, ...], assignment: str, notebooks: set[str]) -> 
         match = _MOODLE.match(folder)
         if match:
             first, last = _split_name(match["full"])
-            return {"student": match["id"], "notebook": name, "first_name": first, "last_name": last}, ""
-        return {"student": folder, "notebook": name}, ""
+            return {"student": match["id"], "notebook": name, "first_name": first, "last_name": last,
+                    "identity": match["full"]}, ""
+        return {"student": folder, "notebook": name, "identity": folder}, ""
     return None, "unexpected folder depth"
 
 
@@ -226,6 +243,7 @@ def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: 
     strip = len(tops) == 1 and all(len(parts) > 1 for parts, *_ in entries) and \
         not any(_interpret(parts, assignment, notebooks)[0] for parts, *_ in entries if len(parts) == 2)
     chosen: dict[tuple[str, str], _Candidate] = {}
+    collided: set[tuple[str, str]] = set()
     for parts, origin, size, when, load in entries:
         parts = parts[1:] if strip else parts
         found, reason = _interpret(parts, assignment, notebooks)
@@ -238,14 +256,24 @@ def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: 
         if size > max_bytes:
             report.skipped.append((origin, f"larger than the size limit of {max_bytes} bytes"))
             continue
-        suffix = _COPY_SUFFIX.search(parts[-1][: -len(".ipynb")])
-        copy_number = int(re.sub(r"\D", "", suffix.group())) if suffix else 0
+        suffix = _COPY_SUFFIX.search(_COPY_PREFIX.sub("", parts[-1][: -len(".ipynb")]))
+        copy_number = int(re.sub(r"\D", "", suffix.group()) or 1) if suffix else 0
         candidate = _Candidate(found["student"], found["notebook"], origin, load, size, (when, copy_number),
-                               found.get("first_name"), found.get("last_name"))
+                               found.get("first_name"), found.get("last_name"), found.get("identity", ""))
         key = (candidate.student, candidate.notebook)
-        if key in chosen:
+        if key in collided:
+            report.skipped.append((origin, f"identity collision for student {candidate.student!r}: refused"))
+        elif key in chosen and chosen[key].identity != candidate.identity:
+            other = chosen.pop(key)
+            collided.add(key)
+            why = (f"identity collision: {other.origin!r} and {origin!r} both claim student {candidate.student!r} "
+                   f"under different names ({other.identity!r}, {candidate.identity!r}); neither was collected, "
+                   "resolve it by hand")
+            report.skipped += [(other.origin, why), (origin, why)]
+            report.collisions.append(why)
+        elif key in chosen:
             older, newer = sorted([chosen[key], candidate], key=lambda c: c.order)
-            report.skipped.append((older.origin, f"older duplicate of {newer.origin}"))
+            report.skipped.append((older.origin, f"older copy of {newer.origin} (the newest copy is collected)"))
             chosen[key] = newer
         else:
             chosen[key] = candidate
@@ -257,6 +285,10 @@ def _write(course: Course, assignment: str, candidates: dict[tuple[str, str], _C
     for (student, notebook), candidate in sorted(candidates.items()):
         try:
             data = candidate.load()
+            problem = notebook_problem(data, 10**12)
+            if problem:
+                report.skipped.append((candidate.origin, f"refused: {problem}"))
+                continue
             with warnings.catch_warnings():  # e.g. duplicate cell ids, which nbformat repairs
                 warnings.simplefilter("ignore")
                 nb = nbformat.reads(data.decode("utf-8"), as_version=4)
@@ -270,3 +302,35 @@ def _write(course: Course, assignment: str, candidates: dict[tuple[str, str], _C
             warnings.simplefilter("ignore")
             nbformat.write(nb, dest)
         report.collected.append((student, notebook, candidate.origin))
+
+
+#: Limits on a submitted notebook, checked before any recursive parsing.
+MAX_NOTEBOOK_DEPTH = 64
+MAX_NOTEBOOK_CELLS = 2000
+_JSON_STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def notebook_problem(data: bytes, max_bytes: int) -> str | None:
+    """Why ``data`` is refused as a submitted notebook before it is parsed (None: it may be parsed).
+
+    Checks the size, the JSON nesting depth (without recursion) and the number of cells, so a
+    notebook nested hundreds of levels deep or holding 100,000 cells costs nothing to refuse.
+    """
+    if len(data) > max_bytes:
+        return f"larger than the size limit of {max_bytes} bytes"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_NOTEBOOK_DEPTH:
+                return f"nested more than {MAX_NOTEBOOK_DEPTH} levels deep"
+    cells = text.count('"cell_type"')
+    if cells > MAX_NOTEBOOK_CELLS:
+        return f"{cells} cells, more than the limit of {MAX_NOTEBOOK_CELLS}"
+    return None

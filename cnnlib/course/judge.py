@@ -410,7 +410,8 @@ def _judge_value(check: Check, result: dict) -> CheckVerdict:
     if check.kind == "raises":
         expected = check.expected
         if "error" not in result:
-            return _verdict(check, f"expected {expected} to be raised, nothing was raised")
+            why = f"expected {expected} to be raised, nothing was raised"
+            return _verdict(check, why, why)
         chain = [tuple(x) for x in result["error"].get("chain", []) if isinstance(x, list) and len(x) == 2]
         wanted = tuple(expected.rsplit(".", 1)) if "." in expected else ("builtins", expected)
         if wanted in chain:
@@ -438,7 +439,7 @@ def _judge_value(check: Check, result: dict) -> CheckVerdict:
         detail = f"expected {expected}, got {actual}"
         ratio = actual / expected if expected else None
         word = "wrong count" if kind == "parameters" else "wrong value"
-        if ratio is not None and ratio > 0 and not hidden:
+        if ratio is not None and ratio > 0 and not hidden and re.search(r"mac|flop", check.label, re.I):
             if abs(ratio - 2) < 1e-9:
                 detail += " (twice the answer: FLOPs instead of MACs?)"
             elif abs(ratio - 0.5) < 1e-9:

@@ -7,7 +7,17 @@ from pathlib import Path
 
 from .config import Course, CourseError, ensure_gradebook
 
-__all__ = ["export_grades", "generate_feedback"]
+__all__ = ["csv_safe", "export_grades", "generate_feedback"]
+
+#: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """``value`` for a CSV cell: text that a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def generate_feedback(course: Course, assignment: str) -> list[Path]:
@@ -51,7 +61,8 @@ def export_grades(course: Course, path: str | Path) -> int:
     """Write one CSV row per student and released assignment; return the number of rows.
 
     Columns: ``student_id, first_name, last_name, assignment, score, max_score,
-    submitted, needs_manual_grade``. A student without a submission gets score 0.
+    submitted, needs_manual_grade``. A student without a submission gets score 0. Text cells
+    that a spreadsheet would run as a formula are escaped (:func:`csv_safe`).
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -78,5 +89,5 @@ def export_grades(course: Course, path: str | Path) -> int:
         writer = csv.writer(fh)
         writer.writerow(["student_id", "first_name", "last_name", "assignment", "score", "max_score",
                          "submitted", "needs_manual_grade"])
-        writer.writerows(rows)
+        writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
     return len(rows)

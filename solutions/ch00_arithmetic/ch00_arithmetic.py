@@ -286,7 +286,7 @@ for trial in range(200):
         r, j = r + (k - 1) * j, j * s
     check.integer(f"receptive_field({layers!r})", r,
                   hint="r grows by (kernel - 1) * jump, and the jump multiplies by the stride after each layer")
-check.raises("receptive_field([])", ValueError, hint="an empty stack of layers")
+check.raises("receptive_field([])", ValueError, hint="raise ValueError for an empty stack of layers")
 check.integer("rf_three_3x3", 1 + 2 + 2 + 2)
 check.integer("rf_alexnet_pool1", 1 + 10 + 2 * 4, hint="POOL1's 3x3 window steps 4 input pixels (CONV1's stride)")
 check.integer("rf_alexnet_pool1", cnnlib.receptive_field([(11, 4), (3, 2)])[0],

@@ -191,9 +191,10 @@ while cases < 60:
                 hint="a list of ints as PyTorch computes them: convolutions floor, ceil-mode pools round up "
                      "unless the last window would start in the padding")
     cases += 1
-check.raises("feature_map_sizes(32, [('avg', 2, 2, 0)])", ValueError, name="an unknown kind")
+check.raises("feature_map_sizes(32, [('avg', 2, 2, 0)])", ValueError, name="an unknown kind",
+             hint="raise ValueError for a kind other than 'conv' or 'pool'")
 check.raises("feature_map_sizes(4, [('conv', 3, 1, 0)] * 3)", ValueError, name="a window larger than the input",
-             hint="check that each layer's window fits its padded input")
+             hint="raise ValueError when a layer's window does not fit its padded input")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ch03_zfnet_q3", "locked": true, "schema_version": 3, "solution": false}
