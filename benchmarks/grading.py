@@ -3,6 +3,8 @@
     python benchmarks/grading.py                     # heaviest assignment of solutions/, 4 copies, 2 jobs
     python benchmarks/grading.py --assignment ch06_resnet --n 8 --jobs 2 --compare-unsafe
     python benchmarks/grading.py --demo              # the test suite's numpy-only demo assignment
+    python benchmarks/grading.py --assignment ch00_arithmetic --baseline 800bb3f
+                                                     # also the design of an earlier commit, same run
 
 Builds a throw-away course in a temporary folder with one assignment (by default
 the one of ``solutions/`` with the most code; the test suite's demo assignment
@@ -13,13 +15,23 @@ Prints the bytecode warm-up time, wall-clock seconds per submission, CPU seconds
 per submission (kernel, and grader = forked nbgrader workers), and with
 ``--compare-unsafe`` the same run without bubblewrap (the sandbox's overhead).
 On a shared machine compare CPU seconds; wall time depends on the load.
+
+``--baseline REF`` also measures the grading design of an earlier commit in the same
+run: the commit's tree is exported with ``git archive`` into a temporary folder, its
+own environment is made with ``uv sync --frozen`` (from uv's cache), and its own
+``benchmarks/grading.py`` grades the same assignment there; both lines are printed
+together. (``800bb3f`` is the last commit whose test cells ran inside the student's
+kernel, before the judge.)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -106,6 +118,25 @@ def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits) 
     return {"results": results, "wall": wall, "cpu": cpu - kernels if unsafe else cpu, "kernel_cpu": kernels}
 
 
+def baseline(ref: str, assignment: str | None, n: int, jobs: int, memory: int) -> str:
+    """The ``sandboxed`` line that commit ``ref``'s own benchmark prints for the same run."""
+    with tempfile.TemporaryDirectory(prefix="cnnlib-baseline-") as tmp:
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
+        subprocess.run(["uv", "sync", "--frozen", "--all-extras", "--python", "3.11", "--quiet"], cwd=tree,
+                       env=env, check=True)
+        argv = [str(tree / ".venv" / "bin" / "python"), "benchmarks/grading.py", "--n", str(n), "--jobs", str(jobs),
+                "--memory", str(memory)] + (["--assignment", assignment] if assignment else ["--demo"])
+        proc = subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True)
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("sandboxed")), None)
+    if line is None:
+        raise RuntimeError(f"the baseline benchmark of {ref} printed no result:\n{proc.stdout}\n{proc.stderr[-2000:]}")
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", help="folder of solutions/ (default: the heaviest; the demo if none)")
@@ -114,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
     parser.add_argument("--memory", type=int, default=8192, help="kernel memory limit in MiB (default 8192)")
     parser.add_argument("--compare-unsafe", action="store_true", help="also time the run without bubblewrap")
+    parser.add_argument("--baseline", metavar="REF", help="also measure the grading design of commit REF")
     args = parser.parse_args(argv)
     if args.n < 1 or args.jobs < 1:
         parser.error("--n and --jobs must be at least 1")
@@ -147,6 +179,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"results {sorted(scores, key=str)}")
             if any(r.tooling_error or r.score != r.max_score for r in results):
                 print("  warning: a copy of the solution did not get full marks", file=sys.stderr)
+            if label == "sandboxed":
+                current = outcome["wall"] / args.n
+    if args.baseline:
+        line = baseline(args.baseline, None if args.demo else assignment, args.n, args.jobs, args.memory)
+        before = float(re.search(r"([0-9.]+) s/submission wall", line).group(1))
+        print(f"baseline {args.baseline}: {line}")
+        print(f"per submission (wall, sandboxed): before {before:.2f} s, after {current:.2f} s "
+              f"(ratio after/before {current / before:.2f})")
     return 0
 
 

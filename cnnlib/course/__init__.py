@@ -6,14 +6,17 @@ submissions from a folder or an LMS zip, ``autograde`` grades them with every
 kernel in a bubblewrap sandbox, ``feedback`` writes HTML feedback without hidden
 tests, ``export`` writes the grades as CSV.
 
-Modules: :mod:`~cnnlib.course.config` (course settings), :mod:`~cnnlib.course.sandbox`
-(the bubblewrap sandbox of grading kernels; its docstring explains the design),
-``_kernel.py`` and ``_guard.py`` (the grading kernel and the state guard it runs
-before every cell), :mod:`~cnnlib.course.preprocessors` (nbgrader steps),
+Modules: :mod:`~cnnlib.course.checks` (the checks exercise test cells make; its
+docstring has the rules for exercise authors), :mod:`~cnnlib.course.judge` (plans
+test cells and decides every score outside the student's process),
+:mod:`~cnnlib.course.probe` (the student's side: reports answers as plain data),
+:mod:`~cnnlib.course.sources` (jupytext sources of the exercises),
+:mod:`~cnnlib.course.config` (course settings), :mod:`~cnnlib.course.sandbox` (the
+bubblewrap sandbox and cgroup of grading kernels), ``_kernel.py`` (the grading
+kernel's launcher), :mod:`~cnnlib.course.preprocessors` (nbgrader steps),
 :mod:`~cnnlib.course.autograde`, :mod:`~cnnlib.course.scan` (flags for the
 instructor), :mod:`~cnnlib.course.collect`, :mod:`~cnnlib.course.release`,
-:mod:`~cnnlib.course.reports`, and :mod:`~cnnlib.course.checks`, the assertions
-exercise test cells must use (its docstring has the rules for exercise authors).
+:mod:`~cnnlib.course.reports`.
 
 Importing this package is cheap (nbgrader is imported by the commands that need it).
 """

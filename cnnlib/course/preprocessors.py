@@ -345,6 +345,7 @@ class SandboxedExecute(Execute):
                     if output.get("output_type") == "error" and output.get("ename") in INCIDENT_NAMES:
                         record["incidents"].append({"cell": index, "grade_id": grade_id, "kind": output["ename"]})
         record["output_capped"] = self._output_capped
+        record["limits_hit"] = list(getattr(km, "limits_hit", []))
         self.nb.metadata[META_KEY] = record
         self.set_widgets_metadata()
         return self.nb, self.resources

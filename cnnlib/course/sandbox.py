@@ -8,9 +8,16 @@ student's code is sandboxed. :class:`SandboxedKernelManager` is a jupyter_client
 kernel manager that nbgrader's execute step uses instead of the default one. It
 starts ``python -I cnnlib/course/_kernel.py`` wrapped in bubblewrap (``bwrap``):
 
-* own network, PID, IPC and UTS namespaces (``--unshare-all``): no network at all;
-  the kernel is killed when its worker dies (``--die-with-parent``); all
-  capabilities dropped, so the resource limits below cannot be raised again;
+* own network, PID, IPC, UTS and user namespaces (``--unshare-all``,
+  ``--unshare-user``): no network at all; the kernel runs as an unprivileged user
+  (uid :data:`SANDBOX_UID`) and is killed when its worker dies (``--die-with-parent``);
+  all capabilities dropped, so the resource limits below cannot be raised again;
+* the sandbox's root is read-only (``--remount-ro /``): the only writable places
+  are the size-limited tmpfs of ``/tmp`` and the home;
+* where the grader can write cgroups (v1 ``memory``/``pids`` or v2), the whole
+  submission - the kernel and every process it starts - runs in its own control
+  group (:class:`SubmissionCgroup`) with ``memory_mb`` of memory (tmpfs pages
+  included) and ``nproc`` processes, and everything left in it is killed at the end;
 * a read-only view of ``/usr`` and of the Python installation only (the virtual
   environment, the base interpreter, and the directories of packages installed
   in editable mode such as ``cnnlib``): no ``solutions/``, no gradebook, no other
@@ -27,12 +34,14 @@ starts ``python -I cnnlib/course/_kernel.py`` wrapped in bubblewrap (``bwrap``):
   thread-count variables;
 * resource limits are applied by the launcher before it imports anything:
   ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, ``RLIMIT_NPROC``,
-  ``RLIMIT_CORE=0``. Note ``import torch, cnnlib`` alone maps about 3.1 GB of address
+  ``RLIMIT_CORE=0`` (per process: the cgroup above is what bounds the submission as a
+  whole). Note ``import torch, cnnlib`` alone maps about 3.1 GB of address
   space (measured: VmSize 3.1 GB, RSS 0.6 GB with torch 2.13 and ``MALLOC_ARENA_MAX=2``,
   which the kernel gets so glibc does not reserve 64 MiB per thread), so ``memory_mb``
-  must leave room for that in courses that use torch. ``RLIMIT_NPROC`` is not enforced for
-  processes of the real root user (the kernel's exemption for ``INIT_USER``);
-  the PID namespace still kills every process of the sandbox when it ends.
+  must leave room for that in courses that use torch. ``RLIMIT_NPROC`` is not enforced
+  when the grader runs as root (the kernel's exemption for ``INIT_USER``, which a user
+  namespace keeps): the cgroup's ``pids.max`` is. The PID namespace kills every process
+  of the sandbox when it ends.
 
 * bytecode: sandboxed kernels read a bytecode cache (:func:`warm_pycache`) that
   only the trusted grader writes, bind-mounted read-only; without it each kernel
@@ -334,7 +343,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     file_size_mb = Integer(Limits.file_size_mb, help="RLIMIT_FSIZE of the kernel in MiB.").tag(config=True)
     tmpfs_mb = Integer(Limits.tmpfs_mb, help="Size of each writable tmpfs in MiB.").tag(config=True)
     nproc = Integer(Limits.nproc, help="RLIMIT_NPROC of the kernel.").tag(config=True)
-    preload = List(Unicode(), help="Modules the guard imports and protects before any cell runs.").tag(config=True)
+    preload = List(Unicode(), help="Modules the kernel imports before its first cell (those the assignment uses).").tag(config=True)
     pycache = Unicode("", help="Bytecode cache from warm_pycache(), read-only in the sandbox; empty = none.").tag(
         config=True)
     source_directory = Unicode("", help="Instructor's source folder of the assignment being graded.").tag(config=True)
@@ -343,6 +352,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     _runtime_dir: str | None = None
     _log_file = None
     _cgroup: SubmissionCgroup | None = None
+    #: The submission cgroup's limits that were reached (set when the kernel is cleaned up).
+    limits_hit: list[str] = []
 
     @property
     def limits(self) -> Limits:
@@ -423,6 +434,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
         await super()._async_cleanup_resources(restart=restart)
         if self._cgroup is not None and not restart:
+            self.limits_hit = self._cgroup.limits_hit()
             self._cgroup.remove()
             self._cgroup = None
         if self._log_file is not None:
@@ -501,6 +513,22 @@ class SubmissionCgroup:
             return argv
         joins = " ".join(f"echo $$ > '{d / 'cgroup.procs'}' || exit 97;" for d in self.dirs)
         return ["/bin/sh", "-c", joins + ' exec "$@"', "cnnlib-cgroup", *argv]
+
+    def limits_hit(self) -> list[str]:
+        """Which of the group's limits were reached ("memory limit", "process limit")."""
+        hit = set()
+        for folder in self.dirs:
+            for name, label in (("pids.events", "process limit"), ("memory.events", "memory limit"),
+                                ("memory.oom_control", "memory limit")):
+                with contextlib.suppress(OSError, ValueError):
+                    for line in (folder / name).read_text().splitlines():
+                        key, _, count = line.partition(" ")
+                        if key in ("max", "oom_kill") and int(count) > 0:
+                            hit.add(label)
+            with contextlib.suppress(OSError, ValueError):
+                if int((folder / "memory.failcnt").read_text()) > 0:
+                    hit.add("memory limit")
+        return sorted(hit)
 
     def remove(self) -> None:
         """Kill whatever is left in the group and delete it."""

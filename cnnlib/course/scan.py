@@ -27,7 +27,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "signals": re.compile(r"\bimport\s+signal\b|\bfrom\s+signal\b|\bsetitimer\b"),
     "exit": re.compile(r"\bos\s*\.\s*_exit\b|\bsys\s*\.\s*exit\b|\bos\s*\.\s*(?:kill|abort)\b|^\s*(?:exit|quit)\s*\("),
     "monkeypatch": re.compile(rf"^\s*{_LIB}(?:\s*\.\s*\w+)+\s*=(?!=)|\bsetattr\s*\(\s*{_LIB}\b"),
-    "grader internals": re.compile(r"\bnbgrader\b|\bgradebook\b|\bcnnlib\s*\.\s*course\b|_cnnlib_grading_guard"),
+    "grader internals": re.compile(r"\bnbgrader\b|\bgradebook\b|\bcnnlib\s*\.\s*course\b|_cnnlib_probe|application/vnd\.cnnlib"),
     "shell/subprocess": re.compile(
         r"^\s*!|^\s*%%(?:bash|sh|script|system)|\bsubprocess\b|\bos\s*\.\s*(?:system|popen)\b"),
 }

@@ -455,17 +455,19 @@ def fork_many(nb, paths):
 def fill_disk(nb, paths):
     nb = solve(nb, RIGHT_SQUARE_ONLY)
     return _insert_after(nb, "test_square", (
-        "import os\n"
+        "import os, signal\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # keep writing past the file-size limit\n"
         "written = {}\n"
         "for folder in ('/', '/srv', '/tmp', os.path.expanduser('~'), '.'):\n"
         "    total = 0\n"
-        "    try:\n"
-        "        with open(os.path.join(folder, 'fill.bin'), 'wb') as fh:\n"
-        "            for _ in range(64):\n"
-        "                fh.write(b'x' * 16 * 2**20)\n"
-        "                total += 16\n"
-        "    except OSError as exc:\n"
-        "        pass\n"
+        "    for part in range(4):  # 4 files of 256 MiB: each within the file-size limit\n"
+        "        try:\n"
+        "            with open(os.path.join(folder, f'fill{part}.bin'), 'wb') as fh:\n"
+        "                for _ in range(16):\n"
+        "                    fh.write(b'x' * 16 * 2**20)\n"
+        "                    total += 16\n"
+        "        except OSError:\n"
+        "            pass\n"
         "    written[folder] = total\n"
         "print('written MiB', written)\n"))
 
@@ -474,10 +476,10 @@ def children_hog_memory(nb, paths):
     nb = solve(nb, RIGHT_SQUARE_ONLY)
     return _insert_after(nb, "test_square", (
         "import os, time\n"
-        "for _ in range(8):\n"
+        "for _ in range(12):\n"
         "    if os.fork() == 0:\n"
         "        try:\n"
-        "            hog = bytearray(400 * 2**20)\n"
+        "            hog = bytearray(100 * 2**20)\n"
         "            for i in range(0, len(hog), 4096):\n"
         "                hog[i] = 1\n"
         "        except MemoryError:\n"
@@ -543,7 +545,7 @@ ATTACKS = [
            exfiltrate_in_answer, 0, 0),
     Attack("fork_many", "400 sleeping child processes after test_square", fork_many, 1, 5),
     Attack("fill_disk", "writes 1 GiB to /, /srv, /tmp, the home and the working folder", fill_disk, 1, 5),
-    Attack("children_hog_memory", "8 children of 400 MiB each (past the memory limit together)",
+    Attack("children_hog_memory", "12 children of 100 MiB each (past the memory limit together)",
            children_hog_memory, 1, 5),
     Attack("print_flood", "200 MiB printed and flushed after test_square", print_flood, 1, 5),
     Attack("huge_answer", "a 64 MiB array as an answer (past the answer size limit)", huge_answer, 0, 0),
