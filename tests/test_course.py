@@ -93,7 +93,7 @@ def test_checks_accept_right_answers_of_every_kind():
      "n: expected 34944, got 34848 (count the biases too)"),
     ("check.integer('float(n)', 34848)", "should be an int, got the float 34848.0"),
     ("check.integer('np.int64(n)', 34848)", "should be a Python int, got a numpy.int64"),
-    ("check.integer('2 * n', 34848)", "twice the answer: FLOPs instead of MACs?"),
+    ("check.integer('2 * n', 34848, name='conv1_macs')", "twice the answer: FLOPs instead of MACs?"),
     ("check.shape('(55, 55, 96)', (96, 55, 55))", "(H, W, C) order"),
     ("check.shape('[96, 55, 55]', (96, 55, 55))", "should be a tuple"),
     ("check.shapes('{\"conv1\": (96, 55, 55)}', {'conv1': (96, 55, 55), 'pool1': (96, 27, 27)})",
@@ -500,3 +500,30 @@ def test_oversized_and_deeply_nested_notebooks_are_refused_before_parsing(course
     reasons = dict(report.skipped)
     assert "cells" in reasons["many/demo.ipynb"] and "levels deep" in reasons["deep/demo.ipynb"]
     assert notebook_problem(b"[" * 100_000 + b"]" * 100_000, 10**9).startswith("nested")
+
+
+@pytest.mark.slow
+def test_grading_after_torch_work_in_the_parent_does_not_hang(tmp_path):
+    """The parent plans (torch ops) and then forks workers whose judge uses torch: with an
+    OpenMP pool inherited from the parent that hung (libgomp is not fork-safe)."""
+    import multiprocessing
+
+    from cnnlib.course.autograde import worker_prologue
+    from cnnlib.course.judge import single_thread
+
+    torch.set_num_threads(2)
+    torch.ones(4_000_000).add_(1).sum()  # start the parent's OpenMP pool
+    threads = single_thread()
+    assert threads == 2 and torch.get_num_threads() == 1
+    torch.set_num_threads(threads)
+
+    def child(conn):
+        worker_prologue()
+        conn.send(float(torch.ones(4_000_000, dtype=torch.float64).to(torch.float32).sum()))
+
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    proc = multiprocessing.get_context("fork").Process(target=child, args=(sender,))
+    proc.start()
+    assert receiver.poll(60), "the forked child hung in torch"
+    assert receiver.recv() == 4_000_000.0
+    proc.join(10)

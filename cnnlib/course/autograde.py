@@ -323,8 +323,18 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
     return result
 
 
-def _worker(course: Course, config, assignment: str, student: str, conn) -> None:
+def worker_prologue() -> None:
+    """First thing a forked grading worker does: its own process group, and torch on one
+    thread, so it never enters an OpenMP pool inherited from the parent (that hangs)."""
     os.setpgid(0, 0)
+    if "torch" in sys.modules:
+        from .judge import single_thread
+
+        single_thread()
+
+
+def _worker(course: Course, config, assignment: str, student: str, conn) -> None:
+    worker_prologue()
     try:
         result = _grade_one(course, config, assignment, student)
     except BaseException as exc:  # noqa: BLE001 - report anything to the parent

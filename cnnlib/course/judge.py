@@ -30,6 +30,7 @@ import contextlib
 import copy
 import hashlib
 import html
+import io
 import json
 import math
 import os
@@ -185,6 +186,17 @@ def tests_digest(nb) -> str:
     return hashlib.sha256("\n".join(items).encode()).hexdigest()
 
 
+def single_thread() -> int:
+    """Run torch's CPU kernels on one thread in this process (see :func:`plan_notebook`);
+    return the number of threads it used before."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    return before
+
+
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     import numpy as np
@@ -202,6 +214,18 @@ def plan_notebook(nb, *, where: str = "notebook") -> NotebookPlan:
     student's answer outside a check (``check.integer("conv1_params", ...)``,
     not ``check.integer(conv1_params, ...)``).
     """
+    # One thread while planning: the grader forks its workers afterwards, and a forked child
+    # that enters an OpenMP pool its parent started hangs (libgomp is not fork-safe).
+    threads = single_thread()
+    try:
+        return _plan(nb, where)
+    finally:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def _plan(nb, where: str) -> NotebookPlan:
     from . import checks
 
     namespace: dict = {"__name__": "__judge__"}
@@ -219,8 +243,8 @@ def plan_notebook(nb, *, where: str = "notebook") -> NotebookPlan:
                 raise PlanError(f"{where}, cell {grade_id!r}: {exc.msg} (line {exc.lineno}); hidden-test "
                                 "markers must enclose whole statements") from None
             context = checks._planning(recorder, hidden) if test else contextlib.nullcontext()
-            try:
-                with context:
+            try:  # what the instructor's cells print or display is not the judge's business
+                with context, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                     exec(code_obj, namespace)  # noqa: S102 - the instructor's own code
             except NameError as exc:
                 if not test:

@@ -88,6 +88,12 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
                         traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
 
 
+def _course_folder(config, setting: str, assignment: str) -> str:
+    """``<CourseDirectory.root>/<CourseDirectory.<setting>>/<assignment>`` (for plain ``nbgrader`` runs)."""
+    course = config.CourseDirectory
+    return os.path.join(course.get("root", "."), course.get(setting, ""), assignment)
+
+
 def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else value if isinstance(value, str) else ""
 
@@ -143,7 +149,7 @@ class RestoreCells(NbGraderPreprocessor):
             points = {c.name: float(c.max_score) for c in notebook.grade_cells}
             solutions = {c.name for c in notebook.solution_cells}
             tasks = {c.name for c in notebook.task_cells}
-        released = self._released(info["notebook"])
+        released = self._released(info["notebook"], info["assignment"])
         released_meta = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"] for c in released.get("cells", [])
                          if isinstance(c.get("metadata", {}).get("nbgrader", {}).get("grade_id"), str)}
         order = self._source_order(info["notebook"]) or sorted(source)
@@ -192,9 +198,10 @@ class RestoreCells(NbGraderPreprocessor):
             NotebookNode(kernelspec=nb.metadata.get("kernelspec", {}))
         return nb, resources
 
-    def _released(self, notebook_id: str) -> dict:
-        path = os.path.join(self.release_directory, notebook_id + ".ipynb") if self.release_directory else ""
-        if not path or not os.path.exists(path):
+    def _released(self, notebook_id: str, assignment: str) -> dict:
+        folder = self.release_directory or _course_folder(self.config, "release_directory", assignment)
+        path = os.path.join(folder, notebook_id + ".ipynb")
+        if not os.path.exists(path):
             return {}
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
@@ -309,7 +316,8 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         self._deadline = monotonic() + self.submission_timeout
         self._output_bytes, self._output_capped = 0, False
-        plan = self._plan((resources or {}).get("nbgrader", {}).get("notebook", ""))
+        info = (resources or {}).get("nbgrader", {})
+        plan = self._plan(info.get("notebook", ""), info.get("assignment", ""))
         token = judge.new_token()
         verdicts = self.resources.setdefault("cnnlib_verdicts", {})
         record = {"incidents": [], "cell_errors": {}, "output_capped": False}
@@ -350,10 +358,11 @@ class SandboxedExecute(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
-    def _plan(self, notebook: str) -> judge.NotebookPlan:
+    def _plan(self, notebook: str, assignment: str) -> judge.NotebookPlan:
         """The judge's plan, from the instructor's source notebook (never from the submission)."""
-        path = os.path.join(self.source_directory, f"{notebook}.ipynb")
-        if not self.source_directory or not os.path.exists(path):
+        folder = self.source_directory or _course_folder(self.config, "source_directory", assignment)
+        path = os.path.join(folder, f"{notebook}.ipynb")
+        if not os.path.exists(path):
             raise RuntimeError(f"the source notebook {path!r} is missing: the judge plans from it "
                                "(set SandboxedExecute.source_directory)")
         try:

@@ -87,8 +87,10 @@ def release(course: Course, assignments: list[str]) -> list[ReleaseResult]:
             raise CourseError(str(exc)) from None
         plan_assignment(course, assignment)  # the judge can run every test cell (CourseError if not)
         _generate(course, assignment)
+        folder = course.source_dir / assignment
         result = ReleaseResult(assignment, notebooks=course.notebooks(assignment),
-                               removed=_prune(course, assignment))
+                               removed=[name for name in _prune(course, assignment)  # not the sources
+                                        if sources.source_of(folder / name.replace(".py", ".ipynb")) is None])
         with Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
             result.max_score = float(gb.find_assignment(assignment).max_score)
         results.append(result)
