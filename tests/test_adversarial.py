@@ -1,14 +1,18 @@
 """Adversarial submissions gain no points, and do not hurt an honest one graded in the same run.
 
-One autograde run (two workers, sandboxed, small limits) grades every attack of
-``tests/adversarial/corpus.py`` plus an honest submission; the tests then read
-the results, the autograded notebooks and the gradebook.
+The ``cnnlib-course`` command, run exactly as an instructor runs it (release, collect,
+autograde with two workers and small limits, feedback, export), grades every attack
+of ``tests/adversarial/corpus.py`` plus an honest submission; the tests then read
+the printed table, the exported grades, the autograded notebooks and the feedback.
 """
 
 from __future__ import annotations
 
+import csv
+import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -18,15 +22,37 @@ sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 import democourse  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from cnnlib.course.autograde import autograde  # noqa: E402
-from cnnlib.course.collect import collect  # noqa: E402
 from cnnlib.course.config import load_course  # noqa: E402
-from cnnlib.course.release import release  # noqa: E402
-from cnnlib.course.sandbox import Limits, SandboxUnavailable, check_sandbox  # noqa: E402
+from cnnlib.course.sandbox import SandboxUnavailable, check_sandbox  # noqa: E402
 
 # One sandboxed run grades the whole corpus: keep its tests on one xdist worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("adversarial")]
-LIMITS = Limits(cell_timeout_s=10, submission_timeout_s=90, memory_mb=512, cpu_seconds=60)
+LIMITS = ["--timeout", "10", "--submission-timeout", "90", "--memory", "512", "--cpu", "60", "--jobs", "2"]
+COMMAND = str(Path(sys.executable).with_name("cnnlib-course"))
+
+
+def course_command(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """``cnnlib-course --course ROOT ARGS...``, as an instructor types it."""
+    return subprocess.run([COMMAND, "--course", str(root), *args], capture_output=True, text=True, timeout=1800)
+
+
+def parse_table(text: str) -> dict[str, SimpleNamespace]:
+    """The table ``cnnlib-course autograde`` prints, by student (columns cut at the header's)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("student "))
+    header = lines[start]
+    names = ["student", "score", "max", "status", "flags", "seconds"]
+    cuts = [header.index(name) for name in names] + [None]
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.strip() or line.startswith("tooling error"):
+            continue
+        cells = [line[cuts[i]:cuts[i + 1]].strip() for i in range(len(names))]
+        rows[cells[0]] = SimpleNamespace(
+            student=cells[0], score=None if cells[1] == "-" else float(cells[1]),
+            max_score=None if cells[2] == "-" else float(cells[2]), status=cells[3],
+            flags=[] if cells[4] == "-" else cells[4].split(", "), tooling_error=cells[3].startswith("error"))
+    return rows
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +63,8 @@ def graded(tmp_path_factory):
         pytest.skip(f"needs the bubblewrap sandbox: {exc}")
     root = democourse.make_course(tmp_path_factory.mktemp("course"))
     course = load_course(root)
-    release(course, [democourse.ASSIGNMENT])
+    done = course_command(root, "release", democourse.ASSIGNMENT)
+    assert done.returncode == 0, done.stderr
     released = nbformat.read(course.release_dir / "demo" / "demo.ipynb", as_version=4)
     inbox = tmp_path_factory.mktemp("inbox")
     paths = {
@@ -50,11 +77,19 @@ def graded(tmp_path_factory):
     for student, nb in submissions.items():
         (inbox / student).mkdir()
         nbformat.write(nb, inbox / student / "demo.ipynb")
-    report = collect(course, "demo", inbox)
-    assert sorted(report.students) == sorted(submissions), report.skipped
+    done = course_command(root, "collect", "demo", "--from", str(inbox))
+    assert done.returncode == 0 and f"{len(submissions)} student(s) collected" in done.stdout, done.stdout
     gradebook_before = (root / "gradebook.db").stat().st_size
-    results = autograde(course, "demo", jobs=2, limits=LIMITS)
-    return {"course": course, "results": {r.student: r for r in results}, "gradebook_size": gradebook_before}
+    done = course_command(root, "autograde", "demo", *LIMITS)
+    assert "student" in done.stdout, done.stderr
+    results = parse_table(done.stdout)
+    assert sorted(results) == sorted(submissions)
+    export = course_command(root, "export", "--to", str(root / "grades.csv"))
+    assert export.returncode == 0, export.stderr
+    with (root / "grades.csv").open() as fh:
+        exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(fh)}
+    return {"course": course, "results": results, "exported": exported, "gradebook_size": gradebook_before,
+            "autograde": done}
 
 
 def _outputs(course, student: str) -> str:
@@ -65,15 +100,19 @@ def _outputs(course, student: str) -> str:
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_attack_gains_no_points(graded, attack):
-    result = graded["results"][attack.name.replace("_", "-")]
+    student = attack.name.replace("_", "-")
+    result = graded["results"][student]
     assert not result.tooling_error, result.status
     assert result.max_score == democourse.MAX_SCORE
     assert attack.min_score <= result.score <= attack.max_score, (attack.description, result.status)
+    assert graded["exported"][student] == result.score  # the grade an instructor exports
 
 
 def test_honest_submission_gets_full_marks(graded):
     result = graded["results"]["honest"]
     assert (result.score, result.max_score, result.status, result.flags) == (5.0, 5.0, "ok", [])
+    assert graded["exported"]["honest"] == 5.0
+    assert graded["autograde"].returncode == 0, graded["autograde"].stderr  # no tooling error for anyone
 
 
 def test_sandbox_hides_instructor_files_and_network(graded):
@@ -161,10 +200,10 @@ def _plain_text(path) -> str:
 
 
 def test_feedback_never_shows_hidden_tests(graded):
-    from cnnlib.course.reports import generate_feedback
-
     course = graded["course"]
-    files = generate_feedback(course, "demo")
+    done = course_command(course.root, "feedback", "demo")
+    assert done.returncode == 0, done.stderr
+    files = sorted(course.feedback_dir.glob("*/demo/*.html"))
     source = nbformat.read(course.source_dir / "demo" / "demo.ipynb", as_version=4)
     secrets = {democourse.HIDDEN_MARKER}
     for cell in source.cells:
