@@ -21,7 +21,7 @@ from cnnlib.arithmetic import (
 from cnnlib.registry import get_model, list_models, register_model
 from cnnlib.summary import LayerRow, Summary, summarize
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "activation_memory_bytes", "conv_macs", "conv_output_size", "conv_params", "linear_macs",

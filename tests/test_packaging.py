@@ -100,12 +100,58 @@ def test_student_data_and_build_output_are_ignored():
         assert entry in ignored, entry
 
 
-@pytest.mark.slow
-def test_installing_cnnlib_keeps_the_preinstalled_torch(tmp_path):
-    """A Colab-like environment: torch and torchvision already there; pip install cnnlib."""
+def _uv() -> str:
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     if not Path(uv).exists():
         pytest.skip("uv is not installed")  # make setup installs it; never the case under make test
+    return uv
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel built from a copy of HEAD (``git archive``), never inside the source tree."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "src"
+    source.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    done = subprocess.run([_uv(), "build", "--wheel", "--out-dir", str(tmp / "dist"), str(source)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return next((tmp / "dist").glob("cnnlib-*.whl"))
+
+
+@pytest.mark.slow
+def test_wheel_holds_exactly_heads_library(wheel):
+    import zipfile
+
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", "HEAD", "cnnlib"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert sorted(n for n in names if n.startswith("cnnlib/")) == sorted(tracked)
+    assert not [n for n in names if n.split("/")[0] in ("solutions", "tests", "exercises", "book", "build")]
+    assert "cnnlib/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    import cnnlib
+
+    assert f"Version: {cnnlib.__version__}\n" in metadata and wheel.name.startswith(f"cnnlib-{cnnlib.__version__}-")
+    assert "License-Expression: MIT" in metadata and "Project-URL: Homepage" in metadata
+
+
+def test_build_output_is_not_tracked():
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "build", "dist"], capture_output=True,
+                             text=True, check=True).stdout
+    assert tracked == ""
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "build/" in ignored and "dist/" in ignored
+
+
+@pytest.mark.slow
+def test_installing_cnnlib_keeps_the_preinstalled_torch(tmp_path, wheel):
+    """A Colab-like environment: torch and torchvision already there; pip install cnnlib."""
+    uv = _uv()
     venv = tmp_path / "colab"
     subprocess.run([uv, "venv", "-q", "--seed", "--python", sys.executable, str(venv)], check=True)
     py = venv / "bin" / "python"
@@ -117,7 +163,7 @@ def test_installing_cnnlib_keeps_the_preinstalled_torch(tmp_path):
     probe = ("import importlib.metadata as m, torch, pathlib;"
              "d = m.distribution('torch'); print(d.version, pathlib.Path(torch.__file__).stat().st_mtime_ns)")
     before = subprocess.run([py, "-c", probe], capture_output=True, text=True, check=True).stdout
-    result = subprocess.run([py, "-m", "pip", "install", "-q", str(ROOT)], capture_output=True,
+    result = subprocess.run([py, "-m", "pip", "install", "-q", str(wheel)], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     after = subprocess.run([py, "-c", probe], capture_output=True, text=True, check=True).stdout
@@ -125,3 +171,8 @@ def test_installing_cnnlib_keeps_the_preinstalled_torch(tmp_path):
     check = subprocess.run([py, "-c", "import cnnlib; print(cnnlib.conv_output_size(227, 11, 4))"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert check.stdout.strip() == "55", check.stderr[-2000:]
+    # Without the course extra, the grading command says what to install (no traceback).
+    course = subprocess.run([venv / "bin" / "cnnlib-course", "release", "--all"], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert course.returncode == 1 and 'pip install "cnnlib[course]"' in course.stderr, course.stderr
+    assert "Traceback" not in course.stderr
