@@ -25,11 +25,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "missing_course_extra"]
+
+#: What the commands import beyond cnnlib's own requirements: the ``course`` extra.
+COURSE_EXTRA = ("nbgrader", "jupytext")
+
+
+def missing_course_extra() -> list[str]:
+    """The packages of the ``course`` extra that are not installed."""
+    import importlib.util
+
+    return [name for name in COURSE_EXTRA if importlib.util.find_spec(name) is None]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cnnlib-course`` console script."""
+    missing = missing_course_extra()
+    if missing:
+        import sys
+
+        print(f"cnnlib-course: error: {', '.join(missing)} not installed. The grading commands need the "
+              'course extra of cnnlib:\n    pip install "cnnlib[course]"', file=sys.stderr)
+        return 1
     from .cli import main as _main
 
     return _main(argv)

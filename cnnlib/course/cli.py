@@ -159,25 +159,9 @@ COMMANDS = {"release": _release, "collect": _collect, "autograde": _autograde,
             "feedback": _feedback, "export": _export}
 
 
-#: What the commands import, all from the ``course`` extra of cnnlib.
-COURSE_EXTRA = ("nbgrader", "jupytext")
-
-
-def missing_course_extra() -> list[str]:
-    """The packages of the ``course`` extra that are not installed."""
-    import importlib.util
-
-    return [name for name in COURSE_EXTRA if importlib.util.find_spec(name) is None]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cnnlib-course`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args = build_parser().parse_args(argv)
-    missing = missing_course_extra()
-    if missing:
-        print(f"cnnlib-course: error: {', '.join(missing)} not installed. The grading commands need the "
-              "course extra of cnnlib:\n    pip install \"cnnlib[course]\"", file=sys.stderr)
-        return 1
     try:
         course = load_course(getattr(args, "course", None))
         return COMMANDS[args.command](course, args)
