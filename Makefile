@@ -16,7 +16,7 @@ export PYTHONHASHSEED := 0
 # caching off, each one recompiles torch's sources (20-30 s of CPU). Keep caching on.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help setup book test test-fast exercises check-exercises practice publish check-links benchmarks clean
+.PHONY: help setup book test test-fast exercises check-exercises install-cells practice publish check-links benchmarks clean
 
 help:
 	@echo "make book        build the website into _build/html (creates .venv if missing)"
@@ -24,7 +24,8 @@ help:
 	@echo "make setup       create the environment in .venv from uv.lock"
 	@echo "make exercises   regenerate exercises/ (student versions) from solutions/"
 	@echo "make practice SEED=1 N=10   a practice exam + key in _build/practice/SEED"
-	@echo "make publish     assemble the public bundle in _build/publish"
+	@echo "make install-cells  rewrite every notebook's install cell (after changing html.baseurl or the version)"
+	@echo "make publish     assemble the public bundle in _build/publish (site, wheel, index, deploy files)"
 	@echo "make check-links check external links (needs the internet)"
 	@echo "make benchmarks  run the benchmark scripts"
 
@@ -58,6 +59,12 @@ exercises: setup
 
 check-exercises: setup
 	$(VENV)/bin/cnnlib-course release --all --check
+	$(PY) -m cnnlib.install_cell --check
+
+install-cells: setup
+	$(PY) -m cnnlib.install_cell
+	$(PY) -m cnnlib.practice.assignment
+	$(VENV)/bin/cnnlib-course release --all
 
 practice: setup
 	$(PY) -m cnnlib.practice --seed $(SEED) --n $(N) --out _build/practice/$(SEED)

@@ -2,6 +2,7 @@
 import json
 import re
 import shutil
+import tomllib
 import threading
 import urllib.request
 from functools import partial
@@ -61,16 +62,36 @@ def test_no_page_shows_the_same_figure_twice(site):
         assert not repeated, f"{page.name} shows these images more than once: {repeated}"
 
 
-def test_notebooks_are_committed_without_outputs_and_install_cnnlib():
-    repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+def test_notebooks_are_committed_without_outputs():
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         nb = json.loads(path.read_text())
-        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        for cell in code:
+        for cell in (c for c in nb["cells"] if c["cell_type"] == "code"):
             assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
-        first = "".join(code[0]["source"])
-        assert "import cnnlib" in first and f"git+{repo_url}" in first, path.name
-        assert "torch" not in first.split("git+")[0].split("%pip install")[-1], path.name
+
+
+def test_every_notebook_starts_with_the_generated_install_cell():
+    """Book, exercise sources and their notebooks, student versions, practice: one cell, generated."""
+    from cnnlib import install_cell
+
+    assert install_cell.check(ROOT) == []
+    settings = install_cell.settings_from_config(ROOT)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Homepage"] == settings.site  # the installed wheel knows the site too
+    source = install_cell.cell_source(settings)
+    assert settings.wheel_url in source and f'_CNNLIB = "{settings.version}"' in source
+    for path in sorted((ROOT / "solutions").glob("*/*.py")):
+        assert source in path.read_text(), path  # the exercise sources carry it (jupytext)
+    from cnnlib.practice import generate
+    from cnnlib.practice.render import student_notebook
+
+    generated = student_notebook(generate(3, 2), 3)  # a practice set made on a student's machine
+    first = next(c for c in generated.cells if c.cell_type == "code")
+    assert first.source == install_cell.cell_source(install_cell.settings_installed())
+
+
+def test_the_install_cell_is_not_shown_on_the_site(site):
+    for page in sorted(site.glob("book/*.html")):
+        assert "Course setup (generated" not in page.read_text(), page.name
 
 
 def test_site_has_no_solutions(site):
@@ -88,8 +109,26 @@ def test_launch_buttons_point_at_the_repository(site):
 
 
 def test_publish_bundle(site, tmp_path):
-    out = publish(ROOT, tmp_path / "publish")
+    warnings = []
+    out = publish(ROOT, tmp_path / "publish", warn=warnings.append)
     assert (out / "site" / "index.html").exists()
+    from cnnlib import install_cell
+
+    settings = install_cell.settings_from_config(ROOT)
+    wheel = out / "site" / "wheels" / install_cell.wheel_name(settings.version)
+    assert wheel.is_file()
+    index = (out / "site" / "simple" / "cnnlib" / "index.html").read_text()
+    assert f"../../wheels/{wheel.name}#sha256=" in index
+    assert '<a href="cnnlib/">' in (out / "site" / "simple" / "index.html").read_text()
+    assert "deploy-pages" in (out / ".github" / "workflows" / "pages.yml").read_text()
+    binder = (out / "binder" / "requirements.txt").read_text()
+    assert "download.pytorch.org/whl/cpu" in binder and settings.wheel_url in binder
+    env = yaml.safe_load((out / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert f"cnnlib @ {settings.wheel_url}" in pip and "-e ." not in pip
+    assert not any(p.startswith("nbgrader") for p in pip)
+    # The shipped addresses are placeholders: publishing warns and names each setting.
+    assert any("html.baseurl" in w for w in warnings) and any("jupyterhub_url" in w for w in warnings)
     assert (out / "book" / "ch00_arithmetic.ipynb").exists()
     assert (out / "cnnlib" / "__init__.py").exists()
     assert (out / "exercises").is_dir()
@@ -99,9 +138,25 @@ def test_publish_bundle(site, tmp_path):
     assert find_secrets(out, ROOT / "solutions") == []
 
 
+def test_publish_refuses_an_invalid_address(site, tmp_path):
+    from cnnlib.publish import settings_problems
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["html"]["baseurl"] = "ftp://nowhere"
+    errors, _ = settings_problems(config)
+    assert errors == ["html.baseurl = 'ftp://nowhere' in _config.yml is not an http(s) address"]
+    fake = tmp_path / "course"
+    shutil.copytree(ROOT / "_build" / "html", fake / "_build" / "html")
+    (fake / "_config.yml").write_text(yaml.safe_dump(config))
+    with pytest.raises(RuntimeError, match="html.baseurl"):
+        publish(fake, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_publish_refuses_a_bundle_with_secrets(site, tmp_path):
     fake = tmp_path / "course"
     shutil.copytree(ROOT / "_build" / "html", fake / "_build" / "html")
+    shutil.copy(ROOT / "_config.yml", fake / "_config.yml")
     (fake / "exercises" / "x").mkdir(parents=True)
     (fake / "exercises" / "x" / "x.ipynb").write_text('{"cells": [{"source": ["### BEGIN SOLUTION"]}]}')
     with pytest.raises(RuntimeError, match="secrets found"):

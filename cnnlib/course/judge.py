@@ -164,10 +164,14 @@ def is_test_cell(cell) -> bool:
 
 
 def _instructor_cells(nb):
-    """Code cells the instructor wrote and the student cannot change: locked cells and test cells."""
+    """Code cells the instructor wrote and the student cannot change: locked cells and test cells
+    (not the install cell: the judge runs where cnnlib is installed)."""
+    from ..install_cell import is_install_cell
+
     for cell in nb.cells:
         meta = _meta(cell)
-        if cell.get("cell_type") == "code" and (meta.get("locked") or is_test_cell(cell)) and not meta.get("solution"):
+        if cell.get("cell_type") == "code" and (meta.get("locked") or is_test_cell(cell)) and \
+                not meta.get("solution") and not is_install_cell(cell):
             yield cell
 
 

@@ -19,6 +19,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlib import install_cell
+
 __all__ = ["TASKS", "build_notebook", "write_notebook", "DEFAULT_PATH", "DEFAULT_SEED"]
 
 DEFAULT_PATH = Path("solutions/practice/practice.ipynb")
@@ -263,7 +265,18 @@ def build_notebook(seed: int = DEFAULT_SEED):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    install_cell.apply(nb, _install_settings(), nbgrader=True)
+    for cell in nb.cells:  # stable ids: a regenerated notebook differs only where its content does
+        cell["id"] = cell.metadata["nbgrader"]["grade_id"]
     return nb
+
+
+def _install_settings() -> install_cell.Settings:
+    """The course's settings: the repository's ``_config.yml`` in a checkout, else the installed cnnlib's."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "_config.yml").is_file():
+        return install_cell.settings_from_config(checkout)
+    return install_cell.settings_installed()
 
 
 def write_notebook(path: str | Path = DEFAULT_PATH, seed: int = DEFAULT_SEED) -> Path:

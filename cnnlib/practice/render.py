@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from cnnlib import install_cell
 from cnnlib.practice.problems import KINDS, Problem, fingerprint, generate
 
 __all__ = ["markdown_to_html", "problems_html", "exam_html", "answer_key_html",
-           "student_notebook", "html_to_pdf", "render_set", "RenderResult", "COLAB_INSTALL"]
-
-# The pip requirement a notebook installs when cnnlib is missing (on Colab); torch is left alone.
-COLAB_INSTALL = "cnnlib @ git+https://github.com/cnn-architectures-course/cnn-architectures"
+           "student_notebook", "html_to_pdf", "render_set", "RenderResult"]
 
 _CONVENTIONS = ("MACs are multiply-accumulates (FLOPs = 2 × MACs); float32 takes 4 bytes; "
                 "1 KB = 1024 bytes and 1 MB = 1024 KB. Volumes are written H×W×C.")
@@ -210,10 +208,8 @@ def student_notebook(problems: Sequence[Problem], seed: int, kinds: Sequence[str
             f"**Show solution** shows the worked solution.\n\n"
             f"No widgets? Check in code: `check(problems[0], \"55, 55, 96\")`.\n\n"
             f"{_CONVENTIONS}"),
-        nbf.new_code_cell(
-            "try:\n    import cnnlib\nexcept ImportError:  # e.g. on Colab: install the course "
-            "package, keep the installed torch\n"
-            f"    %pip install -q \"{COLAB_INSTALL}\"\n    import cnnlib"),
+        nbf.new_code_cell(install_cell.cell_source(install_cell.settings_installed()),
+                          metadata={"tags": list(install_cell.CELL_TAGS)}),
         nbf.new_code_cell(
             "from cnnlib.practice import check, fingerprint, generate, self_check\n\n"
             f"SEED, N, KINDS = {seed}, {n}, {kinds_arg}\n"
