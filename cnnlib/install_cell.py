@@ -137,6 +137,8 @@ def apply(nb, settings: Settings, *, nbgrader: bool = False) -> bool:
     source = cell_source(settings)
     index = _first_code_index(nb)
     metadata = {"tags": list(CELL_TAGS)}
+    if index is not None and is_install_cell(nb.cells[index]) and "nbgrader" in nb.cells[index].metadata:
+        nbgrader = True  # an exercise's install cell stays a locked nbgrader cell
     if nbgrader:
         metadata["nbgrader"] = {"grade": False, "grade_id": "install", "locked": True, "schema_version": 3,
                                 "solution": False}
