@@ -39,7 +39,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["publish", "find_secrets", "settings_problems", "SECRET_MARKERS", "PLACEHOLDERS"]
+__all__ = ["publish", "find_secrets", "launch_links", "settings_problems", "SECRET_MARKERS", "PLACEHOLDERS"]
 
 #: Addresses shipped with the course that a course must replace with its own before publishing.
 PLACEHOLDERS = {
@@ -120,6 +120,30 @@ def find_secrets(folder: Path, solutions: Path | None = None) -> list[str]:
         if hits:
             problems.append(f"{path.relative_to(folder)}: {hits[0][:80]!r}")
     return problems
+
+
+def launch_links(config: dict, path: str) -> dict[str, str]:
+    """Where a notebook of the repository (``path``, e.g. ``exercises/ch00/ch00.ipynb``) opens:
+    Colab, Binder, JupyterHub (through nbgitpuller) and a plain download, all from ``_config.yml``
+    and built the way the book's launch buttons are (sphinx-book-theme), so a chapter's buttons
+    and the exercises page agree."""
+    from urllib.parse import urlencode
+
+    repo_url = str(_setting(config, "repository.url") or "").rstrip("/")
+    branch = _setting(config, "repository.branch") or "main"
+    buttons = config.get("launch_buttons") or {}
+    ui = {"classic": "tree", "jupyterlab": "lab/tree"}.get(buttons.get("notebook_interface", "classic"), "tree")
+    org, repo = repo_url.removeprefix("https://github.com/").split("/")[:2]
+    links = {}
+    if buttons.get("colab_url"):
+        links["Colab"] = f"{buttons['colab_url'].strip('/')}/github/{org}/{repo}/blob/{branch}/{path}"
+    if buttons.get("binderhub_url"):
+        links["Binder"] = f"{buttons['binderhub_url'].strip('/')}/v2/gh/{org}/{repo}/{branch}?urlpath={ui}/{path}"
+    if buttons.get("jupyterhub_url"):
+        query = urlencode({"repo": repo_url, "urlpath": f"{ui}/{repo}/{path}", "branch": branch}, safe="/")
+        links["JupyterHub"] = f"{buttons['jupyterhub_url'].strip('/')}/hub/user-redirect/git-pull?{query}"
+    links["Download"] = f"https://raw.githubusercontent.com/{org}/{repo}/{branch}/{path}"
+    return links
 
 
 def _setting(config: dict, dotted: str):

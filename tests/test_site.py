@@ -108,6 +108,24 @@ def test_launch_buttons_point_at_the_repository(site):
     assert f"colab.research.google.com/github/{repo}/blob/{cfg['repository']['branch']}/book/ch00_arithmetic.ipynb" in page
 
 
+def test_launch_links_agree_on_chapter_and_exercise_pages(site):
+    """The chapters' buttons (sphinx-book-theme) and the exercises page (cnnlib.publish.launch_links)
+    are built from _config.yml the same way."""
+    import html as html_lib
+
+    from cnnlib.publish import launch_links
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    page = html_lib.unescape((site / "book" / "ch00_arithmetic.html").read_text())
+    for kind, url in launch_links(config, "book/ch00_arithmetic.ipynb").items():
+        if kind != "Download":
+            assert url in page, (kind, url)
+    exercises = html_lib.unescape((site / "book" / "exercises.html").read_text())
+    for folder in sorted((ROOT / "exercises").glob("ch[0-9][0-9]_*")):
+        for url in launch_links(config, f"exercises/{folder.name}/{folder.name}.ipynb").values():
+            assert url in exercises, url
+
+
 def test_publish_bundle(site, tmp_path):
     warnings = []
     out = publish(ROOT, tmp_path / "publish", warn=warnings.append)

@@ -21,7 +21,7 @@ def main() -> None:
             lines += [f"  - caption: {caption}", "    chapters:"]
             lines += [f"      - file: book/{c.stem}" for c in files]
     lines += ["  - caption: Practice and reference", "    chapters:",
-              "      - file: book/practice", "      - file: book/errata"]
+              "      - file: book/exercises", "      - file: book/practice", "      - file: book/errata"]
     (ROOT / "_toc.yml").write_text("\n".join(lines) + "\n")
 
 
