@@ -281,6 +281,9 @@ def publish(root: Path, out: Path, *, warn=print) -> Path:
             elif src.is_file():
                 shutil.copy2(src, stage / name)
         (stage / "site" / ".nojekyll").touch()  # GitHub Pages: serve _static/ as is
+        problems = find_secrets(stage, root / "solutions")
+        if problems:  # before anything slow: a leak is the first thing to report
+            raise RuntimeError("refusing to publish; secrets found:\n  " + "\n  ".join(problems))
         wheel = build_wheel(root, stage / "site" / "wheels")
         if wheel.name != settings.wheel_url.rsplit("/", 1)[1]:
             raise RuntimeError(f"the wheel {wheel.name} is not the one the install cells name "
