@@ -243,7 +243,7 @@ def _deploy_files(stage: Path, root: Path, wheel_url: str) -> None:
     (stage / "binder" / "requirements.txt").write_text(
         "# mybinder.org: a CPU-only torch (no CUDA wheels) and the course library from the site.\n"
         "--extra-index-url https://download.pytorch.org/whl/cpu\n"
-        f"torch=={lock['torch']}\ntorchvision=={lock['torchvision']}\n"
+        f"torch=={lock['torch']}+cpu\ntorchvision=={lock['torchvision']}+cpu\n"
         f"ipywidgets=={lock['ipywidgets']}\nmatplotlib=={lock['matplotlib']}\n"
         f"cnnlib @ {wheel_url}\n")
     text = (root / "environment.yml").read_text()
