@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CELL_TAGS", "MARKER", "Settings", "cell_source", "is_install_cell", "settings_from_config",
+__all__ = ["CELL_TAGS", "MARKER", "Settings", "cell_source", "is_http_url", "is_install_cell", "settings_from_config",
            "settings_installed", "wheel_name"]
 
 #: First line of the cell: how it is recognised.
@@ -79,9 +79,14 @@ def wheel_name(version: str) -> str:
     return f"cnnlib-{version}-py3-none-any.whl"
 
 
+def is_http_url(url) -> bool:
+    """Whether ``url`` is an absolute http(s) address (the form every course address must have)."""
+    return bool(re.match(r"^https?://[^/\s]+(/\S*)?$", str(url).strip()))
+
+
 def _normalized_site(url: str) -> str:
     url = url.strip()
-    if not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", url):
+    if not is_http_url(url):
         raise ValueError(f"html.baseurl must be an http(s) address such as https://example.org/course/, got {url!r}")
     return url if url.endswith("/") else url + "/"
 

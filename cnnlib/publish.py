@@ -156,12 +156,14 @@ def _setting(config: dict, dotted: str):
 def settings_problems(config: dict) -> tuple[list[str], list[str]]:
     """(errors, warnings) about the addresses in ``_config.yml``: invalid ones are errors,
     placeholders warnings."""
+    from .install_cell import is_http_url
+
     errors, warnings = [], []
     for name, placeholder in PLACEHOLDERS.items():
         value = _setting(config, name)
         if not value:
             errors.append(f"{name} is not set in _config.yml")
-        elif not re.match(r"^https?://[^/\s]+(/\S*)?$", str(value)):
+        elif not is_http_url(value):
             errors.append(f"{name} = {value!r} in _config.yml is not an http(s) address")
         elif str(value).rstrip("/") == placeholder.rstrip("/"):
             warnings.append(f"{name} in _config.yml is still the placeholder {value}: set it to your course's "

@@ -475,9 +475,9 @@ def _judge_value(check: Check, result: dict) -> CheckVerdict:
         return _verdict(check, detail, word)
     if kind == "shape":
         if type(actual) is list and all(type(v) is int for v in actual):
-            return _verdict(check, f"should be a tuple such as (C, H, W), got a list", "should be a tuple, got a list")
+            return _verdict(check, "should be a tuple such as (C, H, W), got a list", "should be a tuple, got a list")
         if type(actual) is not tuple or not all(type(v) is int for v in actual):
-            return _verdict(check, f"should be a tuple of ints, got {_show(actual) if not hidden else ''}".strip(),
+            return _verdict(check, f"should be a tuple of ints, got {_show(actual)}",
                             f"should be a tuple of ints, got {_type_word(actual)}")
         if actual == expected:
             return _verdict(check, None)
@@ -568,14 +568,11 @@ def _judge_module(check: Check, result: dict) -> CheckVerdict:
     table = result.get("table")
     if opts.get("table") is not None:
         if table != opts["table"]:
-            mine = [tuple(map(str, r)) for r in (table or [])]
-            ref = [tuple(map(str, r)) for r in opts["table"]]
             missing = [r for r in opts["table"] if r not in (table or [])]
             extra = [r for r in (table or []) if r not in opts["table"]]
             detail = ("the layers with weights, as (kind, params, output shape), differ from the reference: "
                       f"missing {missing}, unexpected {extra}")
             counts = _count_diff(_kind_counts(table or []), _kind_counts(opts["table"]))
-            del mine, ref
             return _verdict(check, detail, "its layers with weights differ from what the question asks" +
                             (f" ({counts})" if counts else " (parameter counts or output shapes)"))
     layers = result.get("layers")

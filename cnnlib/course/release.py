@@ -90,7 +90,7 @@ def release(course: Course, assignments: list[str]) -> list[ReleaseResult]:
         folder = course.source_dir / assignment
         result = ReleaseResult(assignment, notebooks=course.notebooks(assignment),
                                removed=[name for name in _prune(course, assignment)  # not the sources
-                                        if sources.source_of(folder / name.replace(".py", ".ipynb")) is None])
+                                        if sources.source_of((folder / name).with_suffix(".ipynb")) is None])
         with Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
             result.max_score = float(gb.find_assignment(assignment).max_score)
         results.append(result)
