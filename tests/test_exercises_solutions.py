@@ -56,7 +56,8 @@ def test_one_notebook_per_chapter_directory():
     assert dirs == EXPECTED_CHAPTERS
     for slug in EXPECTED_CHAPTERS:
         files = sorted(p.name for p in (SOLUTIONS / slug).iterdir() if p.name != "__pycache__")
-        assert files == [f"{slug}.ipynb", f"{slug}.py"], f"{slug}/ should hold its source and notebook: {files}"
+        assert files == [f"{slug}.ipynb", f"{slug}.py", "slips.yml"], \
+            f"{slug}/ should hold its source, its notebook and its slips: {files}"
 
 
 def test_notebooks_are_generated_from_their_sources():

@@ -101,26 +101,25 @@ def _caller_namespace() -> dict:
     return sys._getframe(3).f_globals
 
 
-def _randomize(model, seed: int) -> None:
-    """Seeded He-uniform weights, small biases, random norm statistics (in place)."""
+def _randomize(model, seed: int) -> tuple[dict[int, int], list]:
+    """Seeded weights and norm statistics for ``model``, in place.
+
+    Returns ``{id(tensor): index}`` of the tensors drawn and the draw specs, with which
+    :func:`~cnnlib.course.probe.seeded_tensors` draws the same tensors in the sandbox (a
+    module check sends the seed and the specs, not megabytes of weights).
+    """
     import torch
 
-    g = torch.Generator().manual_seed(seed)
+    targets, specs = [], []
+    for m in model.modules():
+        for name, t in list(m._parameters.items()) + list(m._buffers.items()):
+            if t is not None and t.is_floating_point():
+                targets.append(t)
+                specs.append([wire.draw_rule(name, tuple(t.shape)), list(t.shape)])
     with torch.no_grad():
-        for m in model.modules():
-            for name, t in list(m._parameters.items()) + list(m._buffers.items()):
-                if t is None or not t.is_floating_point():
-                    continue
-                shape = tuple(t.shape)
-                if name == "running_var":
-                    new = torch.rand(shape, generator=g) + 0.5
-                elif name in ("running_mean", "bias"):
-                    new = torch.randn(shape, generator=g) * 0.2
-                elif len(shape) >= 2:
-                    new = (torch.rand(shape, generator=g) * 2 - 1) * (6.0 * shape[0] / t.numel()) ** 0.5
-                else:
-                    new = torch.rand(shape, generator=g) + 0.5
-                t.copy_(new)
+        for t, new in zip(targets, wire.seeded_tensors(seed, specs)):
+            t.copy_(new)
+    return {id(t): i for i, t in enumerate(targets)}, specs
 
 
 class Checks:
@@ -228,10 +227,11 @@ class Checks:
         modes = list(modes)
         if not modes or any(m not in ("eval", "train") for m in modes):
             raise TypeError(f"check.module({expr!r}): modes must be 'eval' and/or 'train', got {modes!r}")
-        _randomize(reference, seed)
+        drawn, specs = _randomize(reference, seed)
         reference.eval()
         layers = wire.layers_in_call_order(reference, inputs[0])
-        weights = [[wire.pairing_key(m), [t.detach().clone() for t in wire.own_tensors(m)]] for m in layers]
+        weights = [[wire.pairing_key(m), [{"$draw": drawn[id(t)]} if id(t) in drawn else wire.encode(t.detach())
+                                          for t in wire.own_tensors(m)]] for m in layers]
         outputs = []
         for mode in modes:  # eval first: a train-mode pass moves the running statistics
             reference.train(mode == "train")
@@ -241,7 +241,7 @@ class Checks:
         table = wire.layer_table(reference, input_size) if input_size is not None else None
         request = {"op": "module", "expr": expr, "given": _given(given),
                    "inputs": [wire.encode(x) for x in inputs],
-                   "weights": [[key, [wire.encode(t) for t in tensors]] for key, tensors in weights],
+                   "weights": weights, "draws": {"seed": seed, "specs": specs},
                    "modes": modes, "input_size": list(input_size) if input_size is not None else None}
         item = Check("module", expr, None, name=str(name or ""), hint=str(hint or ""), given=given, request=request,
                      options={"weights": [[key, None] for key, _ in weights], "outputs": outputs, "table": table,

@@ -1,4 +1,4 @@
-"""``cnnlib-course``: the instructor's command line (release, collect, autograde, feedback, export).
+"""``cnnlib-course``: the instructor's command line (release, verify, collect, autograde, feedback, export).
 
 Exit status: 0 on success; 1 when the command could not do its job (bad course,
 unknown assignment, sandbox missing, ``release --check`` found differences, or an
@@ -39,11 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Release, collect, autograde (sandboxed) and give feedback on the course's nbgrader exercises.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
     p = sub.add_parser("release", parents=[common], help="generate exercises/ from solutions/ and register assignments")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     p.add_argument("--all", action="store_true", help="every folder of solutions/ that holds a notebook")
     p.add_argument("--check", action="store_true",
                    help="do not write: exit 1 if exercises/ differs from a fresh release of solutions/")
+
+    p = sub.add_parser("verify", parents=[common],
+                       help="check assignments end to end: solution, blank and slips.yml graded as submissions")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    p.add_argument("--all", action="store_true", help="every assignment of solutions/")
+    p.add_argument("--jobs", type=_positive, default=jobs, metavar="N", help=f"submissions graded in parallel (default {jobs})")
 
     p = sub.add_parser("collect", parents=[common], help="copy submissions from a folder or an LMS zip")
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -55,7 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.add_argument("--unsafe", action="store_true",
                    help="run students' code without the bubblewrap sandbox (only for code you trust)")
-    jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
     p.add_argument("--jobs", type=_positive, default=jobs, metavar="N",
                    help=f"submissions graded in parallel (default {jobs})")
     defaults = Limits()
@@ -81,13 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _release(course, args) -> int:
     from .release import check_release, release
 
-    if args.all and args.assignments:
-        raise CourseError("give assignment names or --all, not both")
-    if not args.all and not args.assignments:
-        raise CourseError("name the assignments to release, or pass --all")
-    names = course.assignments() if args.all else args.assignments
-    if args.all and not names:
-        raise CourseError(f"no assignment found: no folder of {course.source_dir} contains a notebook")
+    names = _names(course, args)
     if args.check:
         problems = check_release(course, None if args.all else names)
         for problem in problems:
@@ -102,6 +102,35 @@ def _release(course, args) -> int:
         print(f"released {result.assignment}: {len(result.notebooks)} notebook(s), "
               f"{result.max_score:g} points -> {course.release_dir / result.assignment}{removed}")
     return 0
+
+
+def _names(course, args) -> list[str]:
+    if args.all and args.assignments:
+        raise CourseError("give assignment names or --all, not both")
+    if not args.all and not args.assignments:
+        raise CourseError(f"name the assignments to {args.command}, or pass --all")
+    names = course.assignments() if args.all else args.assignments
+    if args.all and not names:
+        raise CourseError(f"no assignment found: no folder of {course.source_dir} contains a notebook")
+    return names
+
+
+def _verify(course, args) -> int:
+    from .verify import verify
+
+    failed = []
+    for name in _names(course, args):
+        report = verify(course, name, jobs=args.jobs)
+        print(f"{name}: {'OK' if report.ok else 'PROBLEMS'} ({report.seconds:.0f} s)")
+        for line in report.lines:
+            print(f"  {line}")
+        for problem in report.problems:
+            print(f"  problem: {problem}")
+        if not report.ok:
+            failed.append(name)
+    if failed:
+        print(f"cnnlib-course: verify found problems in {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _collect(course, args) -> int:
@@ -155,7 +184,7 @@ def _export(course, args) -> int:
     return 0
 
 
-COMMANDS = {"release": _release, "collect": _collect, "autograde": _autograde,
+COMMANDS = {"release": _release, "verify": _verify, "collect": _collect, "autograde": _autograde,
             "feedback": _feedback, "export": _export}
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import sys
 
 __all__ = ["MIME", "ProbeError", "decode", "encode", "evaluate", "layers_in_call_order", "pairing_key", "run"]
@@ -270,6 +271,38 @@ def _evaluate_value(request: dict, namespace: dict) -> dict:
         return _error(exc)
 
 
+def draw_rule(name: str, shape: tuple) -> str:
+    """How :func:`seeded_tensors` draws a module's tensor called ``name`` with ``shape``."""
+    if name == "running_var":
+        return "variance"
+    if name in ("running_mean", "bias"):
+        return "small"
+    return "fan" if len(shape) >= 2 else "scale"
+
+
+def seeded_tensors(seed: int, specs: list) -> list:
+    """Tensors drawn one after the other from a generator seeded with ``seed``, one per
+    ``[rule, shape]``: ``fan`` He-uniform weights, ``small`` biases and means (N(0, 0.2)),
+    ``variance`` in [0.5, 1.5), ``scale`` (norm weights) in [0.5, 1.5). The judge and the
+    sandbox draw the same values with the same torch."""
+    import torch
+
+    g = torch.Generator().manual_seed(int(seed))
+    out = []
+    for rule, shape in specs:
+        shape = tuple(int(n) for n in shape)
+        if rule == "variance" or rule == "scale":
+            out.append(torch.rand(shape, generator=g) + 0.5)
+        elif rule == "small":
+            out.append(torch.randn(shape, generator=g) * 0.2)
+        elif rule == "fan":
+            numel = max(1, math.prod(shape))
+            out.append((torch.rand(shape, generator=g) * 2 - 1) * (6.0 * shape[0] / numel) ** 0.5)
+        else:
+            raise ValueError(f"unknown draw rule {rule!r}")
+    return out
+
+
 def own_tensors(module) -> list:
     """Parameters and buffers a module holds itself (not its children's), in registration order."""
     return [t for t in list(module._parameters.values()) + list(module._buffers.values()) if t is not None]
@@ -348,11 +381,14 @@ def _evaluate_module(request: dict, namespace: dict) -> dict:
         if sorted((k, len(v)) for k, v in groups.items()) != sorted((k, len(v)) for k, v in reference.items()):
             return {"stage": "layers", **report}
         stage = "weights"
+        draws = request.get("draws") or {"seed": 0, "specs": []}
+        drawn = seeded_tensors(draws["seed"], draws["specs"])
         with torch.no_grad():
             for key, tensor_lists in reference.items():
                 for module, tensors in zip(groups[key], tensor_lists):
                     for mine_t, data in zip(own_tensors(module), tensors):
-                        mine_t.copy_(decode(data).reshape(mine_t.shape))
+                        value = drawn[data["$draw"]] if "$draw" in data else decode(data)
+                        mine_t.copy_(value.reshape(mine_t.shape))
         stage = "forward"
         outputs = []
         for mode in request.get("modes", ["eval"]):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .config import Course, CourseError, ensure_gradebook, load_course
+from .config import Course, CourseError, ensure_gradebook
 
 __all__ = ["ReleaseResult", "check_release", "normalized_notebook", "release"]
 
@@ -134,17 +133,10 @@ def check_release(course: Course, assignments: list[str] | None = None) -> list[
         except ValueError as exc:
             problems.append(f"{assignment}: {exc}")
     with tempfile.TemporaryDirectory(prefix="cnnlib-release-check-") as tmp:
+        from .verify import scratch_course
+
         scratch = Path(tmp)
-        for assignment in names:
-            shutil.copytree(course.source_dir / assignment, scratch / "solutions" / assignment)
-        config_file = course.root / "nbgrader_config.py"
-        if config_file.is_file():
-            shutil.copy(config_file, scratch / "nbgrader_config.py")
-        temp_course = load_course(scratch)
-        temp_course.config.CourseDirectory.db_url = f"sqlite:///{scratch / 'gradebook.db'}"
-        temp_course.config.CourseDirectory.source_directory = "solutions"
-        temp_course.config.CourseDirectory.release_directory = "exercises"
-        release(temp_course, names)
+        release(scratch_course(course, names, scratch), names)
         for assignment in names:
             fresh, current = scratch / "exercises" / assignment, course.release_dir / assignment
             if not current.is_dir():

@@ -111,6 +111,12 @@ from cnnlib.course.checks import check
 check.equal("sorted(alexnet_shapes)", ["conv1", "conv2", "conv3", "conv4", "conv5", "pool1", "pool2", "pool3"],
             name="the keys of alexnet_shapes")
 check.integer("alexnet_shapes['conv1'][0]", 96, hint="(channels, height, width): the channels come first")
+# each pool's output follows from the layer before it (no padding, the + 1 included)
+for test_pool, test_before in (("pool1", "conv1"), ("pool2", "conv2"), ("pool3", "conv5")):
+    check.true(f"alexnet_shapes[{test_pool!r}] == (alexnet_shapes[{test_before!r}][0],) + "
+               f"tuple((n - 3) // 2 + 1 for n in alexnet_shapes[{test_before!r}][1:])",
+               f"should follow from alexnet_shapes[{test_before!r}] through the "
+               "3x3 stride-2 max pool: same channels, floor((n - 3) / 2) + 1 per side", name=f"alexnet_shapes[{test_pool!r}]")
 ### BEGIN HIDDEN TESTS
 import cnnlib
 from cnnlib.models.alexnet import alexnet_ungrouped
@@ -306,12 +312,19 @@ class AlexNet(nn.Module):
 # %% nbgrader={"grade": true, "grade_id": "ch02_alexnet_q4_tests", "locked": true, "points": 5, "schema_version": 3, "solution": false}
 from cnnlib.course.checks import check
 
+from cnnlib.models.alexnet import alexnet_ungrouped
+
 check.shape("tuple(AlexNet(num_classes=10, hidden=64).eval()(x).shape)", (1, 10),
             name="AlexNet(num_classes=10, hidden=64)(x).shape", given={"x": torch.randn(1, 3, 227, 227)},
             hint="N x num_classes scores")
+# a small head, real numbers: your layers get the reference's weights and must compute the same
+check.module("AlexNet(num_classes=7, hidden=32, dropout=0.25)",
+             reference=alexnet_ungrouped(num_classes=7, hidden=32, dropout=0.25),
+             inputs=torch.randn(1, 3, 227, 227, generator=torch.Generator().manual_seed(0)),
+             hint="ReLU after every convolution and after FC6 and FC7; LRN after the ReLUs of CONV1 and CONV2, "
+                  "before their max pool")
 ### BEGIN HIDDEN TESTS
 import cnnlib
-from cnnlib.models.alexnet import alexnet_ungrouped
 
 # the full-size network, analysed on the meta device (no memory, no compute)
 with torch.device("meta"):
@@ -325,10 +338,9 @@ check.equal("sorted((r.kind, r.params, tuple(r.output_shape)) "
             name="AlexNet(): layers with weights as (kind, params, output shape)",
             hint="single tower (groups=1), the table's filters, strides and paddings, FC6 on 256 x 6 x 6")
 check.parameters("AlexNet()", full_params, hint="the table's layers with biases; FC6 and FC7 have hidden units")
-# a small head, real numbers
-x = torch.randn(1, 3, 227, 227, generator=torch.Generator().manual_seed(0))
-check.module("AlexNet(num_classes=7, hidden=32, dropout=0.25)",
-             reference=alexnet_ungrouped(num_classes=7, hidden=32, dropout=0.25), inputs=x, input_size=(3, 227, 227),
-             hint="ReLU after every convolution and after FC6 and FC7; LRN after the ReLUs of CONV1 and CONV2, "
-                  "before their max pool")
+# another head, in training mode too (dropout off so both runs are comparable)
+x = torch.randn(2, 3, 227, 227, generator=torch.Generator().manual_seed(1))
+check.module("AlexNet(num_classes=5, hidden=48, dropout=0.0)",
+             reference=alexnet_ungrouped(num_classes=5, hidden=48, dropout=0.0), inputs=x, input_size=(3, 227, 227),
+             modes=("eval", "train"), hint="the layers of the table, in the table's order")
 ### END HIDDEN TESTS
