@@ -113,6 +113,9 @@ def test_honest_submission_gets_full_marks(graded):
     assert (result.score, result.max_score, result.status, result.flags) == (5.0, 5.0, "ok", [])
     assert graded["exported"]["honest"] == 5.0
     assert graded["autograde"].returncode == 0, graded["autograde"].stderr  # no tooling error for anyone
+    # nbgrader's "Attribute 'checksum' ... has changed!" for every test cell with hidden tests is gone
+    log = (graded["course"].autograded_dir / "honest" / "demo.autograde.log").read_text()
+    assert "WARNING" not in log.replace("Removing existing assignment", ""), log
 
 
 def test_sandbox_hides_instructor_files_and_network(graded):
@@ -146,6 +149,9 @@ def test_incidents_are_reported(graded):
     assert "get_ipython" in results["ipython-hooks"].flags
     assert "threads" in results["background-thread"].flags
     assert "output limit" in results["print-flood"].flags
+    assert "edited locked cells" in results["edit-tests"].flags  # real tampering is still flagged
+    log = (graded["course"].autograded_dir / "edit-tests" / "demo.autograde.log").read_text()
+    assert "differ from the released notebook (edited in the submission)" in log
     if _cgroups_writable():  # where the grader can make cgroups (root, or a delegated hierarchy)
         assert "process limit" in results["fork-many"].flags
         for student in ("children-hog-memory", "fill-disk"):  # tmpfs pages count as the submission's memory

@@ -331,7 +331,11 @@ def test_collect_canvas_and_moodle_zips_and_reject_traversal(course_root, tmp_pa
     assert reasons["/abs/demo.ipynb"].startswith("path traversal")
     assert reasons["submissions\\..\\win_1_2_demo.ipynb"].startswith("path traversal")
     assert reasons["submissions/link_5_6_demo.ipynb"] == "symbolic link"
-    assert reasons["submissions/notes_1_2_readme.txt"] == "not a notebook of the assignment"
+    assert reasons["submissions/notes_1_2_readme.txt"] == \
+        "not a notebook of the assignment: not a .ipynb file (expected demo.ipynb)"
+    assert report.without_notebook == {  # Canvas users 1 and 3 sent nothing collectable
+        "1": [("submissions/notes_1_2_readme.txt", reasons["submissions/notes_1_2_readme.txt"])],
+        "3": [("submissions/broken_3_4_demo.ipynb", reasons["submissions/broken_3_4_demo.ipynb"])]}
     assert reasons["submissions/broken_3_4_demo.ipynb"].startswith("not a valid notebook")
     assert "older copy" in reasons["submissions/doejane_1234_5678_demo.ipynb"]
     assert sorted(p.relative_to(course.submitted_dir).as_posix() for p in course.submitted_dir.rglob("*.ipynb")) == [
@@ -351,8 +355,30 @@ def test_collect_folder_per_student_and_invalid_ids(course_root, tmp_path):
     report = collect(load_course(course_root), "demo", tmp_path / "inbox")
     assert report.students == ["alice", "bob"]
     reasons = dict(report.skipped)
-    assert reasons["carol/other.ipynb"] == "not a notebook of the assignment"
+    assert reasons["carol/other.ipynb"] == (
+        "not a notebook of the assignment: expected demo.ipynb (copies named 'Copy of demo.ipynb', "
+        "'demo (1).ipynb' or 'demo-Copy1.ipynb' are accepted)")
     assert reasons["-bad id/demo.ipynb"] == "invalid student id '-bad id'"
+    assert sorted(report.without_notebook) == ["-bad id", "carol"]
+
+
+def test_collect_exits_1_and_says_why_when_a_student_folder_yields_no_notebook(course_root, tmp_path, capsys):
+    nb = _nb_bytes(_released_nb(course_root))
+    files = {"alice/Copy of demo.ipynb": nb, "bob/demo (1).ipynb": nb, "carol/demo-Copy1.ipynb": nb,
+             "dave/homework.ipynb": nb, "erin/demo.py": b"print(1)", "frank/demo.ipynb": b"{}"}
+    for rel, data in files.items():
+        (tmp_path / "inbox" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "inbox" / rel).write_bytes(data)
+    assert main(["--course", str(course_root), "collect", "demo", "--from", str(tmp_path / "inbox")]) == 1
+    out = capsys.readouterr()
+    assert "3 notebook(s) of 3 student(s) collected" in out.out
+    assert "no notebook collected for 'dave': dave/homework.ipynb: not a notebook of the assignment: " \
+           "expected demo.ipynb" in out.err
+    assert "no notebook collected for 'erin': erin/demo.py: not a notebook of the assignment: not a .ipynb " \
+           "file" in out.err
+    assert "no notebook collected for 'frank': frank/demo.ipynb: not a valid notebook" in out.err
+    assert "3 submitter(s) without a collected notebook" in out.err
+    assert sorted(p.name for p in load_course(course_root).submitted_dir.iterdir()) == ["alice", "bob", "carol"]
 
 
 # --------------------------------------------------------------------------- CLI errors

@@ -247,7 +247,8 @@ def _incidents(nb: nbformat.NotebookNode) -> tuple[str | None, list[str]]:
     from .preprocessors import INCIDENT_NAMES, META_KEY
 
     record = nb.metadata.get(META_KEY, {})
-    flags = (["output limit"] if record.get("output_capped") else []) + list(record.get("limits_hit", []))
+    flags = (["output limit"] if record.get("output_capped") else []) + list(record.get("limits_hit", [])) + \
+        (["edited locked cells"] if record.get("edited_cells") else [])
     incidents = record.get("incidents", [])
     if not incidents:
         return None, flags

@@ -1,7 +1,8 @@
 """``cnnlib-course``: the instructor's command line (release, verify, collect, autograde, feedback, export).
 
 Exit status: 0 on success; 1 when the command could not do its job (bad course,
-unknown assignment, sandbox missing, ``release --check`` found differences, or an
+unknown assignment, sandbox missing, ``release --check`` or ``verify`` found problems,
+``collect`` refused a collision or found a student with no collectable notebook, or an
 autograding *tooling* error - a student's crashing code is not one); 2 for
 command-line usage errors.
 """
@@ -145,7 +146,14 @@ def _collect(course, args) -> int:
           f"{len(report.skipped)} file(s) skipped")
     for why in report.collisions:
         print(f"cnnlib-course: collision: {why}", file=sys.stderr)
-    return 1 if report.collisions else 0
+    empty = report.without_notebook
+    for who, files in empty.items():
+        print(f"cnnlib-course: no notebook collected for {who!r}: "
+              + "; ".join(f"{origin}: {reason}" for origin, reason in files), file=sys.stderr)
+    if empty:
+        print(f"cnnlib-course: {len(empty)} submitter(s) without a collected notebook; fix or rename their "
+              "files and run collect again (already collected notebooks are kept)", file=sys.stderr)
+    return 1 if report.collisions or empty else 0
 
 
 def _autograde(course, args) -> int:

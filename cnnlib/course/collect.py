@@ -79,6 +79,15 @@ class CollectReport:
     collected: list[tuple[str, str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     collisions: list[str] = field(default_factory=list)
+    #: files of each submitter (student folder, Canvas user id, Moodle participant id), collected or not
+    files_of: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def without_notebook(self) -> dict[str, list[tuple[str, str]]]:
+        """Submitters none of whose files was collected, with each file's reason."""
+        reasons = dict(self.skipped)
+        return {who: [(origin, reasons.get(origin, "not collected")) for origin in origins]
+                for who, origins in sorted(self.files_of.items()) if who not in self.students}
 
     @property
     def students(self) -> list[str]:
@@ -95,6 +104,28 @@ def _unsafe_path(name: str) -> str | None:
     if ".." in path.parts:
         return "path traversal: '..' in the path"
     return None
+
+
+def _not_ours(filename: str, notebooks: set[str]) -> str:
+    """Why ``filename`` is not a notebook of the assignment, in words a student would recognise."""
+    names = " or ".join(f"{n}.ipynb" for n in sorted(notebooks))
+    if not filename.endswith(".ipynb"):
+        return f"not a notebook of the assignment: not a .ipynb file (expected {names})"
+    example = sorted(notebooks)[0]
+    return (f"not a notebook of the assignment: expected {names} (copies named 'Copy of {example}.ipynb', "
+            f"'{example} (1).ipynb' or '{example}-Copy1.ipynb' are accepted)")
+
+
+def _submitter(parts: tuple[str, ...]) -> str | None:
+    """Who a file comes from, as collect would name them (None: a file outside any student's)."""
+    if len(parts) == 1:
+        for pattern, key in ((_MOODLE, "id"), (_CANVAS, "uid")):
+            match = pattern.match(parts[0])
+            if match:
+                return match[key]
+        return None
+    match = _MOODLE.match(parts[0])
+    return match["id"] if match else parts[0]
 
 
 def _notebook_name(filename: str, notebooks: set[str]) -> str | None:
@@ -128,18 +159,18 @@ def _interpret(parts: tuple[str, ...], assignment: str, notebooks: set[str]) -> 
             name = _notebook_name(match["name"], notebooks)
             first, last = _split_name(match["full"])
             return ({"student": match["id"], "notebook": name, "first_name": first, "last_name": last,
-                     "identity": match["full"]} if name else None), "not a notebook of the assignment"
+                     "identity": match["full"]} if name else None), _not_ours(match["name"], notebooks)
         match = _CANVAS.match(filename)
         if match:
             name = _notebook_name(match["name"], notebooks)
             return ({"student": match["uid"], "notebook": name, "last_name": match["login"],
-                     "identity": match["login"].lower()} if name else None), "not a notebook of the assignment"
+                     "identity": match["login"].lower()} if name else None), _not_ours(match["name"], notebooks)
         return None, "not in a student folder and not an LMS file name"
     if len(parts) == 2 or (len(parts) == 3 and parts[1] == assignment):
         folder = parts[0]
         name = _notebook_name(filename, notebooks)
         if name is None:
-            return None, "not a notebook of the assignment"
+            return None, _not_ours(filename, notebooks)
         match = _MOODLE.match(folder)
         if match:
             first, last = _split_name(match["full"])
@@ -246,6 +277,9 @@ def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: 
     collided: set[tuple[str, str]] = set()
     for parts, origin, size, when, load in entries:
         parts = parts[1:] if strip else parts
+        who = _submitter(parts)
+        if who is not None:
+            report.files_of.setdefault(who, []).append(origin)
         found, reason = _interpret(parts, assignment, notebooks)
         if found is None:
             report.skipped.append((origin, reason))

@@ -8,9 +8,12 @@ Sanitizing (trusted, before anything runs):
   their nbgrader metadata and cells the student added keep none, so inflated
   points, changed ``grade_id``s, duplicated ids, ``skip-execution`` or
   ``raises-exception`` tags cannot survive. Test cells the student deleted are put
-  back (nbgrader's ``OverwriteCells`` then restores every locked cell's source from
-  the gradebook). The outputs the student submitted are kept aside, cut to a small
-  size, for the feedback.
+  back. Every locked cell's source comes from the gradebook; one that differs from the
+  released notebook is recorded (the submission is flagged ``edited locked cells``,
+  one log line), so nbgrader's ``OverwriteCells`` has nothing left to warn about for
+  honest submissions (its checksum warnings fired for every test cell with hidden
+  tests). The outputs the student submitted are kept aside, cut to a small size, for
+  the feedback.
 
 Autograding:
 
@@ -131,6 +134,12 @@ def kept_outputs(outputs, budget: list[int]) -> list[dict]:
     return kept
 
 
+def _normalized(text) -> str:
+    """Cell text compared for edits: line endings, trailing spaces and blank edge lines ignored."""
+    text = "".join(text) if isinstance(text, list) else str(text or "")
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").splitlines()).strip("\n")
+
+
 class RestoreCells(NbGraderPreprocessor):
     """Make every cell's metadata the instructor's; re-add deleted test cells; keep submitted outputs aside."""
 
@@ -150,8 +159,10 @@ class RestoreCells(NbGraderPreprocessor):
             solutions = {c.name for c in notebook.solution_cells}
             tasks = {c.name for c in notebook.task_cells}
         released = self._released(info["notebook"], info["assignment"])
-        released_meta = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"] for c in released.get("cells", [])
-                         if isinstance(c.get("metadata", {}).get("nbgrader", {}).get("grade_id"), str)}
+        released_cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in released.get("cells", [])
+                          if isinstance(c.get("metadata", {}).get("nbgrader", {}).get("grade_id"), str)}
+        released_meta = {grade_id: c["metadata"] for grade_id, c in released_cells.items()}
+        edited = []
         order = self._source_order(info["notebook"]) or sorted(source)
         present: dict[str, int] = {}
         budget = [FEEDBACK_TOTAL_BYTES]
@@ -170,9 +181,13 @@ class RestoreCells(NbGraderPreprocessor):
                 rebuilt = self._metadata(grade_id, source, points, solutions, tasks)
                 if grade_id in solutions:
                     cell.metadata = NotebookNode(nbgrader=rebuilt)
-                else:  # the instructor's cell: everything as released
+                else:  # the instructor's cell: everything as released, the source from the gradebook
                     cell.metadata = nbformat.from_dict(copy.deepcopy(released_meta.get(grade_id, {})))
                     cell.metadata["nbgrader"] = rebuilt
+                    if grade_id in released_cells and \
+                            _normalized(cell.source) != _normalized(released_cells[grade_id].get("source", "")):
+                        edited.append(grade_id)
+                    cell.source = source[grade_id][3]
             if submitted and cell.cell_type == "code":
                 cell.metadata[META_KEY] = NotebookNode(submitted_outputs=submitted)
         for grade_id in order:
@@ -196,6 +211,10 @@ class RestoreCells(NbGraderPreprocessor):
         # Notebook metadata: the released notebook's (kernelspec, language), nothing of the student's.
         nb.metadata = nbformat.from_dict(copy.deepcopy(released.get("metadata", {}))) if released else \
             NotebookNode(kernelspec=nb.metadata.get("kernelspec", {}))
+        if edited:  # one line for the instructor; the cells graded are the instructor's anyway
+            self.log.warning("Locked cell(s) %s differ from the released notebook (edited in the submission); "
+                             "the instructor's version was restored", ", ".join(edited))
+        nb.metadata[META_KEY] = NotebookNode(edited_cells=edited)
         return nb, resources
 
     def _released(self, notebook_id: str, assignment: str) -> dict:
@@ -354,6 +373,9 @@ class SandboxedExecute(Execute):
                         record["incidents"].append({"cell": index, "grade_id": grade_id, "kind": output["ename"]})
         record["output_capped"] = self._output_capped
         record["limits_hit"] = list(getattr(km, "limits_hit", []))
+        previous = self.nb.metadata.get(META_KEY)
+        if isinstance(previous, dict) and isinstance(previous.get("edited_cells"), list):
+            record["edited_cells"] = list(previous["edited_cells"])  # written by RestoreCells
         self.nb.metadata[META_KEY] = record
         self.set_widgets_metadata()
         return self.nb, self.resources
