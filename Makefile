@@ -23,6 +23,7 @@ help:
 	@echo "make test        run the whole test suite (builds the book first)"
 	@echo "make setup       create the environment in .venv from uv.lock"
 	@echo "make exercises   regenerate exercises/ (student versions) from solutions/"
+	@echo "make check-exercises  check sources are in sync and grade every assignment's solution and slips"
 	@echo "make practice SEED=1 N=10   a practice exam + key in _build/practice/SEED"
 	@echo "make install-cells  rewrite every notebook's install cell (after changing html.baseurl or the version)"
 	@echo "make publish     assemble the public bundle in _build/publish (site, wheel, index, deploy files)"
@@ -57,9 +58,12 @@ test-fast: setup
 exercises: setup
 	$(VENV)/bin/cnnlib-course release --all
 
+# Sources, notebooks and student versions in sync; then every assignment graded end to end
+# (solution, untouched student version, every slip of slips.yml): several minutes.
 check-exercises: setup
 	$(VENV)/bin/cnnlib-course release --all --check
 	$(PY) -m cnnlib.install_cell --check
+	$(VENV)/bin/cnnlib-course verify --all --jobs $(JOBS)
 
 install-cells: setup
 	$(PY) -m cnnlib.install_cell

@@ -105,15 +105,21 @@ class Course:
         return self.config.CourseDirectory.db_url
 
     def assignments(self) -> list[str]:
-        """Folders of ``solutions/`` that contain at least one notebook, sorted."""
+        """Folders of ``solutions/`` that contain at least one notebook or notebook source, sorted."""
         if not self.source_dir.is_dir():
             return []
         return sorted(p.name for p in self.source_dir.iterdir()
-                      if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb")))
+                      if p.is_dir() and not p.name.startswith(".") and self.notebooks(p.name))
 
     def notebooks(self, assignment: str) -> list[str]:
-        """Notebook names (without ``.ipynb``) of an assignment's source folder."""
-        return sorted(p.stem for p in (self.source_dir / assignment).glob("*.ipynb"))
+        """Notebook names (without ``.ipynb``) of an assignment's source folder: its notebooks, and
+        the notebooks its jupytext sources generate (``<name>.py``)."""
+        from .sources import source_of
+
+        folder = self.source_dir / assignment
+        names = {p.stem for p in folder.glob("*.ipynb")}
+        names |= {p.stem for p in folder.glob("*.py") if source_of(p.with_suffix(".ipynb")) == p}
+        return sorted(names)
 
     def require_assignment(self, assignment: str) -> None:
         """Raise :class:`CourseError` unless ``solutions/<assignment>/`` has notebooks."""
@@ -121,7 +127,7 @@ class Course:
             raise CourseError(f"invalid assignment name {assignment!r}")
         if assignment not in self.assignments():
             known = ", ".join(self.assignments()) or "none"
-            raise CourseError(f"unknown assignment {assignment!r}: no notebook in "
+            raise CourseError(f"unknown assignment {assignment!r}: no notebook or notebook source in "
                               f"{self.source_dir / assignment} (assignments: {known})")
 
 
