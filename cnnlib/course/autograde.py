@@ -260,7 +260,6 @@ def _incidents(nb: nbformat.NotebookNode) -> tuple[str | None, list[str]]:
 
 def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
     """Autograde one submission (runs in the forked worker)."""
-    from nbgrader.api import Gradebook
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log

@@ -277,6 +277,8 @@ def _verdicts(course: Course, assignment: str, student: str) -> dict:
 
 def _check_slip_verdicts(slip: Slip, verdicts: dict, report: VerifyReport) -> str:
     """Problems of one graded slip go to ``report``; returns the student's message for it."""
+    from . import judge
+
     unknown = [f for f in slip.fails if f not in verdicts]
     if unknown:
         report.problems.append(f"slip {slip.slip!r}: 'fails' names unknown test cell(s) {unknown}")
@@ -295,6 +297,12 @@ def _check_slip_verdicts(slip: Slip, verdicts: dict, report: VerifyReport) -> st
         report.problems.append(f"slip {slip.slip!r} is marked visible: true but no visible check of "
                                f"{slip.fails[0]} catches it")
     matching = [c.message for c in failed if c.hidden != slip.visible and slip.message in c.message]
+    late = [c for c in failed[judge.MAX_SHOWN_FAILURES:] if slip.message in c.message]
+    if matching and late and not [c for c in failed[:judge.MAX_SHOWN_FAILURES] if slip.message in c.message]:
+        report.problems.append(f"slip {slip.slip!r}: {slip.message!r} is in failed check "
+                               f"{failed.index(late[0]) + 1} of {slip.fails[0]}, but the student's feedback shows "
+                               f"only the first {judge.MAX_SHOWN_FAILURES} failed checks of a cell")
+        return ""
     if not matching:
         report.problems.append(f"slip {slip.slip!r}: no failed {'visible' if slip.visible else 'hidden'} check of "
                                f"{slip.fails[0]} tells the student {slip.message!r}; they are told: "

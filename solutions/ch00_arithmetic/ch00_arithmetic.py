@@ -109,6 +109,8 @@ check.integer("conv_output_size(227, 11, stride=4)", 55, hint="AlexNet CONV1")
 check.integer("conv_output_size(32, 5)", 28, hint="LeNet-5 C1")
 check.integer("conv_output_size(224, 3, stride=1, padding=1)", 224)
 check.integer("conv_output_size(7, 3, stride=2)", 3, hint="floor the division")
+check.integer("conv_output_size(8, 3, stride=2)", 3,
+              hint="floor the division: a window that would stick out of the padded input does not count")
 check.raises("conv_output_size(3, 5)", ValueError, hint="the kernel does not fit")
 ### BEGIN HIDDEN TESTS
 for size in range(1, 15):
@@ -224,6 +226,13 @@ check.integer("len(conv1_output_shape)", 3, hint="(channels, height, width)")
 check.integer("conv1_output_shape[0]", 96, hint="the channels come first")
 check.integer("pool1_output_shape[0]", 96, hint="pooling keeps the channels")
 check.true("conv1_flops == 2 * conv1_macs", "conv1_flops should be 2 x conv1_macs")
+# consistency with your own conv1_output_shape: float32 bytes, and the pool's output-size formula
+check.true("conv1_memory_bytes == 4 * conv1_output_shape[0] * conv1_output_shape[1] * conv1_output_shape[2]",
+           "should be 4 bytes per float32 value times the C x H x W values of conv1_output_shape (bytes, not bits)",
+           name="conv1_memory_bytes")
+check.true("pool1_output_shape == (conv1_output_shape[0],) + tuple((n - 3) // 2 + 1 for n in conv1_output_shape[1:])",
+           "should follow from conv1_output_shape through the 3x3 stride-2 max pool: same channels, "
+           "floor((n - 3) / 2) + 1 per side", name="pool1_output_shape")
 ### BEGIN HIDDEN TESTS
 import cnnlib
 from cnnlib.models.alexnet import alexnet_ungrouped

@@ -88,6 +88,14 @@ for test_name in ("c1_shape", "s2_shape", "c3_shape", "s4_shape", "c5_shape"):
     check.integer(f"len({test_name})", 3, hint="(channels, height, width)")
 check.equal("[s[0] for s in (c1_shape, s2_shape, c3_shape, s4_shape, c5_shape)]", [6, 6, 16, 16, 120],
             name="the channels of c1_shape ... c5_shape", hint="the channels come first")
+# each shape follows from the one before it (no padding, the + 1 included)
+for test_after, test_before, test_rule, test_words in (
+        ("s2_shape", "c1_shape", "(n - 2) // 2 + 1", "the 2x2 stride-2 subsampling: floor((n - 2) / 2) + 1"),
+        ("c3_shape", "s2_shape", "n - 5 + 1", "the 5x5 convolution without padding: n - 5 + 1"),
+        ("s4_shape", "c3_shape", "(n - 2) // 2 + 1", "the 2x2 stride-2 subsampling: floor((n - 2) / 2) + 1"),
+        ("c5_shape", "s4_shape", "n - 5 + 1", "the 5x5 convolution without padding: n - 5 + 1")):
+    check.true(f"tuple({test_after}[1:]) == tuple({test_rule} for n in {test_before}[1:])",
+               f"should follow from {test_before} through {test_words} per side", name=test_after)
 ### BEGIN HIDDEN TESTS
 h1 = 32 - 4
 h3 = h1 // 2 - 4
@@ -128,6 +136,11 @@ from cnnlib.course.checks import check
 
 check.true("c1_params < c3_params < c5_params", "expected c1_params < c3_params < c5_params")
 check.true("c3_params_sparse < c3_params", "the sparse C3 should have fewer parameters than the fully connected one")
+# every count is whole 5x5 kernels plus one bias per output map
+for test_answer, test_maps in (("c1_params", 6), ("c3_params", 16), ("c5_params", 120), ("c3_params_sparse", 16)):
+    check.true(f"{test_answer} > {test_maps} and ({test_answer} - {test_maps}) % (5 * 5) == 0",
+               f"should be a whole number of 5x5 kernels plus {test_maps} biases, one per output map",
+               name=test_answer)
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.lenet import SparseC3, lenet5
 
@@ -188,8 +201,13 @@ class LeNet5(nn.Module):
 # %% nbgrader={"grade": true, "grade_id": "ch01_lenet_q3_tests", "locked": true, "points": 5, "schema_version": 3, "solution": false}
 from cnnlib.course.checks import check
 
+from cnnlib.models.lenet import lenet5
+
 check.shape("tuple(LeNet5()(x).shape)", (2, 10), name="LeNet5()(x).shape", given={"x": torch.randn(2, 1, 32, 32)},
             hint="N x num_classes scores")
+# real numbers: your layers get the weights of cnnlib's lenet5 and must compute the same
+check.module("LeNet5()", reference=lenet5(), inputs=torch.randn(2, 1, 32, 32, generator=torch.Generator().manual_seed(0)),
+             hint="tanh after C1, S2, C3, S4, C5 and F6; average pooling; none after OUTPUT")
 check.parameters("LeNet5()", 6 * (25 + 1) + 16 * (6 * 25 + 1) + 120 * (16 * 25 + 1) + 84 * (120 + 1) + 10 * (84 + 1),
                  hint="C1, C3 and C5 are fully connected convolutions with biases")
 ### BEGIN HIDDEN TESTS
@@ -234,6 +252,9 @@ check.true("most_params_layer in ('C1', 'C3', 'C5', 'F6', 'OUTPUT')",
 check.true("most_macs_layer in ('C1', 'C3', 'C5', 'F6', 'OUTPUT')",
            "most_macs_layer should be one of 'C1', 'C3', 'C5', 'F6', 'OUTPUT'")
 check.true("isinstance(c1_padding_for_mnist, int)", "c1_padding_for_mnist should be an int")
+check.true("28 + 2 * c1_padding_for_mnist - 5 + 1 == 32 - 5 + 1",
+           "with that many zeros on each side, C1 should give a 28x28 digit the output size of a 32x32 image",
+           name="c1_padding_for_mnist")
 ### BEGIN HIDDEN TESTS
 params = {"c1": 6 * 26, "c3": 16 * 151, "c5": 120 * 401, "f6": 84 * 121, "output": 10 * 85}
 macs = {"c1": 6 * 25 * 28 * 28, "c3": 16 * 150 * 10 * 10, "c5": 120 * 400, "f6": 120 * 84, "output": 840}

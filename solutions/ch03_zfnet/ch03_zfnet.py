@@ -106,6 +106,16 @@ for test_answer in ("zf_conv1_out", "zf_pool1_out", "zf_conv2_out", "zf_pool2_ou
     check.true(f"isinstance({test_answer}, int)", "sizes are ints", name=f"{test_answer} is an int")
 check.true("zf_conv1_out > zf_pool1_out > zf_conv2_out > zf_pool2_out",
            "each layer should shrink the feature map: zf_conv1_out > zf_pool1_out > zf_conv2_out > zf_pool2_out")
+# each size follows from the one before it: convolutions floor, ZFNet's pools round up (no padding here)
+for test_after, test_before, test_rule, test_words in (
+        ("zf_pool1_out", "zf_conv1_out", "math.ceil((n - 3) / 2) + 1",
+         "the 3x3 stride-2 ceil-mode max pool: ceil((n - 3) / 2) + 1"),
+        ("zf_conv2_out", "zf_pool1_out", "(n - 5) // 2 + 1",
+         "the 5x5 stride-2 convolution without padding: floor((n - 5) / 2) + 1"),
+        ("zf_pool2_out", "zf_conv2_out", "math.ceil((n - 3) / 2) + 1",
+         "the 3x3 stride-2 ceil-mode max pool: ceil((n - 3) / 2) + 1")):
+    check.true(f"{test_after} == (lambda n: {test_rule})({test_before})",
+               f"should follow from {test_before} through {test_words}", name=test_after)
 ### BEGIN HIDDEN TESTS
 import cnnlib
 from cnnlib.models.zfnet import zfnet
@@ -172,6 +182,8 @@ from cnnlib.course.checks import check
 
 check.equal("feature_map_sizes(227, [('conv', 11, 4, 0)])", [55], hint="a list of ints, one per layer")
 check.equal("feature_map_sizes(6, [('pool', 3, 2, 0)])", [3], hint="pools round up: ceil((6 - 3) / 2) + 1")
+check.equal("feature_map_sizes(5, [('pool', 2, 2, 1)])", [3],
+            hint="pools round up, minus one if the last window would start inside the right padding")
 check.integer("len(feature_map_sizes(224, [('conv', 7, 2, 1), ('pool', 3, 2, 0), ('conv', 5, 2, 0)]))", 3,
               hint="one size per layer")
 ### BEGIN HIDDEN TESTS
@@ -246,6 +258,12 @@ from cnnlib.course.checks import check
 
 check.true("zf_pool1_rf < alexnet_pool1_rf", "ZFNet's POOL1 units should see a smaller patch than AlexNet's")
 check.true("zf_pool1_jump < alexnet_pool1_jump", "ZFNet's POOL1 units should be packed more densely than AlexNet's")
+# POOL1's 3x3 window covers 3 CONV1 units that sit CONV1's stride apart in the input, not 1 pixel apart
+for test_answer, test_kernel in (("alexnet_pool1_rf", 11), ("zf_pool1_rf", 7)):
+    check.true(f"{test_answer} > {test_kernel} + 2",
+               f"should be more than {test_kernel} + 2 pixels: the 3 CONV1 units under a POOL1 window sit "
+               "CONV1's stride (the jump) apart in the input", name=test_answer,
+               hint="r grows by (k - 1) * j, j being the jump of the layer's input")
 ### BEGIN HIDDEN TESTS
 import cnnlib
 
@@ -334,7 +352,9 @@ zfnet_minus_alexnet_params = zfnet_params - _alexnet
 from cnnlib.course.checks import check
 
 check.true("isinstance(zfnet_params, int) and zfnet_params > 0", "zfnet_params should be a positive int")
-check.true("zfnet_minus_alexnet_params < 0", "CONV1 is smaller; nothing else changes")
+check.true("zfnet_minus_alexnet_params < 0",
+           "should be negative (ZFNet minus AlexNet): ZFNet's CONV1 is smaller and nothing else changes",
+           name="zfnet_minus_alexnet_params")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.alexnet import alexnet_ungrouped
 from cnnlib.models.zfnet import zfnet

@@ -102,6 +102,13 @@ check.shape("tuple(make_vgg_stage(3, 64, 2)(x).shape)", (1, 64, 16, 16), given={
             hint="padding=1 keeps the size, the 2x2 max pool halves it")
 check.parameters("make_vgg_stage(3, 64, 2)", 64 * (3 * 9 + 1) + 64 * (64 * 9 + 1),
                  hint="the first conv takes in_channels, the second out_channels; count the biases")
+# a small stage with batch norm, real numbers: your layers get the reference's weights and must compute the same
+from cnnlib.models.vgg import make_vgg_stage as ref_vgg_stage
+
+check.module("make_vgg_stage(3, 8, 2, batch_norm=True)",
+             reference=ref_vgg_stage(3, 8, 2, norm_layer=nn.BatchNorm2d),
+             inputs=torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(0)),
+             hint="each block is conv, BatchNorm2d, ReLU (the norm before the activation); the 2x2 max pool comes last")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.vgg import make_vgg_stage as ref_vgg_stage
 
@@ -213,6 +220,11 @@ check.true("vgg16_fc_params < vgg16_params", "the FC layers hold only part of VG
            name="vgg16_fc_params < vgg16_params")
 check.true("0.0 < conv_macs_fraction < 1.0", "should be a fraction of vgg16_macs, between 0 and 1",
            name="conv_macs_fraction")
+# for one image an FC layer does one multiply-accumulate per weight (its parameters less its biases)
+check.true("math.isclose((1 - conv_macs_fraction) * vgg16_macs, vgg16_fc_params - (4096 + 4096 + 1000), rel_tol=1e-6)",
+           "the MACs left to the FC layers, (1 - conv_macs_fraction) * vgg16_macs, should equal the FC layers' "
+           "weights, vgg16_fc_params less the 4096 + 4096 + 1000 biases", name="vgg16_macs",
+           hint="one multiply-accumulate per FC weight for one image; count MACs, not FLOPs")
 ### BEGIN HIDDEN TESTS
 import torchvision
 
@@ -264,6 +276,11 @@ from cnnlib.course.checks import check
 check.true("stack_params < single_params and stack_macs < single_macs",
            "the stack of three 3x3 convs should cost less than the 7x7 conv", name="stack vs single")
 check.true("isinstance(stack_rf, int)", "should be an int", name="stack_rf")
+# stride 1 and 'same' padding: every weight is used once at each of the 14 x 14 output positions
+for test_option in ("stack", "single"):
+    check.true(f"{test_option}_macs == {test_option}_params * 14 * 14",
+               f"should follow from {test_option}_params: one multiply-accumulate per weight at each position of "
+               "the 14x14 output map", name=f"{test_option}_macs", hint="count MACs, not FLOPs")
 ### BEGIN HIDDEN TESTS
 check.integer("stack_rf", cnnlib.receptive_field([(3, 1)] * 3).size,
               hint="the receptive field of the whole stack, not of one layer")

@@ -96,6 +96,8 @@ check.true("naive_out_channels > reduced_out_channels", "the 1x1 conv after the 
            name="naive_out_channels > reduced_out_channels")
 check.true("naive_macs > reduced_macs > 0", "the 1x1 reductions should lower the MACs",
            name="naive_macs > reduced_macs > 0")
+check.true("round(naive_macs / 1e6) == 854", "should agree with the slide's 854M for the naive module",
+           name="naive_macs", hint="multiply-accumulates, not FLOPs: one per weight at each position of the 28x28 map")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.googlenet import Inception as RefInception, InceptionNaive as RefInceptionNaive
 
@@ -158,6 +160,12 @@ from cnnlib.course.checks import check
 check.shape("tuple(Inception(192, 64, 96, 128, 16, 32, 32)(x).shape)", (1, 256, 28, 28),
             given={"x": torch.randn(1, 192, 28, 28)}, name="Inception (3a) output shape on 1 x 192 x 28 x 28",
             hint="concatenate the four branches along dim=1; 'same' padding keeps 28 x 28")
+# a small module, real numbers: your layers get the reference's weights and must compute the same
+from cnnlib.models.googlenet import Inception as RefInception
+
+check.module("Inception(10, 4, 3, 5, 2, 6, 3)", reference=RefInception(10, 4, 3, 5, 2, 6, 3),
+             inputs=torch.randn(2, 10, 7, 7, generator=torch.Generator().manual_seed(0)),
+             hint="branches in the order 1x1, 3x3, 5x5, pool; a ReLU after every conv, the 1x1 reductions too")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.googlenet import Inception as RefInception
 
@@ -200,6 +208,12 @@ check.true("googlenet_head_params < vgg16_head_params", "GoogLeNet's head should
            name="googlenet_head_params < vgg16_head_params")
 check.true("inception_3a_params > 0 and inception_3a_macs > 0", "both should be positive",
            name="inception_3a_params and inception_3a_macs")
+# stride 1 and 'same' padding: every weight is used once at each of the 28 x 28 positions; a bias per filter
+check.true("inception_3a_macs == (inception_3a_params - (64 + 96 + 128 + 16 + 32 + 32)) * 28 * 28",
+           "inception_3a_macs should be the module's weights (inception_3a_params less one bias per filter: "
+           "64 + 96 + 128 + 16 + 32 + 32) times the 28 x 28 positions",
+           name="inception_3a_params and inception_3a_macs",
+           hint="count the biases in the parameters; multiply-accumulates, not FLOPs")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models import googlenet as ref_googlenet
 

@@ -114,6 +114,13 @@ check.shape("tuple(BasicBlock(16, 32, stride=2)(x).shape)", (2, 32, 4, 4), given
             hint="the stride goes on the first 3x3 conv and on the 1x1 projection shortcut")
 check.parameters("BasicBlock(16, 16)", 2 * 9 * 16 * 16 + 4 * 16,
                  hint="convs without bias, two BatchNorm2d; an identity shortcut when the shapes match")
+# a small downsampling block, real numbers: your layers get the reference's weights and must compute the same
+from cnnlib.models.resnet import BasicBlock as RefBasicBlock
+
+check.module("BasicBlock(8, 12, stride=2)", reference=RefBasicBlock(8, 12, 2),
+             inputs=torch.randn(2, 8, 8, 8, generator=torch.Generator().manual_seed(0)),
+             hint="branch conv-BN-ReLU-conv-BN with the stride on the first conv; a 1x1 conv + BatchNorm2d "
+                  "projection shortcut; add, then ReLU")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.resnet import BasicBlock as RefBasicBlock
 
@@ -175,6 +182,13 @@ check.shape("tuple(Bottleneck(64, 64)(x).shape)", (2, 64, 8, 8), given={"x": tor
 check.shape("tuple(Bottleneck(64, 128, stride=2)(x).shape)", (2, 128, 4, 4), given={"x": torch.randn(2, 64, 8, 8)},
             name="Bottleneck(64, 128, stride=2) output shape on 2 x 64 x 8 x 8",
             hint="the stride goes on the 3x3 conv and on the 1x1 projection shortcut")
+# a small downsampling block, real numbers: your layers get the reference's weights and must compute the same
+from cnnlib.models.resnet import Bottleneck as RefBottleneck
+
+check.module("Bottleneck(16, 32, stride=2)", reference=RefBottleneck(16, 32, 2),
+             inputs=torch.randn(2, 16, 8, 8, generator=torch.Generator().manual_seed(0)),
+             hint="1x1-BN-ReLU, 3x3 (with the stride)-BN-ReLU, 1x1-BN, add the projection shortcut "
+                  "(1x1 conv + BatchNorm2d), then ReLU")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.resnet import Bottleneck as RefBottleneck
 
@@ -218,6 +232,11 @@ from cnnlib.course.checks import check
 
 check.true("bottleneck_block_macs < basic_block_macs", "the bottleneck block should cost fewer MACs than the basic block",
            name="bottleneck_block_macs < basic_block_macs")
+# stride 1 and 'same' padding: every conv weight is used once at each of the 56 x 56 positions
+for test_block in ("basic_block", "bottleneck_block"):
+    check.true(f"{test_block}_macs == {test_block}_conv_params * 56 * 56",
+               f"should follow from {test_block}_conv_params: one multiply-accumulate per conv weight at each "
+               "position of the 56x56 map", name=f"{test_block}_macs", hint="count MACs, not FLOPs")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.resnet import BasicBlock as RefBasicBlock, Bottleneck as RefBottleneck
 
@@ -271,6 +290,8 @@ from cnnlib.course.checks import check
 
 check.integer('resnet_depth("basic", (2, 2, 2, 2))', 18, hint="ResNet-18: count the stem conv and the final linear layer")
 check.integer('resnet_depth("bottleneck", (3, 4, 6, 3))', 50, hint="ResNet-50: three convs per bottleneck block")
+check.true("type(cifar_blocks_per_stage) is int", "should be an int, a number of blocks",
+           name="cifar_blocks_per_stage", hint="solve depth = 6n + 2 with integer arithmetic (//)")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models import resnet as ref_resnet
 

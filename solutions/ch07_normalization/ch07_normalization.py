@@ -135,6 +135,18 @@ check.close("BatchNorm2d(3)(test_x).var(dim=(0, 2, 3), correction=0)", torch.one
 check.equal("(lambda bn: [bn(test_x), bn.num_batches_tracked][1])(BatchNorm2d(3))", torch.tensor(1),
             given={"test_x": test_x}, name="num_batches_tracked after one training batch",
             hint="add 1 in every training-mode forward pass")
+# the running statistics of a new layer (running_mean 0, running_var 1) after that one batch
+check.close("(lambda bn: [bn(test_x), bn.running_mean][1])(BatchNorm2d(3))", 0.1 * test_x.mean(dim=(0, 2, 3)),
+            rtol=1e-4, atol=1e-6, given={"test_x": test_x}, name="running_mean after one training batch",
+            hint="running = (1 - momentum) * running + momentum * batch mean, momentum = 0.1")
+check.close("(lambda bn: [bn(test_x), bn.running_var][1])(BatchNorm2d(3))",
+            0.9 * torch.ones(3) + 0.1 * test_x.var(dim=(0, 2, 3), correction=1), rtol=1e-4, atol=1e-6,
+            given={"test_x": test_x}, name="running_var after one training batch",
+            hint="running = (1 - momentum) * running + momentum * the unbiased batch variance (divide by n - 1)")
+# a new layer in eval mode normalizes with running_mean 0 and running_var 1: it leaves test_x (almost) as it is
+check.close("BatchNorm2d(3).eval()(test_x)", test_x / math.sqrt(1.0 + 1e-5), rtol=1e-5, atol=1e-5,
+            given={"test_x": test_x}, name="BatchNorm2d(3).eval()(test_x) for a new layer",
+            hint="eval mode normalizes with running_mean and running_var, not the batch statistics")
 ### BEGIN HIDDEN TESTS
 from cnnlib.layers.norms import BatchNorm2d as ScratchBatchNorm2d
 
@@ -260,6 +272,25 @@ check.close(f"fold_bn({test_identity})[0]", torch.ones(2, 1, 1, 1), rtol=1e-5, a
             hint="an identity BN leaves the weight unchanged")
 check.close(f"fold_bn({test_identity})[1]", torch.zeros(2), rtol=1e-5, atol=1e-8,
             hint="conv_bias None means a convolution without bias: zeros")
+check.close("fold_bn(torch.ones(2, 1, 1, 1), torch.tensor([0.5, -1.0]), torch.ones(2), torch.zeros(2), "
+            "torch.zeros(2), torch.ones(2), eps=0.0)[1]", torch.tensor([0.5, -1.0]), rtol=1e-5, atol=1e-8,
+            name="folded bias of a convolution with bias [0.5, -1.0] through an identity BN",
+            hint="the BN normalizes conv(x), which includes the convolution's own bias")
+# a small convolution with bias and a BN with eps = 0.1: the folded convolution must compute bn(conv(x))
+test_g = torch.Generator().manual_seed(0)
+test_args = [torch.randn(3, 2, 3, 3, generator=test_g), torch.randn(3, generator=test_g),
+             torch.rand(3, generator=test_g) + 0.5, torch.randn(3, generator=test_g),
+             torch.randn(3, generator=test_g), torch.rand(3, generator=test_g) + 0.1]
+test_image = torch.randn(1, 2, 5, 5, generator=test_g)
+test_w, test_b, test_gamma, test_beta, test_mean, test_var = test_args
+test_bn_conv = (torch.nn.functional.conv2d(test_image, test_w, test_b, padding=1)
+                - test_mean[:, None, None]) / torch.sqrt(test_var[:, None, None] + 0.1) * test_gamma[:, None, None] \
+    + test_beta[:, None, None]
+check.close("torch.nn.functional.conv2d(test_image, *fold_bn(*test_args, eps=0.1), padding=1)", test_bn_conv,
+            rtol=1e-4, atol=1e-5, given={"test_image": test_image, "test_args": test_args},
+            name="the convolution with fold_bn's weight and bias vs bn(conv(x)) (eps=0.1)",
+            hint="per output channel, eval-mode BN computes gamma * (conv(x) - running_mean) / "
+                 "sqrt(running_var + eps) + beta, and conv(x) includes the convolution's bias")
 ### BEGIN HIDDEN TESTS
 from cnnlib.layers.bn_fold import fold_batchnorm
 

@@ -106,10 +106,20 @@ from cnnlib.course.checks import check
 test_x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 3.0])
 check.close("leaky_relu(test_x, 0.1)", torch.tensor([-0.2, -0.05, 0.0, 0.5, 3.0]), rtol=1e-5, atol=1e-8,
             given={"test_x": test_x})
+check.equal("type(leaky_relu(test_x.requires_grad_(), 0.1).grad_fn).__name__", "LeakyReLUFunctionBackward",
+            given={"test_x": test_x}, name="the grad_fn of leaky_relu(test_x, 0.1)",
+            hint="leaky_relu must apply LeakyReLUFunction (LeakyReLUFunction.apply), so that your backward runs")
 check.close("(leaky_relu(test_x.requires_grad_(), 0.1).sum().backward(), test_x.grad)[1]",
             torch.tensor([0.1, 0.1, 0.1, 1.0, 1.0]), rtol=1e-5, atol=1e-8, given={"test_x": test_x},
             name="test_x.grad after leaky_relu(test_x, 0.1).sum().backward()",
             hint="f'(x) is 1 for x > 0 and negative_slope otherwise, f'(0) included")
+# an upstream gradient other than ones: backward applies the chain rule
+test_upstream = torch.tensor([1.0, -2.0, 3.0, 0.5, -1.0])
+check.close("(leaky_relu(test_x.requires_grad_(), 0.1).backward(test_upstream), test_x.grad)[1]",
+            test_upstream * torch.tensor([0.1, 0.1, 0.1, 1.0, 1.0]), rtol=1e-5, atol=1e-8,
+            given={"test_x": test_x, "test_upstream": test_upstream},
+            name="test_x.grad after leaky_relu(test_x, 0.1).backward(test_upstream)",
+            hint="backward returns grad_output multiplied by f'(x) (the chain rule)")
 ### BEGIN HIDDEN TESTS
 from cnnlib.layers.activations import LeakyReLU as ScratchLeakyReLU
 
@@ -166,6 +176,16 @@ check.close("elu(test_x)", torch.tensor([math.exp(-1.0) - 1.0, 0.0, 2.0]), rtol=
             given={"test_x": test_x})
 check.close("elu_grad(test_x)", torch.tensor([math.exp(-1.0), 1.0, 1.0]), rtol=1e-5, atol=1e-8,
             given={"test_x": test_x}, hint="at x = 0 use the left branch, alpha * exp(0)")
+check.close("elu(test_x, 0.5)", torch.tensor([0.5 * (math.exp(-1.0) - 1.0), 0.0, 2.0]), rtol=1e-5, atol=1e-8,
+            given={"test_x": test_x}, hint="alpha multiplies the whole exp(x) - 1")
+check.close("elu_grad(test_x, 0.5)", torch.tensor([0.5 * math.exp(-1.0), 0.5, 1.0]), rtol=1e-5, atol=1e-8,
+            given={"test_x": test_x}, hint="alpha * exp(x) for x <= 0 (the left branch at x = 0), 1 for x > 0")
+# large inputs: exp(100) overflows to inf in float32
+test_big = torch.tensor([-100.0, 100.0])
+check.close("elu(test_big)", torch.tensor([-1.0, 100.0]), rtol=1e-5, atol=1e-6, given={"test_big": test_big},
+            hint="no inf or NaN for large |x|: exp(100) overflows, so clamp x to at most 0 before exp")
+check.close("elu_grad(test_big)", torch.tensor([0.0, 1.0]), rtol=1e-5, atol=1e-6, given={"test_big": test_big},
+            hint="no inf or NaN for large |x|: exp(100) overflows, so clamp x to at most 0 before exp")
 ### BEGIN HIDDEN TESTS
 from cnnlib.layers.activations import activation_derivative
 
@@ -216,7 +236,8 @@ phi_1 = 0.5 * (1.0 + math.erf(1.0 / math.sqrt(2.0)))   # P(z <= 1) for a standar
 check.close("sigmoid_max_grad", 0.25, rtol=1e-6, hint="sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), largest at z = 0")
 check.close("sigmoid_chain_bound", 0.25 ** 10, rtol=1e-5, hint="the derivatives of 10 sigmoids multiply")
 check.close("dead_relu_fraction", phi_1, rtol=1e-4,
-            hint="the fraction of inputs x <= 0 for x ~ N(-1, 1): standardize 0 with z = (0 - mean) / std")
+            hint="the fraction of inputs x <= 0 for x ~ N(-1, 1): standardize 0 with z = (0 - mean) / std, "
+                 "then Phi(z) = 0.5 * (1 + erf(z / sqrt(2)))")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ch08_activations_q4", "locked": true, "schema_version": 3, "solution": false}
@@ -240,6 +261,8 @@ from cnnlib.course.checks import check
 
 check.true("-3.0 < gelu_argmin < 0.0", "the minimum of gelu lies between -3 and 0")
 check.true("gelu_min < 0.0", "gelu dips below zero")
+check.true("type(gelu_argmin) is float and type(gelu_min) is float",
+           "should be Python floats: wrap a tensor's value in float(...)", name="gelu_argmin and gelu_min")
 ### BEGIN HIDDEN TESTS
 def reference_gelu(x):
     return x * 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))

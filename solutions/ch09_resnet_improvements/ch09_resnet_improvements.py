@@ -108,8 +108,13 @@ from cnnlib.course.checks import check
 check.shape("PreActBlock(8, 8)(torch.randn(2, 8, 6, 6)).shape", (2, 8, 6, 6))
 check.shape("PreActBlock(8, 16, stride=2)(torch.randn(2, 8, 6, 6)).shape", (2, 16, 3, 3),
             hint="the shortcut needs a 1x1 convolution with the stride when the shape changes")
-### BEGIN HIDDEN TESTS
 from cnnlib.models.preact_resnet import PreActBasicBlock
+
+# a block with a projection, real numbers: your layers get the reference's weights and must compute the same
+check.module("PreActBlock(4, 6, stride=2)", reference=PreActBasicBlock(4, 6, 2),
+             inputs=torch.randn(2, 4, 6, 6, generator=torch.Generator().manual_seed(0)),
+             hint="BN -> ReLU before each convolution; the projection takes relu(bn1(x)); no ReLU after the addition")
+### BEGIN HIDDEN TESTS
 
 for c_in, c_out, stride in ((8, 8, 1), (6, 10, 2), (8, 12, 1), (10, 10, 2)):
     projection = stride != 1 or c_in != c_out
@@ -122,8 +127,8 @@ for c_in, c_out, stride in ((8, 8, 1), (6, 10, 2), (8, 12, 1), (10, 10, 2)):
                      hint="two BNs with weight and bias, convolutions without bias, a 1x1 projection only when "
                           "the stride or the channel count changes")
     check.module(block, reference=reference_block, inputs=x, input_size=(c_in, 8, 8), modes=("eval", "train"),
-                 name=block, hint="BN -> ReLU before each convolution; the projection takes relu(bn1(x)); "
-                                  "no ReLU after the addition")
+                 name=block, hint="BN -> ReLU before each convolution; the identity shortcut is x itself, the "
+                                  "projection takes relu(bn1(x)); no ReLU after the addition")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ch09_resnet_improvements_q2", "locked": true, "schema_version": 3, "solution": false}
@@ -158,8 +163,14 @@ from cnnlib.course.checks import check
 
 check.shape("SEBlock(32)(torch.randn(2, 32, 5, 5)).shape", (2, 32, 5, 5))
 check.parameters("SEBlock(32, reduction=4)", 32 * 8 + 8 + 8 * 32 + 32, hint="count the biases of both layers")
-### BEGIN HIDDEN TESTS
 from cnnlib.layers.squeeze_excite import SqueezeExcitation
+
+# real numbers: your layers get the reference's weights and must compute the same
+check.module("SEBlock(8, reduction=2)", reference=SqueezeExcitation(8, 2),
+             inputs=torch.randn(2, 8, 4, 4, generator=torch.Generator().manual_seed(0)),
+             hint="squeeze: average pool; excite: linear -> ReLU -> linear -> sigmoid; then scale each channel "
+                  "of the input by its gate")
+### BEGIN HIDDEN TESTS
 
 for c, r in ((32, 16), (24, 4), (10, 16), (64, 8)):
     h = max(1, c // r)
@@ -215,8 +226,14 @@ from cnnlib.course.checks import check
 
 check.shape("DenseBlock(3, 16, 8)(torch.randn(2, 16, 6, 6)).shape", (2, 16 + 3 * 8, 6, 6),
             hint="return the input concatenated with every layer's output")
-### BEGIN HIDDEN TESTS
 from cnnlib.models.densenet import DenseBlock as ReferenceDenseBlock
+
+# real numbers: your layers get the reference's weights and must compute the same
+check.module("DenseBlock(2, 4, 3)", reference=ReferenceDenseBlock(2, 4, 3),
+             inputs=torch.randn(2, 4, 5, 5, generator=torch.Generator().manual_seed(0)),
+             hint="each layer takes the concatenation of the block input and all earlier outputs, in that order; "
+                  "the block returns them all, the input first")
+### BEGIN HIDDEN TESTS
 
 for layers, c_in, k, bn_size in ((3, 16, 8, 4), (2, 6, 5, 2), (4, 8, 4, 1)):
     params = 0

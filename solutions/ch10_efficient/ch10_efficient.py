@@ -96,8 +96,15 @@ class Fire(nn.Module):
 # %% nbgrader={"grade": true, "grade_id": "ch10_efficient_q1_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 from cnnlib.course.checks import check
 
+from cnnlib.models.squeezenet import Fire as RefFire
+
 check.shape("Fire(96, 16, 64, 64)(torch.randn(1, 96, 13, 13)).shape", (1, 128, 13, 13),
             name="Fire(96, 16, 64, 64) output shape", hint="fire2: 64 + 64 channels, 1x1 then 3x3 expand")
+# small sizes, real numbers: your convs get the reference's weights and must compute the same
+check.module("Fire(10, 4, 6, 3)", reference=RefFire(10, 4, 6, 3),
+             inputs=torch.randn(2, 10, 5, 5, generator=torch.Generator().manual_seed(0)),
+             hint="squeeze 1x1 + ReLU, then expand 1x1 + ReLU and expand 3x3 (padding 1) + ReLU, "
+                  "concatenated along the channels with the 1x1 expand first")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.squeezenet import Fire as RefFire
 
@@ -145,7 +152,16 @@ from cnnlib.course.checks import check
 check.shape("DepthwiseSeparableConv(32, 64, stride=2)(torch.randn(1, 32, 8, 8)).shape", (1, 64, 4, 4),
             name="DepthwiseSeparableConv(32, 64, stride=2) output shape", hint="the stride is on the depthwise conv")
 check.parameters("DepthwiseSeparableConv(32, 64)", 32 * 9 + 2 * 32 + 32 * 64 + 2 * 64,
-                 hint="depthwise 3x3 and pointwise 1x1 without biases, each followed by BN")
+                 hint="depthwise 3x3 with groups=in_channels (one 3x3 filter per channel) and pointwise 1x1, "
+                      "both without biases, each followed by BN")
+# small sizes, real numbers: your layers get the reference's weights and must compute the same
+from cnnlib.models.mobilenet import DepthwiseSeparableConv as RefDSConv
+
+check.module("DepthwiseSeparableConv(6, 10, stride=2)", reference=RefDSConv(6, 10, 2),
+             inputs=torch.randn(2, 6, 7, 7, generator=torch.Generator().manual_seed(0)), input_size=(6, 7, 7),
+             modes=("eval", "train"),
+             hint="depthwise 3x3 with the stride (padding 1) -> BN -> ReLU, then pointwise 1x1 with stride 1 "
+                  "-> BN -> ReLU")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.mobilenet import DepthwiseSeparableConv as RefDSConv
 
@@ -183,6 +199,13 @@ from cnnlib.course.checks import check
 
 check.equal("channel_shuffle(torch.arange(4.0).reshape(1, 4, 1, 1), 2).flatten()", torch.tensor([0.0, 2.0, 1.0, 3.0]),
             name="channel_shuffle of channels [a0, a1, b0, b1] with 2 groups", hint="expected [a0, b0, a1, b1]")
+check.equal("channel_shuffle(torch.arange(6.0).reshape(1, 6, 1, 1), 3).flatten()",
+            torch.tensor([0.0, 2.0, 4.0, 1.0, 3.0, 5.0]),
+            name="channel_shuffle of channels [a0, a1, b0, b1, c0, c1] with 3 groups",
+            hint="expected [a0, b0, c0, a1, b1, c1]: view the channels as groups x (C / groups), "
+                 "not (C / groups) x groups, before the transpose")
+check.raises("channel_shuffle(torch.zeros(1, 6, 1, 1), 4)", ValueError,
+             name="channel_shuffle with 4 groups of 6 channels", hint="4 groups do not divide 6 channels")
 ### BEGIN HIDDEN TESTS
 from cnnlib.layers.channel_shuffle import channel_shuffle as ref_shuffle
 
@@ -254,6 +277,17 @@ check.shape("MBConv(16, 24, 6, 3, 2)(torch.randn(2, 16, 8, 8)).shape", (2, 24, 4
             name="MBConv(16, 24, 6, 3, 2) output shape")
 check.shape("MBConv(16, 16, 1, 3, 1)(torch.randn(2, 16, 8, 8)).shape", (2, 16, 8, 8),
             name="MBConv(16, 16, 1, 3, 1) output shape")
+check.shape("MBConv(16, 16, 6, 3, 2)(torch.randn(2, 16, 8, 8)).shape", (2, 16, 4, 4),
+            name="MBConv(16, 16, 6, 3, 2) output shape",
+            hint="stride 2 halves the map: no residual, even when in_channels == out_channels")
+# small sizes, real numbers: your layers get the reference's weights and must compute the same
+from cnnlib.models.efficientnet import MBConv as RefMBConv
+
+check.module("MBConv(8, 8, 4, 3, 1)", reference=RefMBConv(8, 8, expand_ratio=4, kernel_size=3, stride=1),
+             inputs=torch.randn(2, 8, 6, 6, generator=torch.Generator().manual_seed(0)),
+             hint="SiLU after expand and depthwise; SE squeeze sized from in_channels, gate with sigmoid; "
+                  "no activation after the projection BN (the linear bottleneck); residual when stride 1 "
+                  "and in == out")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models.efficientnet import MBConv as RefMBConv
 

@@ -100,6 +100,9 @@ nasnet_space_size = count_cells(5, 13, 2)
 from cnnlib.course.checks import check
 
 check.integer("count_cells(1, 3)", 2 * 2 * 3 * 3, hint="one block: 2 inputs to pick, twice, and 3 ops, twice")
+check.integer("count_cells(2, 1)", 36,
+              hint="block 1 may also use state 2, the output of block 0; every choice of block 0 goes with "
+                   "every choice of block 1")
 check.true("nasnet_space_size > count_cells(5, 13)", "with 2 combiners the space should be larger than with 1",
            name="nasnet_space_size")
 ### BEGIN HIDDEN TESTS
@@ -156,6 +159,14 @@ check.true("all(0 <= block[1] < 2 + b and 0 <= block[3] < 2 + b for b, block in 
            "block b may only use states 0 .. b + 1", name="inputs of sample_cell(random.Random(0))")
 check.true("all(block[0] in OPS and block[2] in OPS for block in sample_cell(random.Random(0)).blocks)",
            "the operations must come from OPS", name="operations of sample_cell(random.Random(0))")
+check.true("[random.seed(1), sample_cell(random.Random(7))][1] == "
+           "[random.seed(2), random.random(), sample_cell(random.Random(7))][2]",
+           "two generators seeded alike should give the same cell, whatever the global random module does in "
+           "between: draw every choice from rng", name="sample_cell(random.Random(7)), called twice")
+check.true("(lambda cell: tuple(cell.concat) == tuple(j for j in range(2, 7) "
+           "if all(j not in (block[1], block[3]) for block in cell.blocks)))(sample_cell(random.Random(0)))",
+           "concat should list the states 2 .. num_blocks + 1 (the last one included) that no block of the cell "
+           "uses as an input, in increasing order", name="concat of sample_cell(random.Random(0))")
 ### BEGIN HIDDEN TESTS
 def sample_reference(rng, num_blocks, ops):
     """The sampling order the question prescribes."""
@@ -219,6 +230,10 @@ from cnnlib.course.checks import check
 
 check.integer("cell_params(CellGenotype((('identity', 0, 'avg3x3', 1),), (2,), False), 8)", 2 * (8 * 8 + 2 * 8),
               name="cell_params of a cell without separable convs, C=8", hint="the two preprocessing 1x1 convs + BN")
+check.integer("cell_params(CellGenotype((('sep3x3', 0, 'identity', 1),), (2,), False), 8)",
+              2 * (8 * 8 + 2 * 8) + 2 * (3 * 3 * 8 + 8 * 8 + 2 * 8),
+              name="cell_params of a cell with one sep3x3, C=8",
+              hint="a sepKxK operation applies depthwise + pointwise + BN twice: 2 * (K*K*C + C*C + 2*C)")
 ### BEGIN HIDDEN TESTS
 from cnnlib.models import nasnet
 
