@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import html
 import math
 import os
+import random
 import re
 import shutil
 from fractions import Fraction
@@ -28,10 +30,11 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import cnnlib.practice as practice
 from cnnlib.practice import KINDS, Problem, answers_match, check, generate, reference
+from cnnlib.practice import problems as problems_module
 from cnnlib.practice.__main__ import main as cli_main
 from cnnlib.practice.assignment import TASKS, build_notebook
-from cnnlib.practice.render import (answer_key_html, exam_html, html_to_pdf, markdown_to_html,
-                                    render_set, student_notebook)
+from cnnlib.practice.render import (_CONVENTIONS, answer_key_html, exam_html, html_to_pdf,
+                                    markdown_to_html, render_set, student_notebook)
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "solutions" / "practice" / "practice.ipynb"
@@ -104,7 +107,7 @@ def _torch_answer(p: Problem):
             return _flop_macs(conv, _x(q))
         out = conv(torch.empty(_x(q, batch=q.get("batch_size", 1)), device=META))
         if kind == "conv_output":
-            return (out.shape[2], out.shape[3], out.shape[1])
+            return tuple(out.shape[1:])  # (C, H, W), channels first
         scale = {"KB": 1024, "MB": 1024 ** 2}[q["memory_unit"]]
         return round(out.numel() * out.element_size() / scale, 3)
     if kind == "pool_output":
@@ -112,7 +115,7 @@ def _torch_answer(p: Problem):
         pool = (nn.MaxPool2d if q["pool"] == "max" else nn.AvgPool2d)(q["kernel"], q["stride"],
                                                                       q["padding"])
         out = pool(torch.empty(_x(q, "channels"), device=META))
-        return (out.shape[2], out.shape[3], out.shape[1])
+        return tuple(out.shape[1:])
     if kind == "filter_fit":
         with torch.no_grad(), _one_thread():
             out = nn.Conv2d(1, 1, q["kernel"], q["stride"], q["padding"])(
@@ -303,10 +306,10 @@ def test_unknown_kind_in_solvers_raises_value_error():
 
 
 def test_lecture_numbers():
-    # The lectures' examples, as problems: AlexNet conv1 and the Inception module on 28x28x256.
+    # The lectures' examples, as problems: AlexNet conv1 and the Inception module on 256x28x28.
     alexnet = {"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11, "stride": 4,
                "padding": 0}
-    assert practice.solve("conv_output", alexnet) == (55, 55, 96)
+    assert practice.solve("conv_output", alexnet) == (96, 55, 55)  # (C, H, W)
     assert practice.solve("conv_params", alexnet) == (34944, 34848)  # "35K"
     inception = {"in_size": 28, "in_channels": 256, "c1": 128, "r3": 64, "c3": 192, "r5": 64,
                  "c5": 96, "pool_proj": 64}
@@ -334,15 +337,17 @@ def test_every_answer_rederived_with_torch(seed):
             _check_efficientnet_rounding(p)
         assert check(p, p.answer_text), (p.kind, p.answer_text)
         assert p.question and p.solution and p.hint and "**" in p.solution
+        assert not _repeats_the_question(p), (p.kind, p.params, p.answer)
 
 
 # ----------------------------------------------------------------------------- answer checking
 @pytest.mark.parametrize("expected, response, ok", [
-    ((55, 55, 96), "55, 55, 96", True),
-    ((55, 55, 96), "55x55x96", True),
-    ((55, 55, 96), "55 × 55 × 96", True),
-    ((55, 55, 96), "56, 55, 96", False),
-    ((55, 55, 96), "55, 55", False),
+    ((96, 55, 55), "96, 55, 55", True),
+    ((96, 55, 55), "96x55x55", True),
+    ((96, 55, 55), "96 × 55 × 55", True),
+    ((96, 55, 55), "55, 55, 96", False),  # H, W, C: the right numbers in the wrong order
+    ((96, 55, 55), "96, 56, 55", False),
+    ((96, 55, 55), "96, 55", False),
     ((34944, 34848), "34,944; 34,848", True),
     ((34944, 34848), "35K, 34.8K", True),
     ((34944, 34848), "34848; 34944", False),
@@ -381,6 +386,7 @@ def test_check_gives_hint_when_wrong():
     right, wrong = check(p, p.answer_text), check(p, "1, 2")
     assert right and "Correct" in repr(right)
     assert not wrong and p.hint in repr(wrong) and "Expected 3 numbers" in repr(wrong)
+    assert wrong.hint == p.hint and right.hint == ""
     assert not check(p, "")
 
 
@@ -409,6 +415,224 @@ def test_problems_serialize_to_json():
 
     for p in generate(6, len(KINDS)):
         assert json.loads(json.dumps(p.to_dict()))["kind"] == p.kind
+
+
+# ----------------------------------------------------------------------------- volumes: C×H×W
+VOLUME_KINDS = ("conv_output", "pool_output")
+# "H×W×C", "H, W, C", "(H, W, C)", "H x W x C": the channels-last order, spelled out
+_CHANNELS_LAST_WORDS = re.compile(r"\bH\s*[×x,]\s*W\s*[×x,]\s*C\b")
+# a square volume such as 55×55×96 (H×W×C); channels first it reads 96×55×55
+_NUMBERS_3 = re.compile(r"\b(\d+)\s*×\s*(\d+)\s*×\s*(\d+)\b")
+
+
+def _channels_last_volumes(text: str) -> list[str]:
+    return [m.group(0) for m in _NUMBERS_3.finditer(text)
+            if m.group(1) == m.group(2) != m.group(3)]
+
+
+def _all_practice_texts() -> dict[str, str]:
+    """Every text a student or a grader reads: problems, keys, notebooks, the assignment."""
+    problems = [p for seed in range(4) for p in generate(seed, 2 * len(KINDS))]
+    texts = {f"{p.kind} #{i}": "\n".join((p.question, p.solution, p.hint, p.answer_text))
+             for i, p in enumerate(problems)}
+    texts["conventions"] = _CONVENTIONS
+    texts["kind descriptions"] = "\n".join(KINDS.values())
+    texts["exam"] = exam_html(problems[:14], 0)
+    texts["key"] = answer_key_html(problems[:14], 0)
+    texts["notebook"] = "\n".join(c.source for c in student_notebook(problems[:14], 0).cells)
+    texts["assignment"] = "\n".join(c.source for c in build_notebook().cells)
+    return texts
+
+
+def test_volumes_are_written_channels_first_everywhere():
+    for where, text in _all_practice_texts().items():
+        assert not _CHANNELS_LAST_WORDS.search(text), (where, _CHANNELS_LAST_WORDS.search(text))
+        assert not _channels_last_volumes(text), (where, _channels_last_volumes(text))
+    assert "C×H×W" in _CONVENTIONS and "channels first" in _CONVENTIONS
+
+
+@pytest.mark.parametrize("kind", VOLUME_KINDS)
+def test_volume_answers_are_c_h_w(kind):
+    for p in generate(1, 30, [kind]):
+        q = p.params
+        channels_in = q.get("in_channels", q.get("channels"))
+        channels_out = q.get("out_channels", q.get("channels"))
+        c, h, w = p.answer
+        assert (c, h) == (channels_out, w) and p.volume
+        assert f"**{channels_in}×{q['in_size']}×{q['in_size']}**" in p.question
+        assert "Answer as `C, H, W`" in p.question
+        assert p.answer_text == f"{c}, {h}, {w}" and f"**{c}×{h}×{w}**" in p.solution
+
+
+def _volume_problems() -> list[Problem]:
+    """Conv and pool problems whose depth differs from their size (so the order shows)."""
+    return [p for kind in VOLUME_KINDS for p in generate(2, 10, [kind])
+            if p.answer[0] != p.answer[1]]
+
+
+def test_channels_last_answer_is_wrong_with_a_hint_naming_the_convention():
+    for p in _volume_problems():
+        c, h, w = p.answer
+        for response in (f"{h}, {w}, {c}", f"{h}x{w}x{c}", f"{h} × {w} × {c}", f"{h}, {c}, {w}"):
+            result = check(p, response)
+            assert not result, (p.params, response)
+            assert "C×H×W" in result.hint and "channels first" in result.hint
+            assert "wrong order" in repr(result) and result.hint in repr(result)
+            assert result.hint in html.unescape(result._repr_html_())
+            assert p.hint not in repr(result)  # the order is the mistake, not the formula
+        assert check(p, f"{c}, {h}, {w}") and check(p, f"{c}x{h}x{w}")
+        other = check(p, f"{c + 1}, {h}, {w}")  # wrong numbers: the problem's own hint
+        assert not other and other.hint == p.hint and "C×H×W" not in repr(other)
+
+
+def test_other_tuples_in_another_order_get_the_problems_hint():
+    p = generate(0, 1, kinds=["conv_params"])[0]
+    with_bias, without = p.answer
+    result = check(p, f"{without}; {with_bias}")
+    assert not result and result.hint == p.hint and "C×H×W" not in repr(result)
+
+
+def test_self_check_widget_shows_the_volume_order_hint():
+    p = _volume_problems()[0]
+    c, h, w = p.answer
+    form = practice.self_check(p)
+    box, feedback = form.children[0].children[0], form.children[1]
+    box.value = f"{h}, {w}, {c}"
+    assert "wrong order" in feedback.value and "channels first" in feedback.value
+
+
+# ----------------------------------------------------------------------------- no trivial draws
+def _repeats_the_question(p: Problem) -> bool:
+    """Whether ``p``'s answer merely repeats what its question gives (defined here, apart from
+    the generator's own rule)."""
+    q, a = p.params, p.answer
+    if p.kind in VOLUME_KINDS:
+        c = q.get("in_channels", q.get("channels"))
+        n = q["in_size"]
+        return a in ((c, n, n), (n, n, c))
+    if p.kind == "bn_fold":
+        return list(a[2:]) == [*q["weight"], q["bias"]]  # folding changed nothing
+    if p.kind == "filter_fit":
+        return a == q["in_size"]
+    if p.kind == "receptive_field":
+        return a == max(k for k, _ in q["layers"])  # the stack sees no more than one layer
+    if p.kind in ("grouped_conv", "inception_cost", "depthwise_separable"):
+        return a[0] == a[1]  # the cheaper version costs the same
+    if p.kind == "efficientnet":
+        return a[:3] == (q["base_depth"], q["base_width"], q["base_resolution"]) or a[3] == 1
+    return False
+
+
+def test_the_issues_trivial_layers_are_trivial():
+    pool = {"in_size": 28, "channels": 64, "kernel": 3, "stride": 1, "padding": 1, "pool": "max"}
+    conv1x1 = {"in_size": 56, "in_channels": 256, "out_channels": 256, "kernel": 1, "stride": 1,
+               "padding": 0}
+    same3x3 = dict(conv1x1, kernel=3, padding=1)
+    bn_identity = {"weight": [1.0, -0.5, 2.0], "bias": 0.5, "gamma": 2.0, "beta": 0.5,
+                   "mean": 0.5, "var": 4.0, "eps": 1e-5}
+    for kind, params in (("pool_output", pool), ("conv_output", conv1x1),
+                         ("conv_output", same3x3), ("bn_fold", bn_identity)):
+        assert practice.is_trivial(kind, params, practice.solve(kind, params)), (kind, params)
+    for kind, params in (("pool_output", dict(pool, kernel=2, stride=2, padding=0)),
+                         ("conv_output", dict(conv1x1, out_channels=64)),
+                         ("conv_output", dict(same3x3, padding=0)),
+                         ("bn_fold", dict(bn_identity, beta=0.0))):
+        assert not practice.is_trivial(kind, params, practice.solve(kind, params)), (kind, params)
+
+
+@pytest.mark.parametrize("kind, trivial, fine", [
+    ("pool_output",
+     {"in_size": 28, "channels": 64, "kernel": 3, "stride": 1, "padding": 1, "pool": "max"},
+     {"in_size": 28, "channels": 64, "kernel": 2, "stride": 2, "padding": 0, "pool": "max"}),
+    ("conv_output",
+     {"in_size": 14, "in_channels": 96, "out_channels": 96, "kernel": 1, "stride": 1,
+      "padding": 0},
+     {"in_size": 14, "in_channels": 96, "out_channels": 192, "kernel": 1, "stride": 1,
+      "padding": 0}),
+])
+def test_a_trivial_draw_is_redrawn(monkeypatch, kind, trivial, fine):
+    draws = iter([trivial, fine])  # the draw offers the trivial layer first
+    spec = dataclasses.replace(problems_module._KINDS[kind], draw=lambda rng: dict(next(draws)))
+    monkeypatch.setitem(problems_module._KINDS, kind, spec)
+    p = problems_module.make_problem(kind, random.Random(0))
+    assert p.params == fine and not _repeats_the_question(p)
+
+
+@settings(max_examples=max(EXAMPLES // 6, 10), deadline=None, derandomize=True)
+@given(seed=st.integers(min_value=0, max_value=2 ** 40))
+def test_no_drawn_problem_is_trivial(seed):
+    # (test_every_answer_rederived_with_torch checks this on its seeds, too)
+    for p in generate(seed, 2 * len(KINDS)):  # every kind twice
+        assert not _repeats_the_question(p), (p.kind, p.params, p.answer)
+        assert not practice.is_trivial(p.kind, p.params, p.answer)
+
+
+# ----------------------------------------------------------------------------- rounding
+_TEMPLATE = re.compile(r"Answer as `([^`]+)`")
+_ASKED_DECIMALS = re.compile(r"(?:\b([\w′]+) )?to (\d+) decimals")
+
+
+def _asked_decimals(question: str) -> list[int]:
+    """The decimals the question asks for, item by item of its answer: ``(ratio to 2
+    decimals)`` names one item of `standard; separable; ratio`, ``to 3 decimals`` or ``(each to
+    4 decimals)`` all of them; items it does not name are whole numbers (0 decimals)."""
+    template = _TEMPLATE.search(question)
+    items = [i.strip() for i in re.split(r"[;,]", template.group(1))] if template else ["answer"]
+    decimals = [0] * len(items)
+    for m in _ASKED_DECIMALS.finditer(question):
+        named, n = m.group(1), int(m.group(2))
+        for i, item in enumerate(items):
+            if named not in items or item == named:
+                decimals[i] = n
+    return decimals
+
+
+def _shown_decimals(answer_text: str) -> list[int]:
+    """Decimals of each item of a rendered answer (``17.98``: 2; ``34,944``: 0; ``no``: 0)."""
+    items = answer_text.split("; ") if "; " in answer_text else answer_text.split(", ")
+    shown = []
+    for item in items:
+        number = re.match(r"-?[\d,]*(?:\.(\d+))?", item)
+        shown.append(len(number.group(1) or ""))
+    return shown
+
+
+def test_asked_decimals_parser():
+    assert _asked_decimals("Answer as `standard; separable; ratio` (ratio to 2 decimals).") \
+        == [0, 0, 2]
+    assert _asked_decimals("Answer as `a, c, w′1, b′` (each to 4 decimals).") == [4] * 4
+    assert _asked_decimals("Answer in KB (1 KB = 1024 bytes), to 3 decimals.") == [3]
+    assert _asked_decimals("Answer as `C, H, W`.") == [0, 0, 0]
+    assert _shown_decimals("1,134.500 KB") == [3] and _shown_decimals("34,944; 2.00") == [0, 2]
+
+
+def test_format_answer_keeps_the_decimals_asked():
+    assert practice.format_answer(0.5, 3) == "0.500"
+    assert practice.format_answer((5, 184, 451, 27.0), 2) == "5, 184, 451, 27.00"
+    assert practice.format_answer((204800, 11392, 17.98), 2) == "204,800; 11,392; 17.98"
+    assert practice.format_answer(-0.00001, 4) == "0.0000"  # no "-0.0000"
+    assert practice.format_answer(0.5) == "0.5"  # no decimals asked: as short as it is
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_key_shows_the_decimals_the_question_asks_for(kind):
+    problems = [p for seed in range(3) for p in generate(seed, 40, [kind])]
+    key = answer_key_html(problems, 0)
+    key_answers = [html.unescape(a) for a in
+                   re.findall(r"<strong>Answer:</strong> (.*?)</div>", key)]
+    assert len(key_answers) == len(problems)
+    trailing_zero = False
+    for p, shown in zip(problems, key_answers):
+        asked = _asked_decimals(p.question)
+        assert shown == p.answer_text
+        assert _shown_decimals(shown) == asked, (kind, p.question, shown)
+        items = shown.removesuffix(f" {p.unit}").split("; " if "; " in shown else ", ")
+        for item, n in zip(items, asked):
+            if n:  # the worked solution ends at the same rounded number, in bold
+                assert f"**{item}" in p.solution, (kind, item, p.solution)
+                trailing_zero |= item.endswith("0")
+    if kind in ("activation_memory", "bn_fold"):  # both often end in 0: 9.000 KB, 0.5000
+        assert trailing_zero, "a rounded number keeps its trailing zeros (9.000, not 9)"
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -45,12 +45,13 @@ _CONV = "in_size, in_channels, out_channels, kernel, stride, padding"
 
 TASKS: tuple[Task, ...] = (
     Task("conv_output", "conv_output_volume", "Output volume of a convolution", _CONV,
-         "Return the output volume (H, W, C) of a conv layer on an in_size x in_size x "
-         "in_channels input.",
+         "Return the output volume (C, H, W), channels first, of a conv layer on an "
+         "in_channels x in_size x in_size input.",
          """\
 out = (in_size - kernel + 2 * padding) // stride + 1
-return (out, out, out_channels)""", 1,
-         hint="floor the division by the stride, add 1; return (H, W, C) with C = out_channels",
+return (out_channels, out, out)""", 1,
+         hint="floor the division by the stride, add 1; return (C, H, W), channels first, "
+              "with C = out_channels",
          classics=({"in_size": 227, "in_channels": 3, "out_channels": 96, "kernel": 11,
                     "stride": 4, "padding": 0},
                    {"in_size": 224, "in_channels": 3, "out_channels": 64, "kernel": 3,
@@ -231,7 +232,8 @@ def build_notebook(seed: int = DEFAULT_SEED):
             "more cases. Change `SEED` in the next cell for a fresh set of numbers: the same "
             "functions must still pass.\n\n"
             "Conventions: MACs count multiply-accumulates of convolutions only (no biases; "
-            "FLOPs = 2 x MACs); float32 takes 4 bytes; 1 KB = 1024 bytes.",
+            "FLOPs = 2 x MACs); float32 takes 4 bytes; 1 KB = 1024 bytes; volumes are written "
+            "(C, H, W), channels first, as in the book and in PyTorch.",
             metadata=_meta("intro", locked=True)),
         nbf.new_code_cell(
             "from IPython.display import Markdown, display\n\n"

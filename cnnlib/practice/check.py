@@ -1,24 +1,31 @@
-"""Checking typed answers: ``check(problem, "55, 55, 96")`` and the notebook's self-check widget.
+"""Checking typed answers: ``check(problem, "96, 55, 55")`` and the notebook's self-check widget.
 
 A typed answer may use thousands separators (``34,944``), SI-style suffixes (``854M``, ``35K``,
 ``1.2G``), units (``1134.4 KB``, ``854M MACs``) and ``x`` between the sides of a volume
-(``55x55x96``). Tuple answers are separated by ``;`` or ``,``. Tolerances follow how a person
+(``96x55x55``). Tuple answers are separated by ``;`` or ``,``. Tolerances follow how a person
 rounds (:func:`answers_match`).
+
+Volumes are written C×H×W, channels first, as in the book and in ``torch``: the right numbers
+in another order (``55, 55, 96``, the H×W×C order) are marked wrong, with a hint that names
+the convention (:data:`VOLUME_ORDER_HINT`).
 """
 from __future__ import annotations
 
 import html
+import itertools
 import numbers
 import re
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["check", "CheckResult", "answers_match", "parse_numbers", "self_check",
-           "REL_TOL", "ABS_TOL", "EXACT_BELOW"]
+           "REL_TOL", "ABS_TOL", "EXACT_BELOW", "VOLUME_ORDER_HINT"]
 
 REL_TOL = 0.005      # 0.5%: "854M" for 853,991,424 and "35K" for 34,944 count as right
 ABS_TOL = 0.006      # decimals may be rounded to 2 places
 EXACT_BELOW = 10_000  # integers below this (sizes, receptive fields, small counts) must be exact
+VOLUME_ORDER_HINT = ("volumes are written C×H×W, channels first: the number of channels, then "
+                     "the height and the width")
 
 _SUFFIX = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "g": 1e9, "billion": 1e9}
 _NUMBER = re.compile(
@@ -105,10 +112,12 @@ def answers_match(expected: Any, response: str) -> bool:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of :func:`check`: truthy when correct; shows a hint when not."""
+    """Outcome of :func:`check`: truthy when correct. When not, ``hint`` says what to look at
+    and ``message`` (what the notebook shows) includes it."""
 
     correct: bool
     message: str
+    hint: str = ""
 
     def __bool__(self) -> bool:
         return self.correct
@@ -125,18 +134,36 @@ def _expected_count(answer: Any) -> int:
     return len(answer) if isinstance(answer, tuple) else 1
 
 
+def _in_another_order(answer: tuple, response: str) -> bool:
+    """Whether ``response`` is ``answer``'s numbers in some other order (e.g. H, W, C)."""
+    others = set(itertools.permutations(answer)) - {tuple(answer)}
+    return any(answers_match(order, response) for order in others)
+
+
+def _volume_in_wrong_order(problem: Any, response: str) -> bool:
+    return bool(getattr(problem, "volume", False)) and isinstance(problem.answer, tuple) \
+        and _in_another_order(problem.answer, response)
+
+
 def check(problem: Any, response: str) -> CheckResult:
-    """Check a typed answer to ``problem``; the text fallback of the self-check widget."""
+    """Check a typed answer to ``problem``; the text fallback of the self-check widget.
+
+    A volume with the right numbers in another order (H, W, C) is wrong, and the hint says
+    that volumes are written C×H×W; otherwise a wrong answer gets the problem's own hint.
+    """
     if not isinstance(response, str) or not response.strip():
-        return CheckResult(False, "Type your answer as text, e.g. check(problem, \"55, 55, 96\").")
+        return CheckResult(False, "Type your answer as text, e.g. check(problem, \"96, 55, 55\").")
     if answers_match(problem.answer, response):
         return CheckResult(True, "✔ Correct.")
+    if _volume_in_wrong_order(problem, response):
+        return CheckResult(False, f"✘ Right numbers in the wrong order: {VOLUME_ORDER_HINT}.",
+                           hint=VOLUME_ORDER_HINT)
     wanted = _expected_count(problem.answer)
     readings = parse_numbers(response) if not isinstance(problem.answer, str) else []
     if readings and all(len(r) != wanted for r in readings) and wanted > 1:
         return CheckResult(False, f"✘ Expected {wanted} numbers, found "
-                                  f"{len(readings[0])}. Hint: {problem.hint}")
-    return CheckResult(False, f"✘ Not quite. Hint: {problem.hint}")
+                                  f"{len(readings[0])}. Hint: {problem.hint}", hint=problem.hint)
+    return CheckResult(False, f"✘ Not quite. Hint: {problem.hint}", hint=problem.hint)
 
 
 def _placeholder(problem: Any) -> str:

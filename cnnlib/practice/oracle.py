@@ -89,7 +89,7 @@ def _conv_volume(p) -> tuple[nn.Conv2d, torch.Size]:
 
 def _conv_output(p):
     _, (_, c, h, w) = _conv_volume(p)
-    return (h, w, c)
+    return (c, h, w)
 
 
 def _pool_output(p):
@@ -100,7 +100,7 @@ def _pool_output(p):
         raise ValueError("the pooling window does not tile the input: an impossible setup")
     if _n_params(pool):
         raise AssertionError("pooling layers have no parameters")
-    return (h, w, c)
+    return (c, h, w)
 
 
 def _conv_params(p):
@@ -203,7 +203,7 @@ def build_network(p: dict) -> nn.Sequential:
 
 
 def network_table(p: dict) -> list[dict]:
-    """Per-layer output shape (H, W, C or features), params, MACs and memory, measured."""
+    """Per-layer output shape ((C, H, W) or (features,)), params, MACs and memory, measured."""
     net = build_network(p)
     rows: list[dict] = []
 
@@ -223,8 +223,7 @@ def network_table(p: dict) -> list[dict]:
             macs = 0
             if (output.shape[2] - 1) * mod.stride + mod.kernel_size != inputs[0].shape[2]:
                 raise ValueError(f"{name} does not tile its input: an impossible setup")
-        shape = tuple(output.shape[1:])
-        shape = (shape[1], shape[2], shape[0]) if len(shape) == 3 else shape
+        shape = tuple(output.shape[1:])  # torch's order: (C, H, W), as the book writes it
         rows.append({"name": name, "output_shape": shape, "params": _n_params(mod), "macs": macs,
                      "memory": output.numel() * output.element_size()})
 

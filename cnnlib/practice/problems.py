@@ -6,7 +6,13 @@ once from the closed-form formulas of :mod:`cnnlib.arithmetic` (through
 :func:`cnnlib.practice.reference.solve`) and once from real ``torch.nn`` layers
 (:mod:`cnnlib.practice.oracle`). A draw whose two answers disagree, or that describes an
 impossible layer, is thrown away and drawn again from the same deterministic stream, so a seed
-always gives the same set.
+always gives the same set. So is a trivial draw, one whose answer merely repeats what the
+question gives (a stride-1 "same" pool, a 1×1 conv with as many filters as input channels):
+see :func:`is_trivial`.
+
+Volumes are written channels first, C×H×W, as the book and ``torch`` write them. A decimal
+answer has exactly the decimals its question asks for (:data:`reference.DECIMALS`), in the
+key too.
 """
 from __future__ import annotations
 
@@ -22,15 +28,22 @@ from typing import Any, Callable
 import cnnlib.arithmetic as arithmetic
 from cnnlib.practice import oracle, reference
 
-__all__ = ["Problem", "KINDS", "generate", "format_answer", "fingerprint", "MAX_PROBLEMS"]
+__all__ = ["Problem", "KINDS", "generate", "format_answer", "format_volume", "fingerprint",
+           "is_trivial", "MAX_PROBLEMS", "VOLUME_ORDER"]
 
 MAX_PROBLEMS = 1000
 _MAX_DRAWS = 200  # per problem; real draws need a handful at most
+VOLUME_ORDER = "C×H×W"  # the book's (and torch's) order: channels, then height and width
+DECIMALS = reference.DECIMALS
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One practice problem. ``question`` and ``solution`` are Markdown with plain-text math."""
+    """One practice problem. ``question`` and ``solution`` are Markdown with plain-text math.
+
+    ``decimals``: how many decimals the question asks for in its decimal numbers (``None``
+    when the answer has none). ``volume``: the answer is a volume, written (C, H, W).
+    """
 
     kind: str
     title: str
@@ -40,11 +53,15 @@ class Problem:
     solution: str
     unit: str = ""
     hint: str = ""
+    decimals: int | None = None
+    volume: bool = False
 
     @property
     def answer_text(self) -> str:
-        """The answer as a person would write it (``55, 55, 96``; ``34,944; 34,848``)."""
-        text = format_answer(self.answer)
+        """The answer as a person would write it (``96, 55, 55``; ``34,944; 34,848``; ``0.500``)."""
+        if self.volume:
+            return format_volume(self.answer)
+        text = format_answer(self.answer, self.decimals)
         return f"{text} {self.unit}" if self.unit else text
 
     def check(self, response: str):
@@ -63,23 +80,35 @@ class Problem:
 
 
 # ----------------------------------------------------------------------------- formatting
-def _fmt_num(x: Any) -> str:
+def _fmt_num(x: Any, decimals: int | None = None) -> str:
+    """Integers as integers (``34,944``); a float with exactly ``decimals`` decimals (``0.500``),
+    or, without ``decimals``, with up to 6 and no trailing zeros."""
     if isinstance(x, bool):
         return str(x)
     if isinstance(x, numbers.Integral):
         return f"{int(x):,}"
     if isinstance(x, float):
+        if decimals is not None:
+            text = f"{x:,.{decimals}f}"
+            return text.lstrip("-") if float(text.replace(",", "")) == 0 else text  # no "-0.00"
         return f"{x:,.6f}".rstrip("0").rstrip(".")
     return str(x)
 
 
-def format_answer(answer: Any) -> str:
-    """Numbers with thousands separators; tuple items separated by ``; `` when any has a comma."""
+def format_answer(answer: Any, decimals: int | None = None) -> str:
+    """Numbers with thousands separators; tuple items separated by ``; `` when any has a comma.
+    Decimal numbers get exactly ``decimals`` decimals when given (as the question asks)."""
     if isinstance(answer, tuple):
-        items = [_fmt_num(a) for a in answer]
+        items = [_fmt_num(a, decimals) for a in answer]
         sep = "; " if any("," in i for i in items) else ", "
         return sep.join(items)
-    return _fmt_num(answer)
+    return _fmt_num(answer, decimals)
+
+
+def format_volume(volume: tuple[int, ...]) -> str:
+    """A volume as the question asks for it, ``C, H, W`` (``1024, 28, 28``: sizes, not counts,
+    so no thousands separators)."""
+    return ", ".join(str(int(d)) for d in volume)
 
 
 def _approx(x: float) -> str:
@@ -96,7 +125,7 @@ def _g(x: float) -> str:
 
 
 def _r(x: float, nd: int) -> str:
-    return f"{x:.{nd}f}"
+    return _fmt_num(float(x), nd)
 
 
 def _p(text: str) -> str:
@@ -132,9 +161,15 @@ def _draw_conv(rng: random.Random) -> dict:
                     "kernel": kernel, "stride": stride, "padding": padding}
 
 
+def _volume(channels: int, size: int) -> str:
+    """A square volume, channels first: ``96×55×55``."""
+    return f"{channels}×{size}×{size}"
+
+
 def _conv_desc(p: dict) -> str:
-    return (f"Input volume **{p['in_size']}×{p['in_size']}×{p['in_channels']}**. A convolution "
-            f"layer with **{p['out_channels']}** filters of size **{p['kernel']}×{p['kernel']}**, "
+    k = p["kernel"]
+    return (f"Input volume **{_volume(p['in_channels'], p['in_size'])}** ({VOLUME_ORDER}). A "
+            f"convolution layer with **{p['out_channels']}** filters of size **{k}×{k}**, "
             f"stride **{p['stride']}**, padding **{p['padding']}**.")
 
 
@@ -143,6 +178,28 @@ def _size_steps(a, p: dict, size_key: str = "in_size") -> tuple[int, str]:
     out = a.conv_output_size(n, k, s, pad, strict=True)
     return out, (f"(N − F + 2P)/S + 1 = ({n} − {k} + 2·{pad})/{s} + 1 = "
                  f"{n - k + 2 * pad}/{s} + 1 = {out}")
+
+
+# ----------------------------------------------------------------------------- trivial draws
+def _never_trivial(params: dict, answer: Any) -> bool:
+    return False
+
+
+def _input_volume(p: dict) -> tuple[int, int, int]:
+    """The input volume (C, H, W) of a conv or pooling problem."""
+    channels = p["in_channels"] if "in_channels" in p else p["channels"]
+    return (channels, p["in_size"], p["in_size"])
+
+
+def _keeps_the_volume(p: dict, answer: Any) -> bool:
+    """The layer's output volume is its input volume: a stride-1 "same" pool, or a stride-1
+    "same" conv (a 1×1 conv, say) with as many filters as input channels."""
+    return tuple(answer) == _input_volume(p)
+
+
+def _fold_changes_nothing(p: dict, answer: Any) -> bool:
+    """BatchNorm is the identity (a = 1, c = 0 to the decimals asked): w′ = w and b′ = b."""
+    return tuple(answer[2:]) == (*p["weight"], p["bias"])
 
 
 # ----------------------------------------------------------------------------- the kinds
@@ -156,22 +213,26 @@ class _Kind:
     solution: Callable[[dict, Any], str]
     hint: str
     unit: Callable[[dict], str] = lambda p: ""
+    trivial: Callable[[dict, Any], bool] = _never_trivial  # the answer repeats the question
+    volume: bool = False  # the answer is a volume (C, H, W)
 
 
 def _q_conv_output(p):
-    return _conv_desc(p) + "\n\nWhat is the output volume? Answer as `H, W, C`."
+    return _conv_desc(p) + "\n\nWhat is the output volume? Answer as `C, H, W`."
 
 
 def _s_conv_output(p, ans):
     out, steps = _size_steps(arithmetic, p)
     return (f"Output size = {steps}. Every filter produces one channel, so the depth is the "
-            f"number of filters: the output volume is **{out}×{out}×{p['out_channels']}**.")
+            f"number of filters: the output volume is **{_volume(p['out_channels'], out)}** "
+            f"(C×H×W).")
 
 
 def _draw_pool(rng):
+    # no stride-1 "same" pool (3, 1, 1): it keeps the volume, a trivial problem
     while True:
         size = rng.choice((224, 112, 56, 55, 28, 27, 14, 13))
-        kernel, stride, padding = rng.choice([(2, 2, 0), (3, 2, 0), (3, 2, 1), (3, 1, 1)])
+        kernel, stride, padding = rng.choice([(2, 2, 0), (3, 2, 0), (3, 2, 1)])
         if _fits(size, kernel, stride, padding):
             return {"in_size": size, "channels": rng.choice(_MID_CHANNELS[2:]), "kernel": kernel,
                     "stride": stride, "padding": padding, "pool": rng.choice(("max", "avg"))}
@@ -179,9 +240,9 @@ def _draw_pool(rng):
 
 def _q_pool_output(p):
     name = "Max" if p["pool"] == "max" else "Average"
-    return (f"Input volume **{p['in_size']}×{p['in_size']}×{p['channels']}**. {name} pooling "
-            f"with a **{p['kernel']}×{p['kernel']}** window, stride **{p['stride']}**, "
-            f"padding **{p['padding']}**.\n\nWhat is the output volume? Answer as `H, W, C`.")
+    return (f"Input volume **{_volume(p['channels'], p['in_size'])}** ({VOLUME_ORDER}). {name} "
+            f"pooling with a **{p['kernel']}×{p['kernel']}** window, stride **{p['stride']}**, "
+            f"padding **{p['padding']}**.\n\nWhat is the output volume? Answer as `C, H, W`.")
 
 
 def _s_pool_output(p, ans):
@@ -189,7 +250,7 @@ def _s_pool_output(p, ans):
     out = arithmetic.pool_output_size(n, k, s, pad, strict=True)
     return (f"Pooling uses the same size formula as convolution: (N − F + 2P)/S + 1 = "
             f"({n} − {k} + 2·{pad})/{s} + 1 = {out}. Pooling works on each channel separately, "
-            f"so the depth stays {p['channels']}: **{out}×{out}×{p['channels']}**. "
+            f"so the depth stays {p['channels']}: **{_volume(p['channels'], out)}** (C×H×W). "
             f"(It has no parameters.)")
 
 
@@ -222,8 +283,8 @@ def _s_conv_macs(p, ans):
     out, steps = _size_steps(arithmetic, p)
     ci, co, k = p["in_channels"], p["out_channels"], p["kernel"]
     macs = arithmetic.conv_macs(ci, co, k, out, out)
-    return (f"Output size = {steps}, so there are {out}·{out}·{co} = {_fmt_num(out * out * co)} "
-            f"output numbers. Each is a dot product over a {k}×{k}×{ci} window: "
+    return (f"Output size = {steps}, so there are {co}·{out}·{out} = {_fmt_num(out * out * co)} "
+            f"output numbers. Each is a dot product over a {ci}×{k}×{k} window: "
             f"{_fmt_num(k * k * ci)} MACs. Total: {_fmt_num(out * out * co)}·{_fmt_num(k * k * ci)} "
             f"= **{_fmt_num(macs)}** MACs ({_approx(macs)}; {_fmt_num(2 * macs)} FLOPs).")
 
@@ -241,18 +302,23 @@ def _q_activation_memory(p):
     size = "1 KB = 1024 bytes" if unit == "KB" else "1 MB = 1024 × 1024 bytes"
     batch = "one image" if p["batch_size"] == 1 else f"a batch of {p['batch_size']} images"
     return (_conv_desc(p) + f"\n\nHow much memory does this layer's output take for {batch}, "
-            f"stored as float32? Answer in {unit} ({size}), to 3 decimals.")
+            f"stored as float32? Answer in {unit} ({size}), to "
+            f"{DECIMALS['activation_memory']} decimals.")
 
 
 def _s_activation_memory(p, ans):
     out, steps = _size_steps(arithmetic, p)
-    co, bsz = p["out_channels"], p["batch_size"]
+    co, bsz, unit = p["out_channels"], p["batch_size"], p["memory_unit"]
     nbytes = arithmetic.activation_memory_bytes((co, out, out), batch_size=bsz)
-    div = "1024" if p["memory_unit"] == "KB" else "1024²"
+    div, divisor = ("1024", 1024) if unit == "KB" else ("1024²", 1024 ** 2)
     batch = "" if bsz == 1 else f"·{bsz} images"
-    return (f"Output size = {steps}; the output volume is {out}×{out}×{co} = "
+    nd = DECIMALS["activation_memory"]
+    exact = nbytes / divisor
+    rounded = f"**{_fmt_num(ans, nd)} {unit}**"
+    value = rounded if exact == ans else f"{_fmt_num(exact)} ≈ {rounded} (to {nd} decimals)"
+    return (f"Output size = {steps}; the output volume is {_volume(co, out)} = "
             f"{_fmt_num(out * out * co)} numbers per image. At 4 bytes each{batch}: "
-            f"{_fmt_num(nbytes)} bytes; / {div} = **{_fmt_num(ans)} {p['memory_unit']}**.")
+            f"{_fmt_num(nbytes)} bytes; / {div} = {value}.")
 
 
 def _draw_receptive_field(rng):
@@ -307,7 +373,7 @@ def _draw_inception(rng):
 
 def _q_inception(p):
     s, c = p["in_size"], p["in_channels"]
-    return (f"An Inception module gets a **{s}×{s}×{c}** input. All convolutions keep the "
+    return (f"An Inception module gets a **{_volume(c, s)}** input. All convolutions keep the "
             f"spatial size (stride 1, \"same\" padding); the 3×3 max pool uses stride 1.\n\n"
             f"- **Naive** module: parallel 1×1 conv ({p['c1']} filters), 3×3 conv ({p['c3']}), "
             f"5×5 conv ({p['c5']}) and 3×3 max pool, concatenated.\n"
@@ -323,14 +389,15 @@ def _s_inception(p, ans):
 
     def term(cin, cout, k):
         macs = a.conv_macs(cin, cout, k, s, s)
-        return f"- [{k}×{k} conv, {cout}] {s}·{s}·{cout}·{k}·{k}·{cin} = {_fmt_num(macs)}"
+        return f"- [{k}×{k} conv, {cout}] {cout}·{s}·{s}·{cin}·{k}·{k} = {_fmt_num(macs)}"
 
     naive = [term(c, p["c1"], 1), term(c, p["c3"], 3), term(c, p["c5"], 5)]
     bott = [term(c, p["c1"], 1), term(c, p["r3"], 1), term(p["r3"], p["c3"], 3),
             term(c, p["r5"], 1), term(p["r5"], p["c5"], 5), term(c, p["pool_proj"], 1)]
     depth_naive = p["c1"] + p["c3"] + p["c5"] + c
     depth_bott = p["c1"] + p["c3"] + p["c5"] + p["pool_proj"]
-    return ("A conv costs H'·W'·C_out·k·k·C_in MACs.\n\nNaive module:\n\n" + "\n".join(naive) +
+    return ("A conv costs C_out·H'·W' (its outputs) × C_in·k·k (the window of each) MACs.\n\n"
+            "Naive module:\n\n" + "\n".join(naive) +
             f"\n\nTotal: **{_fmt_num(ans[0])}** MACs ({_approx(ans[0])}). The pool adds no MACs "
             f"but passes all {c} channels on: output depth {depth_naive}.\n\nWith bottlenecks:\n\n"
             + "\n".join(bott) + f"\n\nTotal: **{_fmt_num(ans[1])}** MACs ({_approx(ans[1])}), "
@@ -431,7 +498,8 @@ _QUANTITY = {
 def _q_network(p):
     rows = "\n".join(f"| {layer['name']} | {_layer_desc(layer)} |" for layer in p["layers"])
     s = p["input_size"]
-    return (f"A small network gets a **{s}×{s}×{p['in_channels']}** image. A ReLU (no parameters) "
+    return (f"A small network gets a **{_volume(p['in_channels'], s)}** image ({VOLUME_ORDER}). "
+            f"A ReLU (no parameters) "
             f"follows every conv and fc layer; the volume is flattened before the first fc "
             f"layer.\n\n| layer | configuration |\n|---|---|\n{rows}\n\nWhich layer "
             f"{_QUANTITY[p['quantity']]}? Answer with the layer's name.")
@@ -464,12 +532,13 @@ def _draw_depthwise(rng):
 def _q_depthwise(p):
     s, ci, co, k = p["in_size"], p["in_channels"], p["out_channels"], p["kernel"]
     what = "learnable parameters" if p["quantity"] == "params" else "MACs (one image)"
-    return (f"Input **{s}×{s}×{ci}**, output **{s}×{s}×{co}** (stride 1, \"same\" padding, no "
-            f"biases). Compare a standard {k}×{k} convolution with a depthwise-separable one: a "
+    return (f"Input **{_volume(ci, s)}**, output **{_volume(co, s)}** ({VOLUME_ORDER}; stride 1, "
+            f"\"same\" padding, no biases). Compare a standard {k}×{k} convolution with a depthwise-separable one: a "
             f"{k}×{k} depthwise convolution (one filter per input channel, groups = {ci}) followed "
             f"by a 1×1 pointwise convolution {ci}→{co}.\n\nHow many {what} does each need, and "
             f"how many times fewer does the separable version need? Answer as "
-            f"`standard; separable; ratio` (ratio to 2 decimals).")
+            f"`standard; separable; ratio` (ratio to {DECIMALS['depthwise_separable']} "
+            f"decimals).")
 
 
 def _s_depthwise(p, ans):
@@ -479,7 +548,7 @@ def _s_depthwise(p, ans):
     return (f"Standard: {hw}{k}·{k}·{ci}·{co} = **{_fmt_num(ans[0])}** {unit}.\n\n"
             f"Separable: depthwise {hw}{k}·{k}·{ci} + pointwise {hw}{ci}·{co} = "
             f"**{_fmt_num(ans[1])}** {unit}.\n\nRatio: {_fmt_num(ans[0])} / {_fmt_num(ans[1])} = "
-            f"**{ans[2]:.2f}**, which is 1 / (1/C_out + 1/k²) = 1 / (1/{co} + 1/{k * k}).")
+            f"**{_fmt_num(ans[2], DECIMALS['depthwise_separable'])}**, which is 1 / (1/C_out + 1/k²) = 1 / (1/{co} + 1/{k * k}).")
 
 
 def _draw_grouped(rng):
@@ -532,7 +601,7 @@ def _q_efficientnet(p):
             f"more than 10% below w·β^φ);\n"
             f"- new resolution r′ = r·γ^φ rounded to the nearest integer.\n\n"
             f"By what factor do the stage's MACs grow? Answer as `d′, w′, r′, factor` "
-            f"(factor to 2 decimals).")
+            f"(factor to {DECIMALS['efficientnet']} decimals).")
 
 
 def _s_efficientnet(p, ans):
@@ -547,7 +616,8 @@ def _s_efficientnet(p, ans):
             f"- w′: {w0}·{b:.4f} = {w0 * b:.2f} → **{w}**\n"
             f"- r′: {r0}·{g:.4f} = {r0 * g:.2f} → **{r}**\n\n"
             f"A stage's MACs are d·(r·r·3·3·w·w), so the factor is (d′/d)·(w′/w)²·(r′/r)² = "
-            f"({d}/{d0})·({w}/{w0})²·({r}/{r0})² = **{factor:.2f}**. Without rounding it would be "
+            f"({d}/{d0})·({w}/{w0})²·({r}/{r0})² = "
+            f"**{_fmt_num(factor, DECIMALS['efficientnet'])}**. Without rounding it would be "
             f"(α·β²·γ²)^φ = {float(theory):.4f}^{phi} = {float(theory) ** phi:.2f}: the paper "
             f"picks α·β²·γ² ≈ 2 so that every step of φ about doubles the FLOPs.")
 
@@ -573,20 +643,19 @@ def _q_bn_fold(p):
             f"running variance σ² = {_g(p['var'])} and ε = {_g(p['eps'])}.\n\n"
             f"- (a) At test time BatchNorm is an affine map y = a·z + c. What are a and c?\n"
             f"- (b) Fold it into the convolution: what are the new weights w′ and bias b′?\n\n"
-            f"Answer as `a, c, w′1, w′2, w′3, b′` (4 decimals).")
+            f"Answer as `a, c, w′1, w′2, w′3, b′` (each to {DECIMALS['bn_fold']} decimals).")
 
 
 def _s_bn_fold(p, ans):
-    a, c, w1, w2, w3, b = ans
+    nd = DECIMALS["bn_fold"]
+    a, c, w1, w2, w3, b = (_r(v, nd) for v in ans)
     return (f"At test time μ and σ² are fixed, so y = γ·(z − μ)/√(σ² + ε) + β = a·z + c with\n\n"
             f"- a = γ/√(σ² + ε) = {_g(p['gamma'])}/√({_g(p['var'])} + {_g(p['eps'])}) = "
-            f"**{_r(a, 4)}**\n"
-            f"- c = β − μ·a = {_g(p['beta'])} − {_p(_g(p['mean']))}·{_r(a, 4)} = "
-            f"**{_r(c, 4)}**\n\n"
+            f"**{a}**\n"
+            f"- c = β − μ·a = {_g(p['beta'])} − {_p(_g(p['mean']))}·{a} = **{c}**\n\n"
             f"Since z = w·x + b, y = (a·w)·x + (a·b + c): scale the weights and fix the bias.\n\n"
-            f"- w′ = a·w = (**{_r(w1, 4)}**, **{_r(w2, 4)}**, **{_r(w3, 4)}**)\n"
-            f"- b′ = a·b + c = {_r(a, 4)}·{_p(_g(p['bias']))} + {_p(_r(c, 4))} = "
-            f"**{_r(b, 4)}**")
+            f"- w′ = a·w = (**{w1}**, **{w2}**, **{w3}**)\n"
+            f"- b′ = a·b + c = {a}·{_p(_g(p['bias']))} + {_p(c)} = **{b}**")
 
 
 def _draw_filter_fit(rng):
@@ -621,13 +690,17 @@ def _s_filter_fit(p, ans):
 
 _KIND_LIST = [
     _Kind("conv_output", "Output volume of a conv layer",
-          "output volume (H, W, C) after a convolution layer",
+          "output volume (C, H, W) after a convolution layer",
           _draw_conv, _q_conv_output, _s_conv_output,
-          "Output size = (N − F + 2P)/S + 1; the depth equals the number of filters."),
+          "Output size = (N − F + 2P)/S + 1; the depth C equals the number of filters; "
+          "answer C, H, W (channels first).",
+          trivial=_keeps_the_volume, volume=True),
     _Kind("pool_output", "Output volume of a pooling layer",
           "output volume after a max or average pooling layer",
           _draw_pool, _q_pool_output, _s_pool_output,
-          "Pooling uses (N − F + 2P)/S + 1 too, and acts on each channel separately."),
+          "Pooling uses (N − F + 2P)/S + 1 too, and acts on each channel separately; "
+          "answer C, H, W (channels first).",
+          trivial=_keeps_the_volume, volume=True),
     _Kind("conv_params", "Parameters of a conv layer",
           "parameters of a convolution layer with and without biases",
           _draw_conv_params, _q_conv_params, _s_conv_params,
@@ -641,7 +714,7 @@ _KIND_LIST = [
     _Kind("activation_memory", "Activation memory",
           "float32 memory of a layer's output, in KB or MB",
           _draw_activation_memory, _q_activation_memory, _s_activation_memory,
-          "Memory = H'·W'·C' numbers × 4 bytes (× batch size); 1 KB = 1024 bytes.",
+          "Memory = C'·H'·W' numbers × 4 bytes (× batch size); 1 KB = 1024 bytes.",
           lambda p: p["memory_unit"]),
     _Kind("receptive_field", "Effective receptive field",
           "effective receptive field of stacked convolutions (with strides)",
@@ -650,7 +723,7 @@ _KIND_LIST = [
     _Kind("inception_cost", "Naive vs bottleneck Inception",
           "MACs of a naive Inception module vs one with 1×1 bottlenecks",
           _draw_inception, _q_inception, _s_inception,
-          "Each conv costs H'·W'·C_out·k·k·C_in; a 1×1 bottleneck shrinks C_in of the big convs.",
+          "Each conv costs C_out·H'·W'·C_in·k·k; a 1×1 bottleneck shrinks C_in of the big convs.",
           lambda p: "MACs"),
     _Kind("resnet_block", "Basic vs bottleneck residual block",
           "parameters or MACs of a basic vs a bottleneck ResNet block",
@@ -677,7 +750,8 @@ _KIND_LIST = [
     _Kind("bn_fold", "Folding BatchNorm into a conv",
           "BatchNorm at test time as an affine map, folded into the preceding convolution",
           _draw_bn_fold, _q_bn_fold, _s_bn_fold,
-          "a = γ/√(σ² + ε), c = β − μ·a; then w′ = a·w and b′ = a·b + c."),
+          "a = γ/√(σ² + ε), c = β − μ·a; then w′ = a·w and b′ = a·b + c.",
+          trivial=_fold_changes_nothing),
     _Kind("filter_fit", "Does this filter fit?",
           "whether a filter tiles the input exactly, e.g. (7 − 3)/3 + 1 = 2.33 does not",
           _draw_filter_fit, _q_filter_fit, _s_filter_fit,
@@ -700,9 +774,16 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and type(a) is type(b)
 
 
+def is_trivial(kind: str, params: dict, answer: Any) -> bool:
+    """Whether a ``kind`` problem's ``answer`` merely repeats what its question gives (an output
+    volume equal to the input volume, a BatchNorm fold that changes nothing). Such draws are
+    thrown away; no kind is about exactly that."""
+    return _KINDS[kind].trivial(params, answer)
+
+
 def make_problem(kind: str, rng: random.Random) -> Problem:
     """Draw one ``kind`` problem from ``rng``, keeping only draws whose formula answer and torch
-    answer agree."""
+    answer agree and that are not trivial (:func:`is_trivial`)."""
     spec = _KINDS[kind]
     for _ in range(_MAX_DRAWS):
         params = spec.draw(rng)
@@ -711,13 +792,14 @@ def make_problem(kind: str, rng: random.Random) -> Problem:
             by_torch = oracle.derive(kind, params)
         except ValueError:  # an impossible setup slipped through: draw again
             continue
-        if not _same(by_formula, by_torch):
+        if not _same(by_formula, by_torch) or spec.trivial(params, by_formula):
             continue
         return Problem(kind=kind, title=spec.title, question=spec.question(params),
                        params=params, answer=by_formula, solution=spec.solution(params, by_formula),
-                       unit=spec.unit(params), hint=spec.hint)
-    raise RuntimeError(f"could not draw a consistent {kind!r} problem in {_MAX_DRAWS} tries; "
-                       f"this is a bug in cnnlib.practice")
+                       unit=spec.unit(params), hint=spec.hint, decimals=DECIMALS.get(kind),
+                       volume=spec.volume)
+    raise RuntimeError(f"could not draw a consistent, non-trivial {kind!r} problem in "
+                       f"{_MAX_DRAWS} tries; this is a bug in cnnlib.practice")
 
 
 def _validate(seed: Any, n: Any, kinds: Any) -> list[str]:

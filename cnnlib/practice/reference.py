@@ -18,7 +18,8 @@ from typing import Any
 
 __all__ = ["solve", "matches", "REFERENCE_KINDS", "round_filters", "efficientnet_scaled"]
 
-# Float answers are rounded to this many decimals, per kind (and the same everywhere).
+# Float answers are rounded to this many decimals, per kind (and the same everywhere: the
+# question asks for them, the key shows them, the solvers round to them).
 DECIMALS = {"activation_memory": 3, "depthwise_separable": 2, "efficientnet": 2, "bn_fold": 4}
 
 
@@ -75,13 +76,15 @@ def _conv_out(a, p: dict, *, size_key: str = "in_size") -> int:
 
 
 def _conv_output(p, a):
+    """The output volume (C, H, W), channels first as in the book and in torch."""
     out = _conv_out(a, p)
-    return (out, out, p["out_channels"])
+    return (p["out_channels"], out, out)
 
 
 def _pool_output(p, a):
+    """The output volume (C, H, W): pooling keeps the channels."""
     out = a.pool_output_size(p["in_size"], p["kernel"], p["stride"], p["padding"], strict=True)
-    return (out, out, p["channels"])
+    return (p["channels"], out, out)
 
 
 def _conv_params(p, a):
@@ -137,7 +140,8 @@ def _resnet_block(p, a):
 
 
 def network_table(p: dict, a: Any = None) -> list[dict]:
-    """Per-layer output shape, params, MACs and memory (bytes) of a ``which_layer`` network."""
+    """Per-layer output shape ((C, H, W), or (features,) after flattening), params, MACs and
+    memory (bytes) of a ``which_layer`` network."""
     a = _BUILTIN if a is None else a
     c, h = p["in_channels"], p["input_size"]
     features = None  # set once flattened
@@ -150,10 +154,10 @@ def network_table(p: dict, a: Any = None) -> list[dict]:
             params = a.conv_params(c, layer["out_channels"], layer["kernel"], bias=True)
             macs = a.conv_macs(c, layer["out_channels"], layer["kernel"], out, out)
             c, h = layer["out_channels"], out
-            shape = (h, h, c)
+            shape = (c, h, h)
         elif t in ("maxpool", "avgpool"):
             h = a.pool_output_size(h, layer["kernel"], layer["stride"], 0, strict=True)
-            params, macs, shape = 0, 0, (h, h, c)
+            params, macs, shape = 0, 0, (c, h, h)
         elif t == "fc":
             n_in = c * h * h if features is None else features
             params = a.linear_params(n_in, layer["out_features"], bias=True)

@@ -30,7 +30,9 @@ __all__ = ["markdown_to_html", "problems_html", "exam_html", "answer_key_html",
            "student_notebook", "html_to_pdf", "render_set", "RenderResult"]
 
 _CONVENTIONS = ("MACs are multiply-accumulates (FLOPs = 2 × MACs); float32 takes 4 bytes; "
-                "1 KB = 1024 bytes and 1 MB = 1024 KB. Volumes are written H×W×C.")
+                "1 KB = 1024 bytes and 1 MB = 1024 KB. Volumes are written C×H×W, channels "
+                "first, as in the book and in PyTorch: 96×55×55 is 96 channels of 55 by 55; "
+                "answer a volume as C, H, W. Round decimals as each question asks.")
 
 
 # ----------------------------------------------------------------------------- Markdown -> HTML
@@ -206,7 +208,7 @@ def student_notebook(problems: Sequence[Problem], seed: int, kinds: Sequence[str
             f"its box and press **Check** (or Enter). Rounded answers count (`854M`, `35K`, "
             f"`1,728`); separate several numbers with `;` or `,`. A wrong answer shows a hint; "
             f"**Show solution** shows the worked solution.\n\n"
-            f"No widgets? Check in code: `check(problems[0], \"55, 55, 96\")`.\n\n"
+            f"No widgets? Check in code: `check(problems[0], \"96, 55, 55\")`.\n\n"
             f"{_CONVENTIONS}"),
         nbf.new_code_cell(install_cell.cell_source(install_cell.settings_installed()),
                           metadata={"tags": list(install_cell.CELL_TAGS)}),
