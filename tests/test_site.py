@@ -267,3 +267,14 @@ def test_browser_every_page(server, browser):
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=str(artifacts / "ch00_arithmetic.png"), full_page=False)
     context.close()
+
+
+def test_find_secrets_allows_markers_only_in_markdown_code_blocks(tmp_path):
+    """The README's guide shows the source format in code blocks; a marker in prose, a
+    notebook or a page is still a leak, and so is real solution code anywhere."""
+    marker = "### BEGIN " + "SOLUTION"
+    (tmp_path / "guide.md").write_text(f"Steps:\n\n   ```python\n   {marker}\n   x = 1\n   ```\n")
+    assert find_secrets(tmp_path) == []
+    (tmp_path / "prose.md").write_text(f"Then write {marker} above the answer.\n")
+    (tmp_path / "page.html").write_text(f"<pre>{marker}</pre>")
+    assert [p.split(":")[0] for p in find_secrets(tmp_path)] == ["page.html", "prose.md"]
