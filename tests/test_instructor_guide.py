@@ -74,6 +74,7 @@ def test_change_or_add_a_question_as_written(tmp_path):
     rows = {line.split()[0]: line.split() for line in table.splitlines() if line.startswith(("right", "wrong"))}
     assert rows["right"][1:3] == [promised[1], promised[2]], table
     assert rows["wrong"][1:3] == ["0", promised[2]], table
+    assert rows["right"][4] == "-", table  # the instructor's own notebook is not an edit of the locked cells
     # the new question is in the student version, without its answer and hidden check
     released = (course / "exercises" / "hw1" / "hw1.ipynb").read_text()
     assert "Q5. C1's multiply-accumulates" in released and "6 * 28 * 28 * 5 * 5" not in released

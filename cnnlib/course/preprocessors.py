@@ -184,9 +184,10 @@ class RestoreCells(NbGraderPreprocessor):
                 else:  # the instructor's cell: everything as released, the source from the gradebook
                     cell.metadata = nbformat.from_dict(copy.deepcopy(released_meta.get(grade_id, {})))
                     cell.metadata["nbgrader"] = rebuilt
-                    if grade_id in released_cells and \
-                            _normalized(cell.source) != _normalized(released_cells[grade_id].get("source", "")):
-                        edited.append(grade_id)
+                    given = {_normalized(released_cells[grade_id].get("source", ""))} if grade_id in released_cells \
+                        else set()
+                    if given and _normalized(cell.source) not in given | {_normalized(source[grade_id][3])}:
+                        edited.append(grade_id)  # neither the student's version nor the instructor's
                     cell.source = source[grade_id][3]
             if submitted and cell.cell_type == "code":
                 cell.metadata[META_KEY] = NotebookNode(submitted_outputs=submitted)
