@@ -9,36 +9,39 @@ says so in its ``note``.
 ``size="gpu"`` trains on CIFAR-10 with the schedule the cited paper published (hours on
 one GPU; the dataset must be on disk or ``download=True`` must be able to fetch it).
 
-Each experiment returns an :class:`ExperimentResult`: the histories (plain data), the
-configuration used, the dataset and device it ran on, and ``plot()``.
+Every experiment takes the same keyword options (:class:`RunOptions`: data, device, seed,
+epochs, ...; any other keyword overrides a :class:`~cnnlib.train.TrainConfig` field), and its
+runs share one ``TrainConfig`` that differs between runs only where the experiment says so.
+Each returns an :class:`ExperimentResult`: the histories (plain data), the configuration
+used, the dataset and device it ran on, and ``plot()``.
 
-Also here: :func:`resnet9`, the DAWNBench ResNet-9 of David Page, and :func:`train_fast`
-with :func:`fast_cifar10_recipe`, a recipe in the spirit of the fastest published CIFAR-10
-runs. (``resnet9`` is a plain builder, not in the model registry: the registry collects
-``cnnlib/models/`` only.)
+Also here: :func:`train_fast` with :func:`fast_cifar10_recipe`, a recipe in the spirit of the
+fastest published CIFAR-10 runs, for the zoo's :func:`~cnnlib.models.resnet9.resnet9` (Page's
+DAWNBench ResNet-9; still importable from here).
 """
 from __future__ import annotations
 
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
-from cnnlib.models._base import ImageClassifier
-from cnnlib.train import History, fit, resolve_device, seed_everything
+from cnnlib.models.resnet9 import RESNET9_LOGIT_SCALE, RESNET9_STAGES, ResNet9, resnet9
+from cnnlib.train import History, TrainConfig, fit, resolve_device, seed_everything
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
-    "SIZES", "default_size", "ExperimentResult", "degradation", "batchnorm_ablation",
+    "SIZES", "default_size", "RunOptions", "ExperimentResult", "degradation", "batchnorm_ablation",
     "activation_comparison", "stochastic_depth", "ResNet9", "resnet9", "fast_cifar10_recipe",
     "train_fast", "RESNET_CIFAR_SCHEDULE", "STOCHASTIC_DEPTH_SCHEDULE", "CPU_SCHEDULE",
+    "RESNET9_STAGES", "RESNET9_LOGIT_SCALE", "ACTIVATIONS",
 ]
 
 SIZES = ("cpu", "gpu")
@@ -163,6 +166,62 @@ class ExperimentResult:
 # --------------------------------------------------------------------------------------
 # Shared runner
 # --------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """How an experiment runs, the same keywords for every experiment.
+
+    ``size``: ``"cpu"`` or ``"gpu"`` (``None``: :func:`default_size`). ``root`` /
+    ``download``: where CIFAR-10 is (GPU size). ``batch_size`` / ``num_workers``: the data
+    loaders (``None``: the experiment's choice). ``seed``: seeds every run alike. ``fit``:
+    overrides of the experiment's :class:`~cnnlib.train.TrainConfig` (``epochs``,
+    ``max_steps_per_epoch``, ``lr``, ...), checked against its fields.
+    """
+
+    size: str
+    device: str | torch.device | None = None
+    root: str | os.PathLike = "data"
+    download: bool = False
+    batch_size: int | None = None
+    num_workers: int | None = None
+    seed: int = 0
+    progress: bool = True
+    fit: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, size: str | None, options: Mapping[str, Any]) -> "RunOptions":
+        """Split an experiment's keywords into run options and ``TrainConfig`` overrides.
+
+        ``epochs=None`` / ``max_steps_per_epoch=None`` mean the experiment's default.
+        """
+        own = {f.name for f in fields(cls)} - {"size", "fit"}
+        fit_kw = {k: v for k, v in options.items() if k not in own}
+        for k in ("epochs", "max_steps_per_epoch"):
+            if fit_kw.get(k, 0) is None:
+                del fit_kw[k]
+        try:
+            TrainConfig.check_names(fit_kw)
+        except TypeError as err:
+            raise TypeError(f"{err}; or the run options: {', '.join(sorted(own))}") from None
+        return cls(size=_resolve_size(size), fit=MappingProxyType(fit_kw),
+                   **{k: v for k, v in options.items() if k in own})
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """What an experiment trains with at one size: ``fit`` settings, default epochs, a note."""
+
+    schedule: Mapping[str, Any]
+    epochs: int | None  # None: the schedule's
+    note: str
+
+
+def _resnet_recipe(size: str, gpu_note: str) -> _Recipe:
+    """The CPU demo (4 epochs), or the ResNet paper's CIFAR-10 schedule on the GPU."""
+    if size == "cpu":
+        return _Recipe(CPU_SCHEDULE, 4, _CPU_NOTE)
+    return _Recipe(RESNET_CIFAR_SCHEDULE, None, gpu_note)
+
+
 @dataclass(frozen=True)
 class _Run:
     build: Callable[[], nn.Module]
@@ -170,53 +229,46 @@ class _Run:
     fit_overrides: dict[str, Any] = field(default_factory=dict)
 
 
-def _data(size: str, *, root: str | os.PathLike, download: bool, batch_size: int | None,
-          num_workers: int | None, cpu_data: Mapping[str, Any] = _CPU_DATA):
+def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA):
     from cnnlib import data
 
-    if size == "cpu":
+    if opts.size == "cpu":
         kw = dict(cpu_data)
-        if batch_size is not None:
-            kw["batch_size"] = batch_size
+        if opts.batch_size is not None:
+            kw["batch_size"] = opts.batch_size
         train, val = data.digits(**kw)
         desc = f"digits ({kw['size']}x{kw['size']}, offline, scikit-learn)"
         return train, val, desc, kw
-    kw = dict(batch_size=batch_size or 128, num_workers=num_workers)
-    train, val = data.dataloaders("cifar10", root=root, download=download, augment=True, **kw)
+    kw = dict(batch_size=opts.batch_size or 128, num_workers=opts.num_workers)
+    train, val = data.dataloaders("cifar10", root=opts.root, download=opts.download,
+                                  augment=True, **kw)
     desc = "CIFAR-10 (50,000 train with pad-4 crop + flip; validation = the 10,000 test images)"
     return train, val, desc, kw
 
 
+def _shared_config(opts: RunOptions, recipe: _Recipe, device: torch.device) -> TrainConfig:
+    """The TrainConfig every run of an experiment starts from."""
+    settings = dict(recipe.schedule)
+    if recipe.epochs is not None:
+        settings["epochs"] = recipe.epochs
+    settings["on_nonfinite"] = "stop"  # a diverging run is a result, not a crash
+    settings.update(opts.fit)
+    return TrainConfig(**settings, device=str(device), seed=opts.seed)
+
+
 def _run_experiment(
     name: str,
-    size: str,
+    opts: RunOptions,
     runs: Mapping[str, _Run],
+    recipe: _Recipe,
     *,
-    schedule: Mapping[str, Any],
-    note: str,
     plot_metrics: tuple[str, ...],
-    epochs: int | None,
-    max_steps_per_epoch: int | None,
-    device: str | torch.device | None,
-    root: str | os.PathLike,
-    download: bool,
-    batch_size: int | None,
-    num_workers: int | None,
-    seed: int,
-    progress: bool,
-    fit_kwargs: Mapping[str, Any],
     cpu_data: Mapping[str, Any] = _CPU_DATA,
 ) -> ExperimentResult:
-    dev = resolve_device(device)
-    train_loader, val_loader, dataset, data_cfg = _data(
-        size, root=root, download=download, batch_size=batch_size, num_workers=num_workers,
-        cpu_data=cpu_data)
-    base = dict(schedule)
-    if epochs is not None:
-        base["epochs"] = epochs
-    base.update(fit_kwargs)
-    if max_steps_per_epoch is not None:
-        base["max_steps_per_epoch"] = max_steps_per_epoch
+    """Train every run with the shared config; they differ only in their ``fit_overrides``."""
+    dev = resolve_device(opts.device)
+    train_loader, val_loader, dataset, data_cfg = _data(opts, cpu_data)
+    config = _shared_config(opts, recipe, dev)
     histories: dict[str, History] = {}
     params: dict[str, int] = {}
     run_cfg: dict[str, Any] = {}
@@ -224,18 +276,17 @@ def _run_experiment(
     for run_name, run in runs.items():
         # Same seed for every run: same initial RNG state for the weights, the same order of
         # batches, so the runs differ only in what the experiment varies.
-        seed_everything(seed)
+        seed_everything(opts.seed)
         model = run.build()
         params[run_name] = sum(p.numel() for p in model.parameters())
-        cfg = {**base, **run.fit_overrides}
-        cfg.setdefault("on_nonfinite", "stop")  # a diverging run is a result, not a crash
-        histories[run_name] = fit(model, train_loader, val_loader, device=dev, seed=seed,
-                                  progress=progress, **cfg)
+        histories[run_name] = fit(model, train_loader, val_loader,
+                                  config.replace(**run.fit_overrides), progress=opts.progress)
         run_cfg[run_name] = {"model": _describe(run.model_kwargs),
                              "fit_overrides": dict(run.fit_overrides)}
     return ExperimentResult(
-        name=name, size=size, dataset=dataset, device=str(dev), note=note,
-        config={"fit": _describe(base), "data": _describe(data_cfg), "runs": run_cfg, "seed": seed},
+        name=name, size=opts.size, dataset=dataset, device=str(dev), note=recipe.note,
+        config={"fit": config.to_dict(), "data": _describe(data_cfg), "runs": run_cfg,
+                "seed": opts.seed},
         histories=histories, params=params, seconds=time.perf_counter() - t0,
         plot_metrics=plot_metrics,
     )
@@ -263,67 +314,29 @@ def _zoo(name: str, **kwargs: Any) -> Callable[[], nn.Module]:
 # --------------------------------------------------------------------------------------
 # The experiments
 # --------------------------------------------------------------------------------------
-def degradation(
-    size: str | None = None,
-    *,
-    depths: Sequence[int] = (20, 56),
-    epochs: int | None = None,
-    max_steps_per_epoch: int | None = None,
-    device: str | torch.device | None = None,
-    root: str | os.PathLike = "data",
-    download: bool = False,
-    batch_size: int | None = None,
-    num_workers: int | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    **fit_kwargs: Any,
-) -> ExperimentResult:
+def degradation(size: str | None = None, *, depths: Sequence[int] = (20, 56),
+                **options: Any) -> ExperimentResult:
     """Plain vs residual networks of growing depth (He et al. 2015, Fig. 1 and Fig. 6).
 
     The paper's observation: a deeper *plain* network has higher *training* error than a
     shallower one (degradation, not overfitting), while the residual twins get better with
     depth. Runs ``plain{d}`` and ``resnet{d}`` for each depth (same parameters; the ResNet's
     option-A shortcuts add none). ``size="gpu"``: the paper's CIFAR-10 schedule
-    (:data:`RESNET_CIFAR_SCHEDULE`). Extra keyword arguments override ``fit`` settings.
+    (:data:`RESNET_CIFAR_SCHEDULE`). ``options``: see :class:`RunOptions`.
     """
-    size = _resolve_size(size)
+    opts = RunOptions.parse(size, options)
     runs = {}
     for d in depths:
         for kind in ("plain", "resnet"):
             runs[f"{kind}{d}"] = _Run(_zoo(f"{kind}{d}"), {"name": f"{kind}{d}"})
-    if size == "cpu":
-        schedule, default_epochs = CPU_SCHEDULE, 4
-        note = _CPU_NOTE
-    else:
-        schedule, default_epochs = RESNET_CIFAR_SCHEDULE, None
-        note = ("He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on CIFAR-10; the paper "
-                "reports test error with training error in Fig. 6.")
-    return _run_experiment(
-        "degradation", size, runs, schedule=schedule, note=note,
-        plot_metrics=("train_error", "val_error"),
-        epochs=epochs if epochs is not None else default_epochs,
-        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
-        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
-        fit_kwargs=fit_kwargs,
-    )
+    recipe = _resnet_recipe(opts.size, "He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on "
+                            "CIFAR-10; the paper reports test error with training error in Fig. 6.")
+    return _run_experiment("degradation", opts, runs, recipe,
+                           plot_metrics=("train_error", "val_error"))
 
 
-def batchnorm_ablation(
-    size: str | None = None,
-    *,
-    model: str = "resnet20",
-    lrs: Sequence[float] | None = None,
-    epochs: int | None = None,
-    max_steps_per_epoch: int | None = None,
-    device: str | torch.device | None = None,
-    root: str | os.PathLike = "data",
-    download: bool = False,
-    batch_size: int | None = None,
-    num_workers: int | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    **fit_kwargs: Any,
-) -> ExperimentResult:
+def batchnorm_ablation(size: str | None = None, *, model: str = "resnet20",
+                       lrs: Sequence[float] | None = None, **options: Any) -> ExperimentResult:
     """The same network with BatchNorm and without (``norm_layer=nn.Identity``).
 
     Ioffe & Szegedy 2015 (arXiv:1502.03167) report that BatchNorm allows much higher learning
@@ -333,10 +346,13 @@ def batchnorm_ablation(
     ``norm_layer`` is ``None``; the zoo's blocks have none). A run whose loss becomes NaN stops
     and records why (``history.stop_reason``). ``size="gpu"`` uses the ResNet paper's CIFAR-10
     schedule; that BatchNorm ablation on CIFAR-10 is this course's, not a paper's.
+    ``options``: see :class:`RunOptions`.
     """
-    size = _resolve_size(size)
-    schedule = CPU_SCHEDULE if size == "cpu" else RESNET_CIFAR_SCHEDULE
-    base_lr = float(fit_kwargs.pop("lr", schedule["lr"]))
+    opts = RunOptions.parse(size, options)
+    recipe = _resnet_recipe(opts.size, "CIFAR-10 with the ResNet paper's schedule "
+                            "(arXiv:1512.03385, Sec. 4.2); the BatchNorm paper's own "
+                            "experiments are on MNIST and ImageNet.")
+    base_lr = float(opts.fit.get("lr", recipe.schedule["lr"]))
     lrs = list(lrs) if lrs is not None else [base_lr, base_lr / 10]
     if not lrs or any(lr <= 0 for lr in lrs):
         raise ValueError(f"lrs must be positive learning rates, got {lrs}")
@@ -345,17 +361,8 @@ def batchnorm_ablation(
         runs[f"BatchNorm, lr={lr:g}"] = _Run(_zoo(model), {"name": model}, {"lr": lr})
         runs[f"no norm, lr={lr:g}"] = _Run(_zoo(model, norm_layer=nn.Identity),
                                            {"name": model, "norm_layer": nn.Identity}, {"lr": lr})
-    note = _CPU_NOTE if size == "cpu" else (
-        "CIFAR-10 with the ResNet paper's schedule (arXiv:1512.03385, Sec. 4.2); the "
-        "BatchNorm paper's own experiments are on MNIST and ImageNet.")
-    return _run_experiment(
-        "batchnorm_ablation", size, runs, schedule=schedule, note=note,
-        plot_metrics=("train_loss", "val_acc"),
-        epochs=epochs if epochs is not None else (4 if size == "cpu" else None),
-        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
-        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
-        fit_kwargs=fit_kwargs,
-    )
+    return _run_experiment("batchnorm_ablation", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"))
 
 
 #: The activations :func:`activation_comparison` runs by default (``torch.nn`` classes).
@@ -368,32 +375,11 @@ ACTIVATIONS: dict[str, Callable[..., nn.Module]] = {
 }
 
 
-def activation_comparison(
-    size: str | None = None,
-    *,
-    model: str = "resnet20",
-    activations: Mapping[str, Callable[..., nn.Module]] | Sequence[str] | None = None,
-    epochs: int | None = None,
-    max_steps_per_epoch: int | None = None,
-    device: str | torch.device | None = None,
-    root: str | os.PathLike = "data",
-    download: bool = False,
-    batch_size: int | None = None,
-    num_workers: int | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    **fit_kwargs: Any,
-) -> ExperimentResult:
-    """The same network with different activation functions (``act_layer``).
-
-    ``activations``: names from :data:`ACTIVATIONS` or a mapping name -> ``nn.Module`` class
-    (any factory ``act_layer()`` works, e.g. the from-scratch ones in ``cnnlib.layers``).
-    Weights keep the He initialization derived for ReLU for every activation.
-    """
-    size = _resolve_size(size)
+def _activations(activations: Mapping[str, Callable[..., nn.Module]] | Sequence[str] | None,
+                 ) -> dict[str, Callable[..., nn.Module]]:
     if activations is None:
-        acts = dict(ACTIVATIONS)
-    elif isinstance(activations, Mapping):
+        return dict(ACTIVATIONS)
+    if isinstance(activations, Mapping):
         acts = dict(activations)
     else:
         unknown = [a for a in activations if a not in ACTIVATIONS]
@@ -403,38 +389,35 @@ def activation_comparison(
         acts = {a: ACTIVATIONS[a] for a in activations}
     if not acts:
         raise ValueError("give at least one activation")
-    runs = {name: _Run(_zoo(model, act_layer=act), {"name": model, "act_layer": act})
-            for name, act in acts.items()}
-    schedule = CPU_SCHEDULE if size == "cpu" else RESNET_CIFAR_SCHEDULE
-    note = _CPU_NOTE if size == "cpu" else (
-        "CIFAR-10 with the ResNet paper's schedule (arXiv:1512.03385, Sec. 4.2); the "
-        "activation comparison itself is this course's.")
-    return _run_experiment(
-        "activation_comparison", size, runs, schedule=schedule, note=note,
-        plot_metrics=("train_loss", "val_acc"),
-        epochs=epochs if epochs is not None else (4 if size == "cpu" else None),
-        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
-        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
-        fit_kwargs=fit_kwargs,
-    )
+    return acts
 
 
-def stochastic_depth(
+def activation_comparison(
     size: str | None = None,
     *,
-    model: str | None = None,
-    drop_path_rate: float = 0.5,
-    epochs: int | None = None,
-    max_steps_per_epoch: int | None = None,
-    device: str | torch.device | None = None,
-    root: str | os.PathLike = "data",
-    download: bool = False,
-    batch_size: int | None = None,
-    num_workers: int | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    **fit_kwargs: Any,
+    model: str = "resnet20",
+    activations: Mapping[str, Callable[..., nn.Module]] | Sequence[str] | None = None,
+    **options: Any,
 ) -> ExperimentResult:
+    """The same network with different activation functions (``act_layer``).
+
+    ``activations``: names from :data:`ACTIVATIONS` or a mapping name -> ``nn.Module`` class
+    (any factory ``act_layer()`` works, e.g. the from-scratch ones in ``cnnlib.layers``).
+    Weights keep the He initialization derived for ReLU for every activation.
+    ``options``: see :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    runs = {name: _Run(_zoo(model, act_layer=act), {"name": model, "act_layer": act})
+            for name, act in _activations(activations).items()}
+    recipe = _resnet_recipe(opts.size, "CIFAR-10 with the ResNet paper's schedule "
+                            "(arXiv:1512.03385, Sec. 4.2); the activation comparison itself "
+                            "is this course's.")
+    return _run_experiment("activation_comparison", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"))
+
+
+def stochastic_depth(size: str | None = None, *, model: str | None = None,
+                     drop_path_rate: float = 0.5, **options: Any) -> ExperimentResult:
     """A ResNet with and without stochastic depth (Huang et al. 2016, arXiv:1603.09382).
 
     ``drop_path_rate`` is the drop probability of the last block, 1 - p_L (the paper uses
@@ -445,115 +428,31 @@ def stochastic_depth(
     with drop rate 0.5 stayed far below their twins without it; try ``model="resnet56"``).
     The paper's training-time saving comes from skipping dropped blocks; ``cnnlib``'s
     drop-path multiplies them by zero instead, so here both runs cost the same.
+    ``options``: see :class:`RunOptions`.
     """
-    size = _resolve_size(size)
+    opts = RunOptions.parse(size, options)
     if not 0.0 < drop_path_rate < 1.0:
         raise ValueError(f"drop_path_rate must be in (0, 1), got {drop_path_rate}")
-    model = model or ("resnet20" if size == "cpu" else "resnet110")
+    model = model or ("resnet20" if opts.size == "cpu" else "resnet110")
     runs = {
         f"{model}": _Run(_zoo(model), {"name": model, "drop_path_rate": 0.0}),
         f"{model}, stochastic depth {drop_path_rate:g}": _Run(
             _zoo(model, drop_path_rate=drop_path_rate),
             {"name": model, "drop_path_rate": drop_path_rate}),
     }
-    if size == "cpu":
-        schedule, note = CPU_SCHEDULE, _CPU_NOTE
-    else:
-        schedule = STOCHASTIC_DEPTH_SCHEDULE
-        note = ("Huang et al. 2016 (arXiv:1603.09382) CIFAR-10 schedule: 500 epochs, lr 0.1 "
-                "/10 at epochs 250 and 375, Nesterov momentum 0.9, weight decay 1e-4, batch "
-                "128. The authors' code holds out 5,000 training images for validation; here "
-                "all 50,000 train and the 10,000 test images are the validation set.")
-    return _run_experiment(
-        "stochastic_depth", size, runs, schedule=schedule, note=note,
-        plot_metrics=("train_loss", "val_acc"),
-        epochs=epochs if epochs is not None else (6 if size == "cpu" else None),
-        max_steps_per_epoch=max_steps_per_epoch, device=device, root=root, download=download,
-        batch_size=batch_size, num_workers=num_workers, seed=seed, progress=progress,
-        fit_kwargs=fit_kwargs,
-    )
+    recipe = _Recipe(CPU_SCHEDULE, 6, _CPU_NOTE) if opts.size == "cpu" else _Recipe(
+        STOCHASTIC_DEPTH_SCHEDULE, None,
+        "Huang et al. 2016 (arXiv:1603.09382) CIFAR-10 schedule: 500 epochs, lr 0.1 /10 at "
+        "epochs 250 and 375, Nesterov momentum 0.9, weight decay 1e-4, batch 128. The "
+        "authors' code holds out 5,000 training images for validation; here all 50,000 "
+        "train and the 10,000 test images are the validation set.")
+    return _run_experiment("stochastic_depth", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"))
 
 
 # --------------------------------------------------------------------------------------
-# Training fast: the DAWNBench ResNet-9
+# Training fast: the DAWNBench ResNet-9 (the network is the zoo's cnnlib.models.resnet9)
 # --------------------------------------------------------------------------------------
-# David Page, "How to train your ResNet" (Myrtle.ai blog, 2018), part 4 "Architecture", and
-# his code (github.com/davidcpage/cifar10-fast, dawn.py): stage name -> output channels,
-# and whether the stage ends in a residual block of two more conv-BN-ReLU layers.
-RESNET9_STAGES: tuple[tuple[str, int, bool], ...] = (
-    ("prep", 64, False),      # conv-BN-ReLU,                 N x  64 x 32 x 32
-    ("layer1", 128, True),    # conv-BN-ReLU, max-pool, + res  N x 128 x 16 x 16
-    ("layer2", 256, False),   # conv-BN-ReLU, max-pool,        N x 256 x  8 x  8
-    ("layer3", 512, True),    # conv-BN-ReLU, max-pool, + res  N x 512 x  4 x  4
-)
-RESNET9_LOGIT_SCALE = 0.125  # Page's net multiplies the logits by 0.125 ("Mul(weight)")
-
-
-class _Residual(nn.Module):
-    """``x + branch(x)``, no activation after the sum (as in Page's ``residual``)."""
-
-    def __init__(self, branch: nn.Module) -> None:
-        super().__init__()
-        self.branch = branch
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.branch(x)
-
-
-class ResNet9(ImageClassifier):
-    """Page's DAWNBench ResNet-9: 8 conv layers + 1 linear, 3 max-pools, 2 residual blocks.
-
-    Deviations from ``dawn.py``: the final ``MaxPool2d(4)`` is a global max-pool
-    (``AdaptiveMaxPool2d(1)``, identical on 32x32 inputs and defined for smaller ones), and
-    ``widths`` can shrink the network for CPU demos. Weights keep PyTorch's default
-    initialization, as Page's code does.
-    """
-
-    def __init__(
-        self,
-        *,
-        num_classes: int = 10,
-        in_channels: int = 3,
-        widths: Sequence[int] = tuple(c for _, c, _ in RESNET9_STAGES),
-        norm_layer: Callable[..., nn.Module] = nn.BatchNorm2d,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
-        logit_scale: float = RESNET9_LOGIT_SCALE,
-    ) -> None:
-        super().__init__()
-        if len(widths) != len(RESNET9_STAGES) or any(int(w) < 1 for w in widths):
-            raise ValueError(f"widths needs {len(RESNET9_STAGES)} positive channel counts, got {widths}")
-        self.in_channels = in_channels
-        stages: list[nn.Module] = []
-        c_in = in_channels
-        for i, ((_, _, residual), width) in enumerate(zip(RESNET9_STAGES, widths)):
-            conv = ConvNormAct(c_in, width, 3, norm_layer=norm_layer, act_layer=act_layer)
-            layers: list[nn.Module] = [conv]
-            if i > 0:
-                layers.append(nn.MaxPool2d(2))
-            if residual:
-                layers.append(_Residual(nn.Sequential(
-                    ConvNormAct(width, width, 3, norm_layer=norm_layer, act_layer=act_layer),
-                    ConvNormAct(width, width, 3, norm_layer=norm_layer, act_layer=act_layer),
-                )))
-            stages.append(nn.Sequential(*layers))
-            c_in = width
-        self.stages = nn.Sequential(*stages)
-        self.pool = nn.AdaptiveMaxPool2d(1)
-        self.fc = nn.Linear(c_in, num_classes, bias=False)
-        self.logit_scale = logit_scale
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.stages(x)  # N x 512 x 4 x 4 for a 32x32 input
-
-    def head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.pool(x), 1)) * self.logit_scale
-
-
-def resnet9(*, num_classes: int = 10, **kwargs: Any) -> ResNet9:
-    """Page's DAWNBench ResNet-9 (myrtle.ai "How to train your ResNet", part 4)."""
-    return ResNet9(num_classes=num_classes, **kwargs)
-
-
 def fast_cifar10_recipe(device: str | torch.device | None = None) -> dict[str, Any]:
     """``fit`` settings and batch size of the fast CIFAR-10 recipe for :func:`resnet9`.
 
@@ -585,30 +484,19 @@ def fast_cifar10_recipe(device: str | torch.device | None = None) -> dict[str, A
     )
 
 
-def train_fast(
-    size: str | None = None,
-    *,
-    epochs: int | None = None,
-    max_steps_per_epoch: int | None = None,
-    device: str | torch.device | None = None,
-    root: str | os.PathLike = "data",
-    download: bool = False,
-    num_workers: int | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    **fit_kwargs: Any,
-) -> ExperimentResult:
+def train_fast(size: str | None = None, **options: Any) -> ExperimentResult:
     """Train :func:`resnet9` with :func:`fast_cifar10_recipe`.
 
     ``size="gpu"``: the full-width network on CIFAR-10, 24 epochs. ``size="cpu"``: a
     quarter-width ResNet-9 (16-32-64-128 channels) on the 16x16 digits for 5 epochs with
     the same recipe scaled to the short run (warm-up 1 epoch, batch 64), fp32.
+    ``options``: see :class:`RunOptions` (``batch_size=None``: the recipe's).
     """
-    size = _resolve_size(size)
-    dev = resolve_device(device)
-    recipe = fast_cifar10_recipe(dev)
+    opts = RunOptions.parse(size, options)
+    opts = replace(opts, device=resolve_device(opts.device))
+    recipe = fast_cifar10_recipe(opts.device)
     schedule = dict(recipe["fit"])
-    if size == "cpu":
+    if opts.size == "cpu":
         widths = (16, 32, 64, 128)
         schedule.update(epochs=5, warmup_epochs=1, precision="fp32", channels_last=False)
         batch_size, cpu_data = 64, dict(size=16, channels=3, batch_size=64)
@@ -619,11 +507,7 @@ def train_fast(
         note = ("Page's DAWNBench recipe (ResNet-9, 24 epochs, one-cycle to lr 0.4, batch 512) "
                 "with label smoothing 0.2 and mixed precision; published: 94% in 79 s on a "
                 "V100. This run's time and accuracy are what this machine measured.")
+    opts = replace(opts, batch_size=opts.batch_size or batch_size)
     runs = {"resnet9": _Run(lambda: resnet9(widths=widths), {"name": "resnet9", "widths": list(widths)})}
-    return _run_experiment(
-        "train_fast", size, runs, schedule=schedule, note=note,
-        plot_metrics=("train_loss", "val_acc", "lr"),
-        epochs=epochs, max_steps_per_epoch=max_steps_per_epoch, device=dev, root=root,
-        download=download, batch_size=batch_size, num_workers=num_workers, seed=seed,
-        progress=progress, fit_kwargs=fit_kwargs, cpu_data=cpu_data,
-    )
+    return _run_experiment("train_fast", opts, runs, _Recipe(schedule, None, note),
+                           plot_metrics=("train_loss", "val_acc", "lr"), cpu_data=cpu_data)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cnnlib.train import History
 
-__all__ = ["plot_history", "plot_histories", "METRIC_LABELS"]
+__all__ = ["plot_history", "plot_histories", "plot_step_loss", "METRIC_LABELS"]
 
 #: Axis labels for the per-epoch fields of :class:`cnnlib.train.History`.
 METRIC_LABELS = {
@@ -129,4 +129,36 @@ def plot_histories(
         ax.legend()
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_step_loss(histories: Mapping[str, "History"], *, window: int = 5, title: str = "",
+                   styles: Mapping[str, Mapping[str, Any]] | None = None) -> "Figure":
+    """Training loss after every optimizer step (moving average over ``window`` steps).
+
+    ``histories`` maps a run name to a :class:`cnnlib.train.History`; the x axis is in
+    epochs, so runs with the same schedule line up. The ResNet paper's Fig. 1 and Fig. 6 plot
+    against iterations the same way.
+    """
+    if not histories:
+        raise ValueError("plot_step_loss needs at least one history")
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    fig = _new_figure(1, width_per_panel=7, height=3.6)
+    ax = fig.subplots()
+    for name, h in histories.items():
+        losses = list(h.step_loss)
+        if not losses:
+            continue
+        smooth = [sum(losses[max(0, i - window + 1): i + 1]) / len(losses[max(0, i - window + 1): i + 1])
+                  for i in range(len(losses))]
+        per_epoch = len(losses) / max(h.epochs, 1)
+        kw = dict(styles.get(name, {})) if styles else {}
+        ax.plot([(i + 1) / per_epoch for i in range(len(losses))], smooth, label=name, **kw)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"training loss ({window}-step average)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
     return fig

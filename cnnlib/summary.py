@@ -2,31 +2,35 @@
 
 The model is traced on PyTorch's ``meta`` device: a meta input (shape and dtype only, no
 storage) flows through it, and the parameters and buffers that layers read are swapped for meta
-tensors. Each layer's forward is wrapped for the trace (and restored after) to check its input
-and record its input and output shapes; parameters, MACs and memory come from the shapes by the
-formulas in :mod:`cnnlib.arithmetic`. Layers whose output shape is known without running them
-(normalizations, activations, plain convolutions, adaptive pooling) are not run, and common
-elementwise, concatenation and matrix ops are answered from shapes (:class:`_ShapeOnlyOps`):
-PyTorch's meta kernels for them are Python and would dominate the trace. Nothing is computed on
-real numbers, so ResNet-152 at 224x224 is summarized in a few tens of milliseconds, far faster
-than one real forward pass (``benchmarks/analysis.py`` measures the ratio).
+tensors. A tracer (:class:`_Tracer`) wraps each layer's forward for the trace (and restores it
+after) to check its input and record one row a call; parameters, MACs and memory come from the
+shapes by the formulas in :mod:`cnnlib.arithmetic`. Layers whose output shape is known without
+running them (normalizations, activations, plain convolutions, adaptive pooling) are not run,
+and common elementwise, concatenation and matrix ops are answered from shapes
+(:mod:`cnnlib.shape_inference`): PyTorch's meta kernels for them are Python and would dominate
+the trace. Nothing is computed on real numbers, so ResNet-152 at 224x224 is summarized in a few
+tens of milliseconds, far faster than one real forward pass (``benchmarks/analysis.py`` measures
+the ratio). Private torch APIs are used only where a fallback stands behind them.
 
 Rows are the model's leaf modules (plus any module holding parameters of its own) in the order
 they run. A module called twice gets two rows; its parameters are counted once.
 """
 from __future__ import annotations
 
-import html
+import contextlib
 import math
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import torch
 from torch import nn
-from torch.utils._python_dispatch import TorchDispatchMode
 
-from cnnlib.arithmetic import BYTES_PER_FLOAT32, _check_int, conv_output_size
+from cnnlib.arithmetic import BYTES_PER_FLOAT32, _check_int
+from cnnlib.display import html_table, text_table
+from cnnlib.shape_inference import (
+    adaptive_pool_shape_only, conv_shape_only, passthrough, shape_only_ops,
+)
 
 __all__ = ["summarize", "Summary", "LayerRow", "explain_input_error", "smallest_input_size"]
 
@@ -38,9 +42,14 @@ _ADAPTIVE_POOL = (
     nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
     nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
 )
-_NORM = (
-    nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm, nn.LocalResponseNorm,
-)
+# torch's private bases of the batch and instance norms, or (where a torch lacks them) the
+# public classes they cover.
+_BATCH_NORM = getattr(nn.modules.batchnorm, "_BatchNorm", (
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm))
+_BATCH_OR_INSTANCE_NORM = getattr(nn.modules.batchnorm, "_NormBase", (
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm,
+    nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d))
+_NORM = (_BATCH_OR_INSTANCE_NORM, nn.GroupNorm, nn.LayerNorm, nn.LocalResponseNorm)
 # Layers that move or reshape data without arithmetic.
 _NO_OPS = (nn.Identity, nn.Flatten, nn.Unflatten, nn.Dropout, nn.Dropout2d, nn.Dropout1d,
            nn.AlphaDropout)
@@ -147,6 +156,7 @@ class Summary:
     # ---------------------------------------------------------------- rendering
     _HEAD = ("Layer", "C, H/W in", "filters, kernel, stride, pad", "C, H/W out",
              "memory KB", "params k", "MMAC", "MFLOP")
+    _ALIGN = ("left",) * 4 + ("right",) * 4
 
     def _cells(self) -> list[tuple[str, ...]]:
         cells = []
@@ -171,34 +181,20 @@ class Summary:
                 f"{self.total_macs / 1e6:,.1f}", f"{self.total_flops / 1e6:,.1f}")
 
     def __str__(self) -> str:
-        table = [self._HEAD, *self._cells(), self._footer()]
-        widths = [max(len(row[i]) for row in table) for i in range(len(self._HEAD))]
-        def fmt(row):
-            return " | ".join(c.ljust(w) if i < 4 else c.rjust(w)
-                              for i, (c, w) in enumerate(zip(row, widths)))
-        rule = "-+-".join("-" * w for w in widths)
-        lines = [f"{self.model_name} on input {_shape(self.input_size)} "
-                 f"(batch {self.batch_size}; memory = float32 outputs; MFLOP = 2 x MMAC)",
-                 fmt(self._HEAD), rule, *map(fmt, table[1:-1]), rule, fmt(table[-1])]
+        notes = []
         if self.unused_params:
-            lines.append(f"({self.unused_params:,} parameters belong to layers that do not run "
+            notes.append(f"({self.unused_params:,} parameters belong to layers that do not run "
                          f"in eval mode, e.g. auxiliary classifiers; they are in the total.)")
-        return "\n".join(lines)
+        title = (f"{self.model_name} on input {_shape(self.input_size)} "
+                 f"(batch {self.batch_size}; memory = float32 outputs; MFLOP = 2 x MMAC)")
+        return text_table(self._HEAD, self._cells(), align=self._ALIGN, title=title,
+                          foot=self._footer(), notes=notes)
 
     def _repr_html_(self) -> str:
-        esc = html.escape
-        head = "".join(f"<th>{esc(h)}</th>" for h in self._HEAD)
-        body = "".join(
-            "<tr>" + "".join(
-                f"<td style='text-align:{'left' if i < 4 else 'right'}'>{esc(c)}</td>"
-                for i, c in enumerate(row)) + "</tr>"
-            for row in self._cells())
-        foot = "<tr>" + "".join(f"<th style='text-align:{'left' if i < 4 else 'right'}'>{esc(c)}</th>"
-                                for i, c in enumerate(self._footer())) + "</tr>"
-        caption = (f"{esc(self.model_name)} on input {esc(_shape(self.input_size))}; "
+        caption = (f"{self.model_name} on input {_shape(self.input_size)}; "
                    f"memory = float32 outputs, batch {self.batch_size}; MFLOP = 2 x MMAC")
-        return (f"<table class='cnnlib-summary'><caption>{caption}</caption>"
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>{foot}</tfoot></table>")
+        return html_table(self._HEAD, self._cells(), css_class="cnnlib-summary", align=self._ALIGN,
+                          caption=caption, foot=self._footer(), align_head=False)
 
     def __repr__(self) -> str:
         return (f"Summary({self.model_name}, input={self.input_size}, layers={len(self.rows)}, "
@@ -250,7 +246,7 @@ def _check_layer_input(name: str, module: nn.Module, x: torch.Tensor) -> None:
             raise ValueError(f"layer {name!r} (Linear) expects {module.in_features} input "
                              f"features, got {x.shape[-1]} (input shape {tuple(x.shape[1:])}); "
                              f"the spatial size reaching it depends on the input size")
-    elif isinstance(module, nn.modules.batchnorm._BatchNorm) and x.dim() >= 2:
+    elif isinstance(module, _BATCH_NORM) and x.dim() >= 2:
         if x.shape[1] != module.num_features:
             raise ValueError(f"layer {name!r} ({kind}) expects {module.num_features} channels, "
                              f"got {x.shape[1]}")
@@ -284,213 +280,242 @@ def _category(module: nn.Module) -> str:
     return cat
 
 
-def _cost_rule(module: nn.Module, category: str) -> tuple[bool, int, int]:
-    """How one call of ``module`` costs, as ``(from_input, macs_per_element, ops_per_element)``:
-    MACs and other ops are those factors times the number of elements of the output (of the
-    input when ``from_input``), for the whole batch. Worked out once per layer."""
+class _Cost(NamedTuple):
+    """How one call of a layer costs: MACs and other ops are these factors times the number of
+    elements of its output (of its input when ``from_input``), for the whole batch."""
+
+    from_input: bool
+    macs_per_element: int
+    ops_per_element: int
+
+
+def _cost_rule(module: nn.Module, category: str) -> _Cost:
+    """The :class:`_Cost` of one call of ``module`` (worked out once per layer)."""
     if category == "conv":
-        return False, (module.in_channels // module.groups) * math.prod(module.kernel_size), 0
+        return _Cost(False, module.in_channels // module.groups * math.prod(module.kernel_size), 0)
     if category == "conv_t":  # each input element meets out_channels/groups x k weights
-        return True, (module.out_channels // module.groups) * math.prod(module.kernel_size), 0
+        return _Cost(True, module.out_channels // module.groups * math.prod(module.kernel_size), 0)
     if category == "linear":
-        return False, module.in_features, 0
+        return _Cost(False, module.in_features, 0)
     if category == "bilinear":
-        return False, module.in1_features * module.in2_features, 0
+        return _Cost(False, module.in1_features * module.in2_features, 0)
     if category == "pool":
         n_sp = int(type(module).__name__[-2])
-        return False, 0, math.prod(_tuple(module.kernel_size, n_sp))
+        return _Cost(False, 0, math.prod(_tuple(module.kernel_size, n_sp)))
     if category == "adaptive_pool":
-        return True, 0, 1
+        return _Cost(True, 0, 1)
     if category == "lrn":
-        return False, 0, module.size + 3
+        return _Cost(False, 0, module.size + 3)
     if category == "norm":
-        return False, 0, 2
+        return _Cost(False, 0, 2)
     if category == "no_op":
-        return False, 0, 0
-    return False, 0, 1  # activations and other elementwise layers: one op per output
+        return _Cost(False, 0, 0)
+    return _Cost(False, 0, 1)  # activations and other elementwise layers: one op per output
 
 
 # -------------------------------------------------------------------- tracing
-def _passthrough(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-    return x
+class _Layer(NamedTuple):
+    """What a trace knows about one layer before it runs: the row fields that don't depend on
+    the input, and how to count the rest."""
+
+    module: nn.Module
+    name: str
+    kind: str
+    kernel: tuple[int, ...] | None
+    stride: tuple[int, ...] | None
+    padding: tuple[int, ...] | None
+    groups: int | None
+    params: int  # its own parameters, not its children's
+    cost: _Cost
+    checked: bool  # whether _check_layer_input knows this kind of layer
 
 
-def _meta_empty(shape, dtype: torch.dtype) -> torch.Tensor:
-    """An empty meta tensor, made without going through :class:`_ShapeOnlyOps` (~10 us, not ~50)."""
-    with torch._C._DisableTorchDispatch():
-        return torch.empty(shape, dtype=dtype, device="meta")
+def _first_names(model: nn.Module) -> dict[nn.Module, str]:
+    """Every module of ``model`` with its dotted path; a module used twice keeps its first name."""
+    return {module: name for name, module in model.named_modules()}
 
 
-def _result_dtype(a: torch.Tensor, b) -> torch.dtype | None:
-    """dtype of a binary elementwise op on float tensors, in the cases that are unambiguous
-    (same dtype; or one side a Python number / 0-dim tensor, which does not promote a float
-    tensor); ``None`` for anything else, which then goes to PyTorch's own meta kernel."""
-    if not a.dtype.is_floating_point:
+def _gets_a_row(module: nn.Module) -> bool:
+    """Leaves get a row, and so do containers that hold parameters of their own."""
+    has_children = any(child is not None for child in module._modules.values())
+    return not has_children or any(p is not None for p in module._parameters.values())
+
+
+_NO_WINDOW = (None, None, None)
+
+
+def _window(module: nn.Module, category: str) -> tuple[tuple[int, ...] | None, ...]:
+    """``(kernel, stride, padding)`` of a convolution or pooling layer, per spatial axis
+    (padding ``None`` when given as a string); ``(None, None, None)`` for other layers."""
+    if category not in ("conv", "conv_t", "pool"):
+        return _NO_WINDOW
+    n_sp = len(module.kernel_size) if category != "pool" else int(type(module).__name__[-2])
+    stride = module.stride if module.stride is not None else module.kernel_size
+    padding = None if isinstance(module.padding, str) else _tuple(module.padding, n_sp)
+    return _tuple(module.kernel_size, n_sp), _tuple(stride, n_sp), padding
+
+
+def _layer(module: nn.Module, name: str) -> _Layer:
+    category = _category(module)
+    checked = category in ("conv", "conv_t", "pool", "linear") or (
+        category == "norm" and isinstance(module, _BATCH_NORM))
+    # module.__dict__.get, not getattr(module, "groups", None): nn.Module.__getattr__ raises and
+    # formats an AttributeError for every layer without groups, which costs more than the row.
+    groups = module.__dict__.get("groups")
+    params = sum(p.numel() for p in module._parameters.values() if p is not None)
+    return _Layer(module, name, type(module).__name__, *_window(module, category), groups,
+                  params, _cost_rule(module, category), checked)
+
+
+def _shape_only_forward(module: nn.Module) -> Callable | None:
+    """A forward that makes ``module``'s output from its input's shape without running it, for
+    torch.nn layers that keep the shape (norms, activations), plain convolutions and adaptive
+    pooling; ``None`` for any other layer, and for one with a forward set on the instance.
+    (Exact types, so a subclass with a forward of its own runs for real.) Such a layer never
+    reads its weights."""
+    if "forward" in module.__dict__:
         return None
-    if isinstance(b, (int, float)) and not isinstance(b, bool):
-        return a.dtype
-    if isinstance(b, torch.Tensor):
-        if b.dtype == a.dtype:
-            return a.dtype
-        if b.dim() == 0 and a.dim() > 0 and not b.dtype.is_complex and b.dtype != torch.bool:
-            return a.dtype
+    cls = type(module)
+    if cls in _SHAPE_KEEPING or isinstance(module, _NORM):
+        return passthrough
+    if cls in _CONV:
+        return conv_shape_only(module)
+    if cls in _ADAPTIVE_POOL and not module.__dict__.get("return_indices"):
+        return adaptive_pool_shape_only(module)
     return None
 
 
-def _broadcast(a: torch.Size, b) -> tuple[int, ...] | None:
-    shape_b = b.shape if isinstance(b, torch.Tensor) else ()
-    if shape_b == a or not shape_b:
-        return tuple(a)
+def _first_tensor(out) -> torch.Tensor | None:
+    """A layer's output tensor: ``out`` itself, or the first item of a tuple or list."""
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
+        return out[0]
+    return None
+
+
+def _shape_without_batch(t: torch.Tensor | None) -> tuple[int, ...]:
+    return tuple(t.shape)[1:] if t is not None else ()
+
+
+@contextlib.contextmanager
+def _eval_mode(modules: Iterable[nn.Module]) -> Iterator[None]:
+    """Switch the ``modules`` in training mode to eval mode, and back on exit."""
+    in_training = [m for m in modules if m.training]
+    _set_training(in_training, False)
     try:
-        return tuple(torch.broadcast_shapes(a, shape_b))
-    except RuntimeError:
-        return None
+        yield
+    finally:
+        _set_training(in_training, True)
 
 
-def _binary(args, kwargs):
-    a, b = args[0], args[1]
-    dtype = _result_dtype(a, b)
-    if dtype is None:
-        return None
-    shape = _broadcast(a.shape, b)
-    return None if shape is None else _meta_empty(shape, dtype)
+def _set_training(modules: Iterable[nn.Module], mode: bool) -> None:
+    for m in modules:
+        # object.__setattr__, not m.training = mode: nn.Module.__setattr__ first looks for a
+        # parameter, buffer or submodule of that name (~4 us a module, a thousand modules).
+        object.__setattr__(m, "training", mode)
 
 
-def _binary_inplace(args, kwargs):
-    a, b = args[0], args[1]
-    if _result_dtype(a, b) is None or _broadcast(a.shape, b) != tuple(a.shape):
-        return None
-    return a
+@contextlib.contextmanager
+def _tracing_depth() -> Iterator[None]:
+    """Count the traces running on this thread (:func:`explain_input_error` reads it)."""
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1
 
 
-def _unary(args, kwargs):
-    a = args[0]
-    return _meta_empty(a.shape, a.dtype) if a.dtype.is_floating_point else None
+class _Tracer:
+    """Runs a model on the meta device and records a :class:`LayerRow` for each call of a layer
+    that gets a row (:func:`_gets_a_row`), in the order the calls happen.
 
+    Each such layer's forward is replaced on the instance for the trace, and put back after
+    (also after a failed trace). Not registered hooks: modules without hooks take PyTorch's fast
+    call path, which matters for networks of a thousand layers, and a layer traced by shape
+    only (:func:`_shape_only_forward`) needs its forward replaced anyway.
+    """
 
-def _unary_inplace(args, kwargs):
-    return args[0] if args[0].dtype.is_floating_point else None
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.names = _first_names(model)
+        self.rows: list[LayerRow] = []
+        self._counted: set[nn.Module] = set()  # layers whose parameters a row holds already
+        self._replaced: list[tuple[nn.Module, Callable | None]] = []  # (layer, its own forward)
+        self._weightless: set[nn.Module] = set()  # layers traced by shape only
 
+    def run(self, x: torch.Tensor):
+        """``model(x)`` in eval mode on meta weights, recording rows; leaves the model as it was."""
+        with _tracing_depth(), self._wrapped(), _eval_mode(self.names):
+            # only the layers that read their weights need meta copies of them
+            reads_weights = [m for m in self.names if m not in self._weightless]
+            with torch.no_grad(), _OnMeta(self.model, reads_weights), shape_only_ops():
+                return self.model(x)
 
-def _cat(args, kwargs):
-    tensors = [t for t in args[0] if not (t.dim() == 1 and t.shape[0] == 0)]  # legacy empties
-    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-    if not tensors or any(t.dtype != tensors[0].dtype or t.dim() != tensors[0].dim() for t in tensors):
-        return None
-    dim %= tensors[0].dim()
-    shape = list(tensors[0].shape)
-    if any(tuple(t.shape[:dim]) + tuple(t.shape[dim + 1:]) != tuple(shape[:dim] + shape[dim + 1:])
-           for t in tensors):
-        return None
-    shape[dim] = sum(t.shape[dim] for t in tensors)
-    return _meta_empty(shape, tensors[0].dtype)
+    @contextlib.contextmanager
+    def _wrapped(self) -> Iterator[None]:
+        """Replace the forward of every layer that gets a row; put them back on exit."""
+        try:
+            for module, name in self.names.items():
+                if _gets_a_row(module):
+                    self._wrap(module, name)
+            yield
+        finally:
+            for module, own in self._replaced:
+                if own is None:
+                    del module.__dict__["forward"]
+                else:
+                    module.__dict__["forward"] = own
+            self._replaced.clear()
 
-
-def _stack(args, kwargs):
-    tensors = args[0]
-    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-    if not tensors or any(t.shape != tensors[0].shape or t.dtype != tensors[0].dtype for t in tensors):
-        return None
-    shape = list(tensors[0].shape)
-    shape.insert(dim % (len(shape) + 1), len(tensors))
-    return _meta_empty(shape, tensors[0].dtype)
-
-
-def _mean(args, kwargs):
-    x = args[0]
-    dims = args[1] if len(args) > 1 else kwargs.get("dim")
-    keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
-    if kwargs.get("dtype") is not None or not x.dtype.is_floating_point or x.dim() == 0:
-        return None
-    dims = range(x.dim()) if not dims else {d % x.dim() for d in dims}
-    shape = ([1 if i in dims else n for i, n in enumerate(x.shape)] if keepdim
-             else [n for i, n in enumerate(x.shape) if i not in dims])
-    return _meta_empty(shape, x.dtype)
-
-
-def _matmul_2d(m1: torch.Tensor, m2: torch.Tensor) -> tuple[int, int] | None:
-    if m1.dim() != 2 or m2.dim() != 2 or m1.shape[1] != m2.shape[0] or m1.dtype != m2.dtype:
-        return None
-    return m1.shape[0], m2.shape[1]
-
-
-def _addmm(args, kwargs):
-    shape = _matmul_2d(args[1], args[2])
-    return None if shape is None or args[0].dtype != args[1].dtype else _meta_empty(shape, args[1].dtype)
-
-
-def _mm(args, kwargs):
-    shape = _matmul_2d(args[0], args[1])
-    return None if shape is None else _meta_empty(shape, args[0].dtype)
-
-
-_aten = torch.ops.aten
-_SHAPE_RULES = {
-    **{op: _binary for op in (_aten.add.Tensor, _aten.sub.Tensor, _aten.mul.Tensor, _aten.div.Tensor)},
-    **{op: _binary_inplace for op in (_aten.add_.Tensor, _aten.sub_.Tensor, _aten.mul_.Tensor,
-                                      _aten.div_.Tensor)},
-    **{op: _unary for op in (_aten.relu.default, _aten.sigmoid.default, _aten.hardsigmoid.default,
-                             _aten.hardswish.default, _aten.silu.default, _aten.tanh.default,
-                             _aten.gelu.default)},
-    **{op: _unary_inplace for op in (_aten.relu_.default, _aten.sigmoid_.default,
-                                     _aten.hardsigmoid_.default, _aten.hardswish_.default,
-                                     _aten.silu_.default, _aten.tanh_.default)},
-    _aten.cat.default: _cat, _aten.stack.default: _stack, _aten.mean.dim: _mean, _aten.addmm.default: _addmm, _aten.mm.default: _mm,
-}
-
-
-class _ShapeOnlyOps(TorchDispatchMode):
-    """During a trace: answer the commonest elementwise, concatenation, mean and matrix ops on
-    meta tensors from their input shapes. PyTorch's meta kernels for these are Python reference
-    implementations: hundreds of microseconds a call, and the first call in a process imports
-    torch._dynamo (seconds: every notebook and grading kernel that summarizes a model paid it).
-    Anything not in :data:`_SHAPE_RULES`, or a case a rule does not cover (it returns
-    ``None``), runs PyTorch's own kernel. The tests compare traced shapes and MACs with real
-    forward passes and FlopCounterMode (``tests/test_summary.py``, ``tests/test_models_*.py``)."""
-
-    @classmethod
-    def _should_skip_dynamo(cls) -> bool:
-        # Otherwise TorchDispatchMode wraps __torch_dispatch__ in torch._disable_dynamo, whose
-        # first call imports torch._dynamo: the very cost this mode is here to avoid.
-        return False
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        rule = _SHAPE_RULES.get(func)
-        if rule is not None and all(isinstance(a, torch.Tensor) and a.device.type == "meta"
-                                    for a in args if isinstance(a, torch.Tensor)):
-            out = rule(args, kwargs)
-            if out is not None:
-                return out
-        return func(*args, **kwargs)
-
-
-def _adaptive_pool_shape_only(pool: nn.Module):
-    """A forward for a plain adaptive pooling layer: an empty tensor of the output's shape.
-    (Its meta kernel divides with a Python reference implementation whose first call imports
-    torch._dynamo: seconds, once per process, in every notebook and grading kernel.)"""
-    n_sp = int(type(pool).__name__[-2])
-    target = _tuple(pool.output_size, n_sp)
-
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        spatial = [size if t is None else t for size, t in zip(x.shape[-n_sp:], target)]
-        return _meta_empty((*x.shape[:-n_sp], *spatial), x.dtype)
-    return forward
-
-
-def _conv_shape_only(conv: nn.Module):
-    """A forward for a plain ``nn.ConvNd`` that returns an empty tensor of the output's shape,
-    from :func:`cnnlib.arithmetic.conv_output_size` (the wrapper has already checked channels
-    and size). The meta kernel's shape inference is Python too, and slower."""
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        if conv.padding == "same":
-            spatial = x.shape[2:]
+    def _wrap(self, module: nn.Module, name: str) -> None:
+        inner = _shape_only_forward(module)
+        if inner is None:
+            inner = module.forward
         else:
-            pads = (0,) * len(conv.kernel_size) if conv.padding == "valid" else conv.padding
-            spatial = [conv_output_size(size, k, s, p, d) for size, k, s, p, d in
-                       zip(x.shape[2:], conv.kernel_size, conv.stride, pads, conv.dilation)]
-        return _meta_empty((x.shape[0], conv.out_channels, *spatial), x.dtype)
-    return forward
+            self._weightless.add(module)
+        traced = self._traced_forward(_layer(module, name), inner)
+        self._replaced.append((module, module.__dict__.get("forward")))
+        module.__dict__["forward"] = traced
+
+    def _traced_forward(self, layer: _Layer, inner: Callable) -> Callable:
+        """``layer``'s forward: check its input (naming the layer), run ``inner``, record a row."""
+        check_name = layer.name or layer.kind
+
+        def forward(*args, **kwargs):
+            x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+            if layer.checked and x is not None:
+                _check_layer_input(check_name, layer.module, x)
+            out = inner(*args, **kwargs)
+            self.rows.append(self._row(layer, x, out))
+            return out
+        return forward
+
+    def _row(self, layer: _Layer, x: torch.Tensor | None, out) -> LayerRow:
+        """The row of one call of ``layer``, with input ``x`` and output ``out``."""
+        y = _first_tensor(out)
+        params = 0 if layer.module in self._counted else layer.params  # once per layer
+        self._counted.add(layer.module)
+        macs = other_ops = memory_bytes = 0
+        if y is not None:
+            memory_bytes = y.numel() * BYTES_PER_FLOAT32
+        if x is not None and y is not None:
+            n = (x if layer.cost.from_input else y).numel()
+            macs, other_ops = n * layer.cost.macs_per_element, n * layer.cost.ops_per_element
+        # Positional, in LayerRow's field order: twelve keywords cost ~3 us a row, a thousand rows.
+        return LayerRow(layer.name, layer.kind, _shape_without_batch(x), _shape_without_batch(y),
+                        params, int(macs), int(memory_bytes), int(other_ops),
+                        layer.kernel, layer.stride, layer.padding, layer.groups)
+
+
+def _meta_twin(value: torch.Tensor, fakes: dict[int, torch.Tensor]) -> torch.Tensor:
+    """A meta tensor shaped like ``value``, the same one for every place ``value`` is shared."""
+    fake = fakes.get(id(value))
+    if fake is None:
+        # A plain meta tensor, not an nn.Parameter: the trace runs under no_grad, and wrapping
+        # a thousand tensors in Parameters costs more than the trace.
+        fake = fakes[id(value)] = torch.empty(value.shape, dtype=value.dtype, device="meta")
+    return fake
 
 
 class _OnMeta:
@@ -507,20 +532,13 @@ class _OnMeta:
         self.saved: list[tuple[dict, str, torch.Tensor]] = []
 
     def __enter__(self) -> None:
-        fakes: dict[int, torch.Tensor] = {}
+        fakes: dict[int, torch.Tensor] = {}  # id of a real tensor -> its meta twin
         for module in self.model.modules() if self.modules is None else self.modules:
             for store in (module._parameters, module._buffers):
                 for key, value in store.items():
-                    if value is None:
-                        continue
-                    fake = fakes.get(id(value))
-                    if fake is None:
-                        # A plain meta tensor, not an nn.Parameter: the trace runs under no_grad,
-                        # and wrapping a thousand tensors in Parameters costs more than the trace.
-                        fake = torch.empty(value.shape, dtype=value.dtype, device="meta")
-                        fakes[id(value)] = fake
-                    self.saved.append((store, key, value))
-                    store[key] = fake
+                    if value is not None:
+                        self.saved.append((store, key, value))
+                        store[key] = _meta_twin(value, fakes)
 
     def __exit__(self, *exc) -> None:
         for store, key, value in reversed(self.saved):
@@ -561,135 +579,31 @@ def summarize(
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     input_size = _validate_input_size(input_size)
     batch_size = _check_int("batch_size", batch_size)
+    tracer = _Tracer(model)
+    out = tracer.run(torch.empty((batch_size, *input_size), device="meta", dtype=dtype))
+    return _summary(model, input_size, batch_size, tracer.rows, out)
 
-    names: dict[nn.Module, str] = {}
-    for n, m in model.named_modules(remove_duplicate=False):
-        names.setdefault(m, n)  # a module used twice keeps its first name
-    rows: list[LayerRow] = []
-    counted: set[int] = set()
 
-    def geometry(module: nn.Module, category: str) -> dict:
-        """The row fields that don't depend on the input (computed once per layer)."""
-        kind = type(module).__name__
-        fields = dict(name=names.get(module, kind), kind=kind, kernel=None, stride=None,
-                      padding=None, groups=module.__dict__.get("groups"))
-        # (not getattr(module, "groups", None): nn.Module.__getattr__ raises and formats an
-        # AttributeError for every layer without groups, which costs more than the whole row)
-        if category in ("conv", "conv_t", "pool"):
-            n_sp = len(module.kernel_size) if category != "pool" else int(kind[-2])
-            fields["kernel"] = _tuple(module.kernel_size, n_sp)
-            stride = module.stride if module.stride is not None else module.kernel_size
-            fields["stride"] = _tuple(stride, n_sp)
-            if not isinstance(module.padding, str):
-                fields["padding"] = _tuple(module.padding, n_sp)
-        return fields
-
-    def record(module: nn.Module, fields: dict, rule: tuple[bool, int, int],
-               x: torch.Tensor | None, out) -> None:
-        y = out if isinstance(out, torch.Tensor) else (out[0] if isinstance(out, (tuple, list))
-                                                       and out and isinstance(out[0], torch.Tensor) else None)
-        params = 0 if id(module) in counted else sum(
-            p.numel() for p in module._parameters.values() if p is not None)
-        counted.add(id(module))
-        if x is not None and y is not None:
-            from_input, mac_factor, op_factor = rule
-            n = x.numel() if from_input else y.numel()
-            macs, other = n * mac_factor, n * op_factor
-        else:
-            macs = other = 0
-        # Filled in directly rather than through the frozen dataclass's __init__ (which sets
-        # each field with object.__setattr__): a few microseconds per layer, a thousand layers.
-        row = object.__new__(LayerRow)
-        row.__dict__.update(
-            fields,
-            input_shape=tuple(x.shape[1:]) if x is not None else (),
-            output_shape=tuple(y.shape[1:]) if y is not None else (),
-            params=params,
-            macs=int(macs),
-            memory_bytes=int(y.numel() * BYTES_PER_FLOAT32) if y is not None else 0,
-            other_ops=int(other),
-        )
-        rows.append(row)
-
-    def traced(module: nn.Module, inner):
-        """A forward for ``module``: check its input (naming the layer), run ``inner``, record a
-        row. Set on the instance rather than registered as hooks: modules without hooks take
-        PyTorch's fast call path, which matters for networks of a thousand layers."""
-        category = _category(module)
-        fields = geometry(module, category)
-        rule = _cost_rule(module, category)
-        check_name = fields["name"] or fields["kind"]
-        # the layers _check_layer_input knows about
-        checked = category in ("conv", "conv_t", "pool", "linear") or (
-            category == "norm" and isinstance(module, nn.modules.batchnorm._BatchNorm))
-
-        def forward(*args, **kwargs):
-            x = args[0] if args and isinstance(args[0], torch.Tensor) else None
-            if checked and x is not None:
-                _check_layer_input(check_name, module, x)
-            out = inner(*args, **kwargs)
-            record(module, fields, rule, x, out)
-            return out
-        return forward
-
-    # The leaves, and containers that hold parameters of their own, get a row.
-    # Normalization layers and activations keep the shape, and on the meta device PyTorch runs
-    # their Python decompositions, which would dominate the trace: they pass the input through.
-    # Plain convolutions (exact nn.ConvNd, not subclasses with a forward of their own) compute
-    # their output shape by formula. These layers never read their weights.
-    patched: list[tuple[nn.Module, object]] = []
-    untouched: set[nn.Module] = set()
-    for m in names:
-        if next(m.children(), None) is not None and next(iter(m._parameters.values()), None) is None:
-            continue
-        own = m.__dict__.get("forward")
-        inner = m.forward
-        if own is None and (isinstance(m, _NORM) or type(m) in _SHAPE_KEEPING):
-            inner = _passthrough
-            untouched.add(m)
-        elif own is None and type(m) in _CONV:
-            inner = _conv_shape_only(m)
-            untouched.add(m)
-        elif own is None and type(m) in _ADAPTIVE_POOL and not m.__dict__.get("return_indices"):
-            inner = _adaptive_pool_shape_only(m)
-            untouched.add(m)
-        patched.append((m, own))
-        m.__dict__["forward"] = traced(m, inner)
-
-    # eval mode (training-only branches left out); only modules in training mode are switched
-    in_training = [m for m in names if m.training]
-    for m in in_training:
-        object.__setattr__(m, "training", False)
-    _state.depth = getattr(_state, "depth", 0) + 1
-    try:
-        x = torch.empty((batch_size, *input_size), device="meta", dtype=dtype)
-        # only the layers that read their weights need meta copies of them
-        with torch.no_grad(), _OnMeta(model, [m for m in names if m not in untouched]), _ShapeOnlyOps():
-            out = model(x)
-    finally:
-        _state.depth -= 1
-        for m, own in patched:
-            if own is None:
-                del m.__dict__["forward"]
-            else:
-                m.__dict__["forward"] = own
-        for m in in_training:
-            object.__setattr__(m, "training", True)
+def _summary(model: nn.Module, input_size: tuple[int, ...], batch_size: int,
+             rows: list[LayerRow], out) -> Summary:
+    """The :class:`Summary` of a finished trace: ``rows`` and the model's output ``out``."""
     params = list(model.parameters())  # each shared parameter once
     total_params = sum(p.numel() for p in params)
-    total_trainable = sum(p.numel() for p in params if p.requires_grad)
+    if isinstance(out, torch.Tensor):
+        output_shape = tuple(out.shape[1:])
+    else:
+        output_shape = rows[-1].output_shape if rows else ()
     return Summary(
         model_name=type(model).__name__,
         input_size=input_size,
         batch_size=batch_size,
         rows=rows,
         total_params=total_params,
-        total_trainable_params=total_trainable,
+        total_trainable_params=sum(p.numel() for p in params if p.requires_grad),
         total_macs=sum(r.macs for r in rows),
         total_memory_bytes=sum(r.memory_bytes for r in rows),
         total_other_ops=sum(r.other_ops for r in rows),
-        output_shape=tuple(out.shape[1:]) if isinstance(out, torch.Tensor)
-        else (rows[-1].output_shape if rows else ()),
+        output_shape=output_shape,
         unused_params=total_params - sum(r.params for r in rows),
     )
 

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 from cnnlib.arithmetic import conv_macs, conv_output_size, conv_params, receptive_field
 
-__all__ = ["is_static", "conv_calculator", "receptive_field_explorer", "layer_report", "interactive_or_static",
-           "plot_receptive_field_growth"]
+__all__ = ["is_static", "int_sliders", "conv_calculator", "receptive_field_explorer", "layer_report",
+           "interactive_or_static", "plot_receptive_field_growth"]
 
 
 def is_static() -> bool:
@@ -27,6 +27,17 @@ def is_static() -> bool:
     except ImportError:
         return True
     return False
+
+
+def int_sliders(show: Callable[..., None], **sliders: tuple):
+    """``ipywidgets.interactive(show, ...)`` with one integer slider per keyword, given as
+    ``name=(value, min, max, description)`` or ``(value, min, max, description, step)``."""
+    import ipywidgets as w
+
+    def slider(value, low, high, description, *step):
+        return w.IntSlider(value, low, high, *step, description=description)
+
+    return w.interactive(show, **{name: slider(*spec) for name, spec in sliders.items()})
 
 
 def layer_report(size: int, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
@@ -76,20 +87,13 @@ def conv_calculator(size: int = 227, c_in: int = 3, c_out: int = 96, kernel: int
         rows = [(f"{s}x{s}x{ci} -> {co} filters {k}x{k}, stride {st}, pad {p}",
                  layer_report(s, ci, co, k, st, p)) for s, ci, co, k, st, p in examples]
         return _static_table(rows, "Conv layer calculator")
-    import ipywidgets as w
 
     def show(size, c_in, c_out, kernel, stride, padding):
         print(layer_report(size, c_in, c_out, kernel, stride, padding))
 
-    return w.interactive(
-        show,
-        size=w.IntSlider(size, 1, 512, description="input H=W"),
-        c_in=w.IntSlider(c_in, 1, 1024, description="C in"),
-        c_out=w.IntSlider(c_out, 1, 1024, description="filters"),
-        kernel=w.IntSlider(kernel, 1, 15, description="kernel"),
-        stride=w.IntSlider(stride, 1, 8, description="stride"),
-        padding=w.IntSlider(padding, 0, 7, description="padding"),
-    )
+    return int_sliders(show, size=(size, 1, 512, "input H=W"), c_in=(c_in, 1, 1024, "C in"),
+                       c_out=(c_out, 1, 1024, "filters"), kernel=(kernel, 1, 15, "kernel"),
+                       stride=(stride, 1, 8, "stride"), padding=(padding, 0, 7, "padding"))
 
 
 def plot_receptive_field_growth(stacks: dict[str, list[tuple[int, ...]]]) -> Figure:
@@ -116,19 +120,14 @@ def receptive_field_explorer(max_layers: int = 10):
 
     if is_static():
         return plot_receptive_field_growth(stacks(max_layers, 3, 2, 2))
-    import ipywidgets as w
 
     def show(n, kernel, stride, dilation):
         from IPython.display import display
         display(plot_receptive_field_growth(stacks(n, kernel, stride, dilation)))
 
-    return w.interactive(
-        show,
-        n=w.IntSlider(min(5, max_layers), 1, max_layers, description="layers"),
-        kernel=w.IntSlider(3, 1, 7, step=2, description="kernel"),
-        stride=w.IntSlider(2, 1, 4, description="stride"),
-        dilation=w.IntSlider(2, 1, 4, description="dilation"),
-    )
+    return int_sliders(show, n=(min(5, max_layers), 1, max_layers, "layers"),
+                       kernel=(3, 1, 7, "kernel", 2), stride=(2, 1, 4, "stride"),
+                       dilation=(2, 1, 4, "dilation"))
 
 
 def interactive_or_static(live: Callable[[], object], static: Callable[[], Figure]):

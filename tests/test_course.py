@@ -230,19 +230,32 @@ def test_preload_follows_the_assignments_imports(released):
 
 
 # --------------------------------------------------------------------------- config, scan
-def test_repository_config_matches_the_built_in_defaults(monkeypatch):
+def _plain_nbgrader_config(tmp_path, gradebook_url: str | None) -> dict:
+    """The configuration plain ``nbgrader`` loads when run in the repository (its own app)."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "CNNLIB_GRADEBOOK_URL"}
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter")  # no user-wide nbgrader_config.py
+    if gradebook_url:
+        env["CNNLIB_GRADEBOOK_URL"] = gradebook_url
+    script = ("import json\nfrom nbgrader.apps import NbGraderApp\napp = NbGraderApp()\n"
+              "app.initialize([])\nprint(json.dumps(app.config))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_plain_nbgrader_loads_the_course_settings(monkeypatch, tmp_path):
     monkeypatch.delenv("CNNLIB_GRADEBOOK_URL", raising=False)
-    repo, built_in = load_course(REPO).config, default_config(REPO)
-    for section, keys in {
-        "CourseDirectory": ["course_id", "source_directory", "release_directory", "include", "db_url", "root"],
-        "ClearSolutions": ["begin_solution_delimeter", "end_solution_delimeter", "code_stub"],
-        "ClearHiddenTests": ["begin_test_delimeter", "end_test_delimeter"],
-        "Execute": ["timeout"],
-        "Autograde": ["sanitize_preprocessors", "autograde_preprocessors"],
-        "GenerateFeedback": ["preprocessors"],
-    }.items():
-        for key in keys:
-            assert repo[section][key] == built_in[section][key], f"{section}.{key}"
+    loaded, built_in = _plain_nbgrader_config(tmp_path, None), default_config(REPO)
+    assert len(built_in) >= 8
+    for section, values in built_in.items():
+        for key, value in values.items():
+            assert loaded[section][key] == value, f"{section}.{key}"
+    assert loaded["CourseDirectory"]["db_url"] == f"sqlite:///{REPO / 'gradebook.db'}"
+    url = "postgresql://grader@db.example/gradebook"
+    assert _plain_nbgrader_config(tmp_path, url)["CourseDirectory"]["db_url"] == url
 
 
 def test_limits_come_from_the_config_unless_given(tmp_path):

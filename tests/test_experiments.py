@@ -150,3 +150,30 @@ def test_fast_recipe_follows_the_published_settings():
     lrs = lr_schedule(lr=0.4, epochs=24, steps_per_epoch=97, schedule="onecycle", warmup_epochs=5)
     peak = lrs.index(max(lrs))
     assert max(lrs) == pytest.approx(0.4) and peak == 5 * 97 - 1 and lrs[-1] < 0.4 / 100
+
+
+def test_runs_share_one_checked_config():
+    from cnnlib.train import TrainConfig
+
+    result = E.batchnorm_ablation(lrs=[0.2, 0.1], **TINY)
+    shared = TrainConfig.from_dict(result.config["fit"])  # plain data of one TrainConfig
+    assert (shared.epochs, shared.max_steps_per_epoch, shared.seed) == (1, 2, 0)
+    assert shared.on_nonfinite == "stop" and shared.schedule == E.CPU_SCHEDULE["schedule"]
+    for run, h in result.histories.items():
+        # every run is the shared config plus the overrides the experiment declares
+        overrides = result.config["runs"][run]["fit_overrides"]
+        assert TrainConfig.from_dict(h.config) == shared.replace(**overrides)
+    # an option that is neither a run option nor a TrainConfig field is named, with the options
+    with pytest.raises(TypeError, match=r"'batchsize'.*run options: batch_size"):
+        E.degradation(depths=(20,), batchsize=32, **TINY)
+    with pytest.raises(ValueError, match="momentum must be in"):  # checked before any training
+        E.degradation(depths=(20,), momentum=1.5, **TINY)
+
+
+def test_resnet9_lives_in_the_zoo():
+    from cnnlib.models import resnet9 as zoo
+
+    assert "resnet9" in cnnlib.list_models()
+    assert E.resnet9 is zoo.resnet9 and E.ResNet9 is zoo.ResNet9  # old imports keep working
+    model = cnnlib.get_model("resnet9", widths=(8, 8, 16, 16))
+    assert isinstance(model, zoo.ResNet9) and model(torch.randn(1, 3, 16, 16)).shape == (1, 10)

@@ -30,6 +30,7 @@ from cnnlib.layers.activations import (
 )
 from cnnlib.layers.bn_fold import batchnorm_as_affine, fold_batchnorm
 from cnnlib.layers.conv_norm_act import ConvNormAct
+from cnnlib.layers.factory import make_activation
 from cnnlib.layers.norms import (
     BatchNorm1d,
     BatchNorm2d,
@@ -38,6 +39,15 @@ from cnnlib.layers.norms import (
     LayerNorm,
     LocalResponseNorm,
     normalization_axes,
+)
+from cnnlib.layers.weight_init import (
+    apply_init,
+    he_normal_,
+    he_uniform_,
+    lecun_uniform_,
+    small_normal_,
+    zero_init_last_norm_,
+    zero_init_residuals_,
 )
 
 DT = torch.float64
@@ -599,3 +609,69 @@ def test_local_response_norm_property(size, c, alpha, beta, k, seed):
     kw = {"alpha": alpha, "beta": beta, "k": k}
     ours, theirs = _pair(LocalResponseNorm(size, **kw), nn.LocalResponseNorm(size, **kw), gen)
     _compare_step(ours, theirs, _randn(2, c, 3, 3, gen=gen, scale=2.0), gen)
+
+
+# --------------------------------------------------------------------------- shared helpers
+def test_make_activation_passes_inplace_only_where_accepted():
+    assert make_activation(nn.ReLU).inplace is True
+    assert make_activation(nn.ReLU, inplace=None).inplace is False
+    assert isinstance(make_activation(nn.GELU), nn.GELU)  # takes no inplace flag
+    assert isinstance(make_activation(ReLU), ReLU)  # nor do the from-scratch activations
+
+
+def _drawn(shape, seed, draw):
+    """What ``draw`` (a plain torch distribution call) gives on a fresh tensor after ``seed``."""
+    torch.manual_seed(seed)
+    t = torch.empty(shape)
+    draw(t)
+    return t
+
+
+@pytest.mark.parametrize("shape, fan_in, fan_out", [
+    ((64, 32, 3, 3), 32 * 9, 64 * 9), ((64, 1, 3, 3), 9, 64 * 9), ((10, 120), 120, 10),
+])
+def test_init_rules_draw_their_papers_distributions(shape, fan_in, fan_out):
+    rules = {  # rule -> the distribution its source gives, written out
+        he_normal_: lambda t: t.normal_(0.0, math.sqrt(2.0 / fan_out)),
+        lambda w: he_normal_(w, mode="fan_in"): lambda t: t.normal_(0.0, math.sqrt(2.0 / fan_in)),
+        he_uniform_: lambda t: t.uniform_(-math.sqrt(6.0 / fan_in), math.sqrt(6.0 / fan_in)),
+        small_normal_: lambda t: t.normal_(0.0, 0.01),
+        lecun_uniform_: lambda t: t.uniform_(-2.4 / fan_in, 2.4 / fan_in),
+    }
+    for rule, formula in rules.items():
+        ours = _drawn(shape, 3, rule)
+        assert_close(ours, _drawn(shape, 3, formula), rtol=1e-6, atol=0.0)
+
+
+def test_apply_init_goes_in_module_order_and_zeroes_biases():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2))
+    with torch.no_grad():
+        model[1].weight.fill_(5.0), model[1].bias.fill_(5.0)
+    torch.manual_seed(0)
+    apply_init(model, conv=he_normal_, linear=small_normal_)
+    torch.manual_seed(0)
+    conv_w, linear_w = he_normal_(torch.empty(4, 3, 3, 3)), small_normal_(torch.empty(2, 4))
+    assert torch.equal(model[0].weight, conv_w) and torch.equal(model[2].weight, linear_w)
+    assert not model[0].bias.any() and not model[2].bias.any()
+    assert (model[1].weight == 1).all() and not model[1].bias.any()
+
+    before = [t.clone() for t in model[2].parameters()]
+    apply_init(model, conv=he_normal_)  # no rule: the linear layer keeps what it has
+    assert all(torch.equal(a, b) for a, b in zip(before, model[2].parameters()))
+
+
+def test_zero_init_residuals_zeroes_each_blocks_last_norm():
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm2d(4)
+
+        def zero_init_last(self) -> None:
+            zero_init_last_norm_(self.bn)
+
+    model = nn.Sequential(Block(), nn.Sequential(Block()), nn.BatchNorm2d(4))
+    zero_init_residuals_(model)
+    assert not model[0].bn.weight.any() and not model[1][0].bn.weight.any()
+    assert (model[2].weight == 1).all()
+    with pytest.raises(ValueError, match="needs a norm layer with a scale"):
+        zero_init_last_norm_(nn.BatchNorm2d(4, affine=False))

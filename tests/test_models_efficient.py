@@ -24,7 +24,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import cnnlib
-from cnnlib.layers import channel_shuffle
+from cnnlib.layers import channel_shuffle, make_divisible
 from cnnlib.models import efficientnet as effnet
 from cnnlib.models.efficientnet import (
     EFFICIENTNET_B0_STAGES, EfficientNet, EfficientNetStage, MBConv, compound_scaling,
@@ -32,7 +32,7 @@ from cnnlib.models.efficientnet import (
 )
 from cnnlib.models.mnasnet import MNASNet
 from cnnlib.models.mobilenet import (
-    DepthwiseSeparableConv, InvertedResidual, MobileNetV1, _make_divisible,
+    DepthwiseSeparableConv, InvertedResidual, MobileNetV1,
 )
 from cnnlib.models.nasnet import NASNet, SeparableConv2d
 from cnnlib.models.regnet import REGNET_Y_400MF, RegNet, RegNetParams, regnet_widths
@@ -603,11 +603,21 @@ def test_depthwise_separable_mac_ratio():
 # ------------------------------------------------------------------------------ misc blocks
 def test_make_divisible_rule():
     values = (32 * 0.5, 24 * 0.75, 16 * 0.35, 1280 * 1.4)
-    assert [_make_divisible(v, 8) for v in values] == [16, 24, 8, 1792]
-    assert _make_divisible(83, 8) == 80  # nearest multiple ...
-    assert _make_divisible(10, 8) == 16  # ... unless that is more than 10% below (8 < 0.9 * 10)
+    assert [make_divisible(v, 8) for v in values] == [16, 24, 8, 1792]
+    assert make_divisible(83, 8) == 80  # nearest multiple ...
+    assert make_divisible(10, 8) == 16  # ... unless that is more than 10% below (8 < 0.9 * 10)
     with pytest.raises(ValueError):
-        _make_divisible(0, 8)
+        make_divisible(0, 8)
+
+
+def test_make_divisible_is_torchvisions_mobilenet_and_mnasnet_rounding():
+    from torchvision.models._utils import _make_divisible as tv_make_divisible
+    from torchvision.models.mnasnet import _round_to_multiple_of
+
+    for divisor in (4, 8, 16):
+        for value in [x / 8 for x in range(1, 8 * 600)]:
+            ours = make_divisible(value, divisor)
+            assert ours == tv_make_divisible(value, divisor) == _round_to_multiple_of(value, divisor)
 
 
 def test_inverted_residual_linear_bottleneck():

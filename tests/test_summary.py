@@ -249,7 +249,7 @@ ONE_PER_FAMILY = ["lenet5", "alexnet", "alexnet_owt", "zfnet", "vgg11_bn", "nin"
                   "resnet50", "resnet20", "plain20", "preact_resnet18", "wide_resnet28_10",
                   "resnext50_32x4d", "se_resnet50", "densenet121", "fractalnet", "squeezenet1_0",
                   "mobilenet_v1", "mobilenet_v2", "shufflenet_v1", "shufflenet_v2_x1_0",
-                  "efficientnet_b0", "nasnet_a_mobile", "mnasnet1_0", "regnet_y_400mf"]
+                  "efficientnet_b0", "nasnet_a_mobile", "mnasnet1_0", "regnet_y_400mf", "tinynet"]
 
 
 def test_tracing_the_zoo_never_imports_torch_dynamo():
@@ -273,3 +273,167 @@ def test_tracing_the_zoo_never_imports_torch_dynamo():
     import sys
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+# ------------------------------------------------------------------ the tracer's pieces
+from cnnlib import shape_inference  # noqa: E402
+from cnnlib import summary as summary_module  # noqa: E402
+
+
+class _WithOwnParameter(nn.Module):
+    """A container that holds a parameter of its own besides its children."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(4))
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        return self.conv(x) * self.scale.view(1, -1, 1, 1)
+
+
+def test_which_modules_get_a_row_and_their_names():
+    shared = nn.ReLU()
+    model = nn.Sequential(nn.Conv2d(4, 4, 3), shared, nn.Sequential(_WithOwnParameter(), shared))
+    names = summary_module._first_names(model)
+    assert names[shared] == "1"  # a module used twice keeps its first name
+    assert len(names) == 6
+    with_rows = [names[m] for m in names if summary_module._gets_a_row(m)]
+    assert with_rows == ["0", "1", "2.0", "2.0.conv"]  # leaves, and the container with a parameter
+    s = summarize(model, (4, 8, 8))
+    assert [r.name for r in s] == ["0", "1", "2.0.conv", "2.0", "1"]  # in the order they run
+    assert s.row("2.0").params == 4 and s.rows[-1].params == 0  # the shared ReLU: counted once
+
+
+def test_layer_facts_are_worked_out_before_the_trace():
+    conv = nn.Conv2d(8, 16, (3, 5), stride=(1, 2), padding=(1, 2), groups=4)
+    layer = summary_module._layer(conv, "body.conv")
+    assert (layer.name, layer.kind) == ("body.conv", "Conv2d")
+    assert (layer.kernel, layer.stride, layer.padding, layer.groups) == ((3, 5), (1, 2), (1, 2), 4)
+    assert layer.params == 16 * 2 * 3 * 5 + 16 and layer.checked
+    assert layer.cost == summary_module._Cost(from_input=False, macs_per_element=2 * 15, ops_per_element=0)
+    pool = summary_module._layer(nn.MaxPool2d(3, padding=1), "pool")
+    assert (pool.kernel, pool.stride, pool.padding) == ((3, 3), (3, 3), (1, 1))  # stride = kernel
+    relu = summary_module._layer(nn.ReLU(), "act")
+    assert (relu.kernel, relu.groups, relu.params, relu.checked) == (None, None, 0, False)
+    assert relu.cost.ops_per_element == 1
+
+
+def test_shape_only_forwards_are_chosen_for_plain_torch_layers_only():
+    pick = summary_module._shape_only_forward
+    assert pick(nn.BatchNorm2d(4)) is shape_inference.passthrough
+    assert pick(nn.ReLU()) is shape_inference.passthrough
+    assert pick(nn.Conv2d(3, 4, 3)) is not None and pick(nn.AdaptiveAvgPool2d(1)) is not None
+    assert pick(nn.Linear(3, 4)) is None and pick(nn.MaxPool2d(2)) is None
+    assert pick(nn.AdaptiveMaxPool2d(1, return_indices=True)) is None
+
+    class MyConv(nn.Conv2d):  # a subclass may compute something else: it runs for real
+        def forward(self, x):
+            return super().forward(x)[:, :2]
+    assert pick(MyConv(3, 4, 3)) is None
+    relu = nn.ReLU()
+    relu.forward = lambda x: x[:, :1]  # a forward set on the instance is the user's
+    assert pick(relu) is None
+    s = summarize(nn.Sequential(MyConv(3, 4, 3), relu), (3, 8, 8))
+    assert [r.output_shape for r in s] == [(2, 6, 6), (1, 6, 6)]
+
+
+@pytest.mark.parametrize("pool, size", [
+    (nn.AdaptiveAvgPool2d((None, 3)), (2, 7, 9)), (nn.AdaptiveMaxPool1d(4), (3, 10)),
+    (nn.AdaptiveAvgPool3d(2), (1, 5, 6, 7)),
+], ids=str)
+def test_shape_only_adaptive_pooling_matches_pytorch(pool, size):
+    out = shape_inference.adaptive_pool_shape_only(pool)(torch.empty(2, *size, device="meta"))
+    assert out.shape == pool(torch.randn(2, *size)).shape and out.device.type == "meta"
+
+
+def test_unchecked_conv_size_matches_the_checked_formula():
+    from cnnlib.arithmetic import conv_output_size
+    for size in range(1, 20):
+        for kernel, stride, padding, dilation in [(1, 1, 0, 1), (3, 1, 1, 1), (3, 2, 1, 1),
+                                                  (5, 3, 2, 1), (3, 1, 2, 2), (7, 2, 3, 1)]:
+            if dilation * (kernel - 1) + 1 <= size + 2 * padding:
+                assert shape_inference.conv_size(size, kernel, stride, padding, dilation) == \
+                    conv_output_size(size, kernel, stride, padding, dilation)
+
+
+def test_shape_only_ops_match_pytorch_kernels():
+    a, b = torch.randn(2, 3, 4), torch.randn(3, 1)
+    m1, m2, bias = torch.randn(2, 5), torch.randn(5, 3), torch.randn(3)
+    cases = [
+        lambda a, b, *_: a + b, lambda a, b, *_: a * 2.0, lambda a, b, *_: a / a[0, 0, 0],
+        lambda a, b, *_: torch.cat([a, a], 1), lambda a, b, *_: torch.stack([a, a], -1),
+        lambda a, b, *_: a.mean((1, 2), keepdim=True), lambda a, b, *_: a.mean(-1),
+        lambda a, b, *_: a.relu(), lambda a, b, *_: a.clone().sigmoid_(),
+        lambda a, b, m1, m2, bias: torch.addmm(bias, m1, m2), lambda a, b, m1, m2, bias: m1 @ m2,
+    ]
+    meta = [t.to("meta") for t in (a, b, m1, m2, bias)]
+    for i, op in enumerate(cases):
+        expected = op(a, b, m1, m2, bias)
+        with shape_inference.shape_only_ops():
+            got = op(*meta)
+        assert (got.shape, got.dtype, got.device.type) == (expected.shape, expected.dtype, "meta"), i
+
+
+# ------------------------------------------------------- without torch's private APIs
+def _records_and_totals(s):
+    return s.records(), (s.total_params, s.total_macs, s.total_memory_bytes, s.total_other_ops,
+                         s.output_shape, s.unused_params)
+
+
+def _ops_model():
+    """A model whose ops the dispatch mode answers (cat, add, mean, addmm)."""
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(3, 4, 1)
+            self.fc = nn.Linear(8, 2)
+
+        def forward(self, x):
+            y = torch.cat([self.a(x), self.b(x)], 1)
+            return self.fc((y + y).mean((2, 3)))
+    return Model()
+
+
+def test_trace_without_torchs_private_dispatch_api(monkeypatch):
+    """Where torch lacks ``torch._C._DisableTorchDispatch``, the trace runs PyTorch's own meta
+    kernels instead of the shape-only dispatch mode, with the same result."""
+    model = _ops_model()
+    expected = _records_and_totals(summarize(model, (3, 8, 8)))
+    assert shape_inference.has_dispatch_mode_api()
+    monkeypatch.delattr(torch._C, "_DisableTorchDispatch")
+    assert not shape_inference.has_dispatch_mode_api()
+    assert not isinstance(shape_inference.shape_only_ops(), shape_inference._ShapeOnlyOps)
+    assert shape_inference.meta_empty((2, 3), torch.float32).shape == (2, 3)
+    assert _records_and_totals(summarize(model, (3, 8, 8))) == expected
+
+
+def test_import_without_torchs_private_dispatch_module(monkeypatch):
+    """Where ``torch.utils._python_dispatch`` can't be imported, the module still loads and
+    traces without the dispatch mode, with the same result."""
+    import importlib.util
+    import sys
+    model = _ops_model()
+    expected = _records_and_totals(summarize(model, (3, 8, 8)))
+    monkeypatch.setitem(sys.modules, "torch.utils._python_dispatch", None)  # import fails
+    spec = importlib.util.spec_from_file_location("_shape_inference_without", shape_inference.__file__)
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    assert fresh._DispatchModeBase is None and not fresh.has_dispatch_mode_api()
+    monkeypatch.setattr(summary_module, "shape_only_ops", fresh.shape_only_ops)
+    assert _records_and_totals(summarize(model, (3, 8, 8))) == expected
+
+
+def test_public_fallbacks_cover_torchs_private_norm_bases():
+    """Without ``_NormBase`` / ``_BatchNorm`` (private), the public classes listed instead
+    cover every torch.nn norm those bases cover (lazy ones aside: they become these)."""
+    from torch.nn.modules import batchnorm
+    norm_base_fallback = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm,
+                          nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)
+    batch_norm_fallback = norm_base_fallback[:4]
+    public = [c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, nn.Module)
+              and not issubclass(c, nn.modules.lazy.LazyModuleMixin)]
+    for private, fallback in [(batchnorm._NormBase, norm_base_fallback),
+                              (batchnorm._BatchNorm, batch_norm_fallback)]:
+        assert {c for c in public if issubclass(c, private)} == set(fallback)
+    assert summary_module._BATCH_OR_INSTANCE_NORM is batchnorm._NormBase  # this torch has them

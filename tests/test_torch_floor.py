@@ -46,7 +46,8 @@ FLOOR = {"torch": "2.3.0", "torchvision": "0.18.0"}
 PYTHON = "3.11"
 #: Everything the library and TESTS import, besides torch/torchvision. numpy 1.x: the oldest
 #: torch wheels predate numpy 2.
-STACK = ["numpy>=1.24,<2", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "pytest", "hypothesis"]
+STACK = ["numpy>=1.24,<2", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "markdown-it-py",
+         "pytest", "hypothesis"]
 #: Tests that compare with a torch.nn API newer than the floor (see the module docstring).
 DESELECT = ["tests/test_layers_scratch.py::test_batchnorm2d_without_bias_and_custom_eps",
             "tests/test_layers_scratch.py::test_norm_reprs_match_torch"]

@@ -318,3 +318,174 @@ def test_plots_return_figures(digits8):
         plots.plot_histories({"a": h}, "val_accuracy")
     with pytest.raises(ValueError, match="no completed epoch"):
         plots.plot_history(History())
+
+
+# --------------------------------------------------------------------------------------
+# TrainConfig: one frozen, checked configuration; keyword overrides; callbacks
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, field, allowed", [
+    (dict(optimizer="rmsprop"), "optimizer", "one of 'sgd', 'adamw'"),
+    (dict(schedule="linear"), "schedule", "one of 'constant', 'step', 'cosine', 'onecycle'"),
+    (dict(precision="fp8"), "precision", "one of 'fp32', 'bf16', 'fp16'"),
+    (dict(on_nonfinite="ignore"), "on_nonfinite", "one of 'raise', 'stop'"),
+    (dict(epochs=0), "epochs", "a positive integer"),
+    (dict(epochs=True), "epochs", "a positive integer"),
+    (dict(lr=float("nan")), "lr", "a positive number"),
+    (dict(momentum=-0.1), "momentum", "in [0, 1)"),
+    (dict(weight_decay="0.1"), "weight_decay", "a number >= 0"),
+    (dict(nesterov=1), "nesterov", "True or False"),
+    (dict(nesterov=True, momentum=0.0), "nesterov", "False unless optimizer='sgd' with momentum > 0"),
+    (dict(betas=(0.9,)), "betas", "a pair of numbers in [0, 1)"),
+    (dict(label_smoothing=-0.1), "label_smoothing", "in [0, 1)"),
+    (dict(grad_clip=-1.0), "grad_clip", "a positive max norm or None"),
+    (dict(warmup_epochs=-1), "warmup_epochs", "a number of epochs >= 0"),
+    (dict(warmup_steps=1.5), "warmup_steps", "an integer >= 0 or None"),
+    (dict(warmup_epochs=1, warmup_steps=3), "warmup_steps", "None or 0 when warmup_epochs is set"),
+    (dict(gamma=0.0), "gamma", "a factor in (0, 1]"),
+    (dict(schedule="step"), "step_size", "set if and only if milestones is None"),
+    (dict(schedule="step", milestones=[0, 2]), "milestones", "a list of positive epochs"),
+    (dict(step_size=2), "step_size", "None unless schedule='step'"),
+    (dict(channels_last="yes"), "channels_last", "True or False"),
+    (dict(device="banana"), "device",
+     "None (auto) or a device name: 'cpu', 'cuda', 'cuda:0' or 'mps'"),
+    (dict(seed=1.5), "seed", "an integer or None"),
+    (dict(max_val_steps=0), "max_val_steps", "a positive integer or None"),
+])
+def test_config_errors_name_the_field_and_what_it_allows(kwargs, field, allowed):
+    with pytest.raises(train.ConfigError) as info:
+        train.TrainConfig(**{"epochs": 1, "lr": 0.1, **kwargs})
+    err = info.value
+    assert isinstance(err, ValueError)  # callers that catch ValueError keep working
+    assert err.field == field and err.allowed == allowed
+    assert str(err).startswith((f"{field} must be {allowed}", f"unknown {field} "))
+    assert allowed in str(err) and f"got {err.value!r}" in str(err)
+
+
+def test_unknown_settings_are_named_with_the_closest_field(digits8):
+    train_loader, _ = digits8
+    with pytest.raises(TypeError, match=r"'momentun' \(did you mean 'momentum'\?\)"):
+        fit(small_cnn(), train_loader, epochs=1, lr=0.1, momentun=0.5, progress=False)
+    with pytest.raises(TypeError, match="'batchsize'"):
+        train.TrainConfig(epochs=1, lr=0.1).replace(batchsize=64)
+    with pytest.raises(TypeError, match="needs epochs and lr"):
+        fit(small_cnn(), train_loader, progress=False)
+    with pytest.raises(TypeError, match="config must be a TrainConfig"):
+        fit(small_cnn(), train_loader, None, {"epochs": 1, "lr": 0.1}, progress=False)
+
+
+def test_config_is_frozen_plain_data():
+    import dataclasses
+
+    config = train.TrainConfig(epochs=4, lr=0.1, schedule="step", milestones=[2, 3],
+                               device=torch.device("cpu"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.lr = 0.2
+    assert config.milestones == (2, 3) and config.device == "cpu"  # normalized: tuple, name
+    assert hash(config) == hash(train.TrainConfig(epochs=4, lr=0.1, schedule="step",
+                                                  milestones=(2, 3), device="cpu"))
+    changed = config.replace(lr=0.2, gamma=0.5)
+    assert (changed.lr, changed.gamma, config.lr, config.gamma) == (0.2, 0.5, 0.1, 0.1)
+    with pytest.raises(train.ConfigError, match="gamma"):
+        config.replace(gamma=2.0)  # a copy is checked again
+    assert config.to_dict()["milestones"] == [2, 3]
+    assert train.TrainConfig.from_dict(config.to_dict()) == config
+
+
+def test_config_and_keywords_train_the_same(digits8):
+    train_loader, val_loader = digits8
+    config = train.TrainConfig(epochs=2, lr=0.1, schedule="cosine", warmup_steps=2, seed=0,
+                               max_steps_per_epoch=4)
+
+    def run(*args, **kwargs) -> History:
+        seed_everything(0)
+        return fit(small_cnn(), train_loader, val_loader, *args, progress=False, **kwargs)
+
+    by_config = run(config)
+    by_keywords = run(**config.to_dict())
+    assert by_config.step_loss == by_keywords.step_loss and by_config.config == by_keywords.config
+    overridden = run(config, lr=0.05, max_steps_per_epoch=3)
+    assert overridden.config["lr"] == 0.05 and len(overridden.step_loss) == 6
+    assert overridden.config["schedule"] == "cosine" and config.lr == 0.1  # the rest kept
+    assert overridden.step_lr == pytest.approx(lr_schedule(
+        lr=0.05, epochs=2, steps_per_epoch=3, schedule="cosine", warmup_steps=2))
+
+
+def test_config_round_trips_through_history_and_checkpoint(tmp_path, digits8):
+    import json
+
+    train_loader, _ = digits8
+    config = train.TrainConfig(epochs=2, lr=0.1, schedule="step", milestones=[1.5], gamma=0.5,
+                               max_steps_per_epoch=2, on_nonfinite="stop")
+    ckpt = tmp_path / "run.pt"
+    h = fit(small_cnn(), train_loader, config=config, checkpoint_path=ckpt, progress=False)
+    ran = config.replace(device="cpu")  # the device fit resolved is what ran
+    assert train.TrainConfig.from_dict(h.config) == ran
+    assert train.TrainConfig.from_dict(json.loads(json.dumps(h.config))) == ran
+    assert {k: h.config[k] for k in train.RUN_FACTS} == {
+        "steps_per_epoch": 2, "model": "Sequential",
+        "params": sum(p.numel() for p in small_cnn().parameters())}
+    assert train.TrainConfig.from_dict(train.load_checkpoint(ckpt)["config"]) == ran
+    with pytest.raises(TypeError, match="'lrate'"):
+        train.TrainConfig.from_dict({**h.config, "lrate": 0.1})
+
+
+def test_step_and_epoch_callbacks_get_what_they_promise(digits8):
+    train_loader, val_loader = digits8
+    model = small_cnn()
+    steps, epochs = [], []
+
+    def on_step(step, m):
+        assert m is model
+        steps.append(step)
+
+    def on_epoch(history, m):
+        assert m is model
+        epochs.append((history.epochs, len(history.step_loss), len(history.val_acc)))
+
+    h = fit(model, train_loader, val_loader, epochs=2, lr=0.1, schedule="onecycle",
+            max_steps_per_epoch=3, progress=False, step_callbacks=[on_step], callbacks=[on_epoch])
+    assert [(s.epoch, s.batch, s.step) for s in steps] == [
+        (1, 1, 1), (1, 2, 2), (1, 3, 3), (2, 1, 4), (2, 2, 5), (2, 3, 6)]
+    assert [s.loss for s in steps] == h.step_loss  # the same float32 numbers, as Python floats
+    assert [s.lr for s in steps] == h.step_lr      # the learning rate each step used
+    assert all(s.batch_size == 64 for s in steps)
+    assert epochs == [(1, 3, 1), (2, 6, 2)] and h.stop_reason is None
+
+
+def test_a_step_callback_stops_training_mid_epoch(tmp_path, digits8):
+    train_loader, val_loader = digits8
+    kw = dict(epochs=3, lr=0.1, max_steps_per_epoch=4, seed=0, progress=False)
+    seed_everything(0)
+    full = fit(small_cnn(), train_loader, val_loader, **kw)
+
+    def after_six(step, model):
+        return step.step == 6
+
+    seed_everything(0)
+    ckpt = tmp_path / "run.pt"
+    h = fit(small_cnn(), train_loader, val_loader, step_callbacks=[after_six],
+            checkpoint_path=ckpt, **kw)
+    assert h.step_loss == full.step_loss[:6]  # the same steps, then nothing more
+    assert h.epochs == 2 and len(h.val_acc) == 2  # the cut epoch is recorded and evaluated
+    assert h.train_loss[1] == pytest.approx(sum(h.step_loss[4:6]) / 2)  # over its 2 batches
+    assert h.stop_reason == "stopped by after_six at step 6 (epoch 2, batch 2)"
+    saved = train.load_checkpoint(ckpt)
+    assert (saved["epoch"], saved["step"]) == (2, 6)
+
+
+def test_checkpoint_without_config_still_resumes(tmp_path, digits8_aug):
+    """Checkpoints written before TrainConfig have no "config" entry: they resume the same."""
+    train_loader, val_loader = digits8_aug
+    kw = dict(epochs=2, lr=0.05, schedule="cosine", max_steps_per_epoch=3, progress=False)
+    seed_everything(0)
+    full = fit(small_cnn(p_drop=0.3), train_loader, val_loader, seed=0, **kw)
+    ckpt = tmp_path / "old.pt"
+    seed_everything(0)
+    first = fit(small_cnn(p_drop=0.3), train_loader, val_loader, seed=0, checkpoint_path=ckpt,
+                callbacks=[lambda h, m: True], **kw)
+    old = torch.load(ckpt, weights_only=True)
+    del old["config"]
+    torch.save(old, ckpt)
+    resumed = fit(small_cnn(p_drop=0.3), train_loader, val_loader, resume_from=ckpt, **kw)
+    assert first.epochs == 1 and resumed.step_loss == full.step_loss
+    assert resumed.stop_reason is None  # the first run's reason to stop is not the result's

@@ -1,9 +1,10 @@
 """The course's nbgrader configuration and how ``cnnlib-course`` finds a course.
 
-:func:`default_config` is the configuration every ``cnnlib-course`` command
-starts from; a ``nbgrader_config.py`` in the course root is loaded on top of it
-(the repository's own file repeats these settings so plain ``nbgrader`` commands
-behave the same), and ``CNNLIB_GRADEBOOK_URL`` overrides the gradebook's URL.
+:func:`default_config` holds the course's settings, the one place they are written:
+every ``cnnlib-course`` command starts from it and loads a ``nbgrader_config.py`` in
+the course root on top; the repository's own ``nbgrader_config.py`` loads it too, so
+plain ``nbgrader`` commands behave the same. ``CNNLIB_GRADEBOOK_URL`` overrides the
+gradebook's URL.
 """
 
 from __future__ import annotations
@@ -46,9 +47,15 @@ class CourseError(Exception):
 
 
 def default_config(root: str | os.PathLike) -> Config:
-    """nbgrader settings of the course rooted at ``root`` (see ``nbgrader_config.py``)."""
+    """nbgrader settings of the course rooted at ``root``.
+
+    The gradebook is ``gradebook.db`` (SQLite) in ``root``, or any SQLAlchemy URL (e.g.
+    ``postgresql://user:password@host/gradebook``) in the environment variable
+    ``CNNLIB_GRADEBOOK_URL``.
+    """
     root = Path(root).resolve()
     c = Config()
+    # Course layout: instructor notebooks in solutions/, student versions in exercises/.
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = "solutions"
@@ -56,19 +63,30 @@ def default_config(root: str | os.PathLike) -> Config:
     c.CourseDirectory.submitted_directory = "submitted"
     c.CourseDirectory.autograded_directory = "autograded"
     c.CourseDirectory.feedback_directory = "feedback"
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    # Only notebooks are released; add globs here to release other files of a source folder.
+    c.CourseDirectory.db_url = os.environ.get(GRADEBOOK_ENV) or f"sqlite:///{root / 'gradebook.db'}"
+    # Only notebooks are released. nbgrader copies every other file of a source folder into the
+    # release; `cnnlib-course release` deletes those that match no glob here. Add e.g.
+    # "data/*.csv" (in a course's nbgrader_config.py) to release a data file with an assignment.
     c.CourseDirectory.include = ["*.ipynb"]
+    # Solution and hidden-test markers (matched anywhere in a line: "### BEGIN SOLUTION").
     c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
     c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
     c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+    # Autograding: per-cell timeout (seconds) and per-submission wall-clock limit. Students' code
+    # runs in a bubblewrap sandbox (cnnlib.course.sandbox); every cell's metadata is the
+    # instructor's again, and test cells the student deleted or changed are restored.
     c.Execute.timeout = 120
     c.SandboxedExecute.submission_timeout = 900
     c.OverwriteCells.add_missing_cells = True
     c.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)
+    # Test cells never run in the student's kernel: SandboxedExecute replaces each by a probe
+    # that reports the student's answers, the judge (cnnlib.course.judge) compares them outside
+    # the sandbox, and SaveJudgedGrades writes the judge's scores (never from cell outputs).
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
+    # Feedback: built from the judge's verdicts (hidden checks by name and in words, never their
+    # code or expected values) and the outputs the student submitted, cut to a small size.
     c.GenerateFeedback.preprocessors = list(FEEDBACK_PREPROCESSORS)
     return c
 

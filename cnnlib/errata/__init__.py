@@ -2,10 +2,11 @@
 
 Each entry names the lecture (the transcripts in the course's ``seeds``), what the slide
 claims, and a function that *computes* the right value with ``cnnlib``, so the book never
-types a corrected number in by hand. Chapters show their entries with
-``errata.table(chapter=...)``; the book's errata page shows them all.
+types a corrected number in by hand. Each entry has a topic (one of ``TOPICS``: what it is
+about, never where the book puts it); a page shows a topic's entries with
+``errata.table(topic=...)``, and the book's errata page shows them all.
 
-Entries live in one module per chapter (``ch02.py`` ...); importing this package loads them.
+Entries live in one module per topic (``alexnet.py`` ...); importing this package loads them.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Erratum", "erratum", "entries", "table", "LECTURES"]
+from cnnlib.display import Html, html_table
+
+__all__ = ["Erratum", "erratum", "entries", "table", "LECTURES", "TOPICS"]
 
 #: The five lecture transcripts the course is built from.
 LECTURES = {
@@ -26,11 +29,28 @@ LECTURES = {
     "senet-deck": "CNN Architectures: AlexNet, VGG, GoogLeNet, ResNet, SENet (slide deck)",
 }
 
+#: What an erratum can be about; entries are listed in this order (conventions first, then the
+#: architectures roughly in the order they appeared).
+TOPICS = {
+    "arithmetic": "Counting conventions: MACs, FLOPs, parameters, output sizes",
+    "lenet": "LeNet-5",
+    "alexnet": "AlexNet",
+    "zfnet": "ZFNet",
+    "vgg": "VGG",
+    "googlenet": "GoogLeNet and the Inception module",
+    "resnet": "ResNet",
+    "activations": "Activation functions, initialization and the vanishing gradient",
+    "densenet": "DenseNet",
+    "efficient": "Efficient networks: SqueezeNet, MobileNet, ShuffleNet, EfficientNet",
+    "nas": "Neural architecture search",
+    "ilsvrc": "The ImageNet challenge (ILSVRC) results",
+}
+
 
 @dataclass(frozen=True)
 class Erratum:
     key: str
-    chapter: str
+    topic: str
     lecture: str
     where: str
     claim: str
@@ -45,15 +65,21 @@ class Erratum:
 _ENTRIES: dict[str, Erratum] = {}
 
 
-def erratum(*, key: str, chapter: str, lecture: str, where: str, claim: str, why: str):
+def _check_topic(topic: str) -> None:
+    if topic not in TOPICS:
+        raise ValueError(f"unknown topic {topic!r}; one of {list(TOPICS)}")
+
+
+def erratum(*, key: str, topic: str, lecture: str, where: str, claim: str, why: str):
     """Decorator registering a function that returns the correct value as text."""
     if lecture not in LECTURES:
         raise ValueError(f"unknown lecture {lecture!r}; one of {sorted(LECTURES)}")
+    _check_topic(topic)
 
     def wrap(fn: Callable[[], str]) -> Callable[[], str]:
         if key in _ENTRIES:
             raise ValueError(f"erratum {key!r} is defined twice")
-        _ENTRIES[key] = Erratum(key, chapter, lecture, where, claim, fn, why)
+        _ENTRIES[key] = Erratum(key, topic, lecture, where, claim, fn, why)
         return fn
 
     return wrap
@@ -64,11 +90,14 @@ def _load() -> None:
         importlib.import_module(f"{__name__}.{info.name}")
 
 
-def entries(chapter: str | None = None) -> list[Erratum]:
-    """All errata, or a chapter's (chapter ids look like ``"ch05"``), in chapter order."""
+def entries(topic: str | None = None) -> list[Erratum]:
+    """All errata, or a topic's (one of ``TOPICS``, e.g. ``"vgg"``), in ``TOPICS`` order."""
+    if topic is not None:
+        _check_topic(topic)
     _load()
-    found = [e for e in _ENTRIES.values() if chapter is None or e.chapter == chapter]
-    return sorted(found, key=lambda e: (e.chapter, e.key))
+    order = list(TOPICS)
+    found = [e for e in _ENTRIES.values() if topic is None or e.topic == topic]
+    return sorted(found, key=lambda e: (order.index(e.topic), e.key))
 
 
 class ErrataTable:
@@ -81,20 +110,18 @@ class ErrataTable:
     def __len__(self) -> int:
         return len(self.items)
 
+    _HEAD = ("Topic", "Lecture", "Slide says", "Computed", "Why")
+
     def __str__(self) -> str:
-        return "\n".join(f"[{e.chapter}] {LECTURES[e.lecture]}, {e.where}: slide says {e.claim}; "
+        return "\n".join(f"[{e.topic}] {LECTURES[e.lecture]}, {e.where}: slide says {e.claim}; "
                          f"correct: {ok}. {e.why}" for e, ok in self.rows)
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        body = "".join(
-            f"<tr><td>{esc(e.chapter)}</td><td>{esc(LECTURES[e.lecture])}<br><small>{esc(e.where)}"
-            f"</small></td><td>{esc(e.claim)}</td><td><b>{esc(ok)}</b></td><td>{esc(e.why)}</td></tr>"
-            for e, ok in self.rows)
-        return ("<table class='cnnlib-errata'><thead><tr><th>Chapter</th><th>Lecture</th>"
-                "<th>Slide says</th><th>Computed</th><th>Why</th></tr></thead>"
-                f"<tbody>{body}</tbody></table>")
+        rows = [(e.topic, Html(f"{esc(LECTURES[e.lecture])}<br><small>{esc(e.where)}</small>"),
+                 e.claim, Html(f"<b>{esc(ok)}</b>"), e.why) for e, ok in self.rows]
+        return html_table(self._HEAD, rows, css_class="cnnlib-errata")
 
 
-def table(chapter: str | None = None) -> ErrataTable:
-    return ErrataTable(entries(chapter))
+def table(topic: str | None = None) -> ErrataTable:
+    return ErrataTable(entries(topic))

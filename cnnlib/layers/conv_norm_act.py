@@ -4,13 +4,13 @@
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 from torch import nn
 
-__all__ = ["ConvNormAct", "LayerFactory"]
+from cnnlib.layers.factory import LayerFactory, make_activation
 
-LayerFactory = Optional[Callable[..., nn.Module]]
+__all__ = ["ConvNormAct"]
 
 
 class ConvNormAct(nn.Sequential):
@@ -31,8 +31,8 @@ class ConvNormAct(nn.Sequential):
         *,
         groups: int = 1,
         dilation: int = 1,
-        norm_layer: LayerFactory = nn.BatchNorm2d,
-        act_layer: LayerFactory = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = nn.BatchNorm2d,
+        act_layer: Optional[LayerFactory] = nn.ReLU,
         bias: bool | None = None,
         inplace: bool | None = True,
     ) -> None:
@@ -49,16 +49,7 @@ class ConvNormAct(nn.Sequential):
         if norm_layer is not None:
             layers.append(norm_layer(out_channels))
         if act_layer is not None:
-            layers.append(_make_act(act_layer, inplace))
+            layers.append(make_activation(act_layer, inplace))
         super().__init__(*layers)
         self.out_channels = out_channels
 
-
-def _make_act(act_layer: Callable[..., nn.Module], inplace: bool | None) -> nn.Module:
-    """Instantiate an activation, passing ``inplace`` only to the ones that accept it."""
-    if inplace is not None:
-        try:
-            return act_layer(inplace=inplace)
-        except TypeError:
-            pass
-    return act_layer()

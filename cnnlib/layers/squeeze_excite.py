@@ -5,10 +5,10 @@ Squeeze: global average pool to one number per channel. Excite: a two-layer bott
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 from torch import nn
+
+from cnnlib.layers.factory import LayerFactory
 
 __all__ = ["SqueezeExcitation"]
 
@@ -26,8 +26,8 @@ class SqueezeExcitation(nn.Module):
         reduction: int = 16,
         *,
         squeeze_channels: int | None = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
-        gate_layer: Callable[..., nn.Module] = nn.Sigmoid,
+        act_layer: LayerFactory = nn.ReLU,
+        gate_layer: LayerFactory = nn.Sigmoid,
     ) -> None:
         super().__init__()
         if squeeze_channels is None:

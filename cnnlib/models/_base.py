@@ -14,7 +14,7 @@ from torch import nn
 
 T = TypeVar("T")
 
-__all__ = ["ImageClassifier"]
+__all__ = ["ImageClassifier", "check_num_classes"]
 
 
 class ImageClassifier(nn.Module):
@@ -54,3 +54,9 @@ class ImageClassifier(nn.Module):
             if explained is None:
                 raise
             raise explained from err
+
+
+def check_num_classes(num_classes: int) -> None:
+    """Raise ``ValueError`` unless ``num_classes`` is a positive integer."""
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")

@@ -8,11 +8,13 @@ conv5 only see the kernel maps on their own GPU; conv3 and the FC layers talk ac
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
 
+from cnnlib.layers import LayerFactory, fc_classifier
+from cnnlib.layers.weight_init import apply_init, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -98,8 +100,8 @@ class AlexNet(ImageClassifier):
         num_classes: int = 1000,
         *,
         in_channels: int = 3,
-        norm_layer: Optional[Callable[[int], nn.Module]] = alexnet_lrn,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = alexnet_lrn,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.5,
         hidden: int = 4096,
     ) -> None:
@@ -120,15 +122,8 @@ class AlexNet(ImageClassifier):
             c_in = row.out_channels
         self.body = nn.Sequential(OrderedDict(layers))
         self.pool = nn.AdaptiveAvgPool2d((6, 6))  # identity at the design input size
-        self.classifier = nn.Sequential(OrderedDict([
-            ("fc6", nn.Linear(c_in * 6 * 6, hidden)),
-            ("act6", act_layer()),
-            ("drop6", nn.Dropout(dropout)),
-            ("fc7", nn.Linear(hidden, hidden)),
-            ("act7", act_layer()),
-            ("drop7", nn.Dropout(dropout)),
-            ("fc8", nn.Linear(hidden, num_classes)),
-        ]))
+        self.classifier = fc_classifier(c_in * 6 * 6, num_classes, hidden=hidden, dropout=dropout,
+                                        act_layer=act_layer)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -136,14 +131,10 @@ class AlexNet(ImageClassifier):
         the fully-connected hidden layers (fc6, fc7), 0 elsewhere ("accelerates the early stages
         of learning by providing the ReLUs with positive inputs"). Norm layers: weight 1, bias 0.
         """
-        ones = {"conv2", "conv4", "conv5", "fc6", "fc7"}
+        apply_init(self, conv=small_normal_, linear=small_normal_)
         for name, m in self.named_modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.constant_(m.bias, 1.0 if name.rsplit(".", 1)[-1] in ones else 0.0)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+            if name.rsplit(".", 1)[-1] in {"conv2", "conv4", "conv5", "fc6", "fc7"}:
+                nn.init.ones_(m.bias)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 256 x 6 x 6 at 227x227

@@ -9,22 +9,21 @@ The layers follow torchvision exactly, so parameter counts are equal (densenet12
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from functools import partial
+from typing import Any, Sequence
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
-from cnnlib.models._base import ImageClassifier
-from cnnlib.models.resnet import _act, _check_num_classes
+from cnnlib.layers import ConvNormAct, LayerFactory, make_activation
+from cnnlib.layers.weight_init import apply_init, he_normal_
+from cnnlib.models._base import ImageClassifier, check_num_classes
 from cnnlib.registry import register_model
 
 __all__ = [
     "DENSENETS", "DenseLayer", "DenseBlock", "Transition", "DenseNet", "build_densenet",
     "densenet121", "densenet161", "densenet169", "densenet201",
 ]
-
-LayerFactory = Callable[..., nn.Module]
 
 # Huang et al. 2016, Table 1 (ImageNet, k = 32): growth rate k, layers per dense block,
 # stem width (2k). DenseNet-161 (k = 48, stem 96) is not in Table 1: it is the wider ImageNet
@@ -58,10 +57,10 @@ class DenseLayer(nn.Module):
         if not 0.0 <= drop_rate < 1.0:
             raise ValueError(f"drop_rate must be in [0, 1), got {drop_rate}")
         self.norm1 = norm_layer(in_channels)
-        self.act1 = _act(act_layer)
+        self.act1 = make_activation(act_layer)
         self.conv1 = nn.Conv2d(in_channels, bn_size * growth_rate, 1, bias=False)
         self.norm2 = norm_layer(bn_size * growth_rate)
-        self.act2 = _act(act_layer)
+        self.act2 = make_activation(act_layer)
         self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, 3, 1, 1, bias=False)
         # Sec. 4.2: dropout after each conv when training without data augmentation.
         self.dropout = nn.Dropout(drop_rate)
@@ -118,7 +117,7 @@ class Transition(nn.Sequential):
     ) -> None:
         super().__init__(
             norm_layer(in_channels),
-            _act(act_layer),
+            make_activation(act_layer),
             nn.Conv2d(in_channels, out_channels, 1, bias=False),
             nn.AvgPool2d(2, 2),
         )
@@ -143,7 +142,7 @@ class DenseNet(ImageClassifier):
         act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
-        _check_num_classes(num_classes)
+        check_num_classes(num_classes)
         if not 0.0 < compression <= 1.0:
             raise ValueError(f"compression must be in (0, 1], got {compression}")
         self.in_channels = in_channels
@@ -168,7 +167,7 @@ class DenseNet(ImageClassifier):
                 stages.append(Transition(channels, out, norm_layer=norm_layer, act_layer=act_layer))
                 channels = out
         self.stages = nn.Sequential(*stages)
-        self.final = nn.Sequential(norm_layer(channels), _act(act_layer))
+        self.final = nn.Sequential(norm_layer(channels), make_activation(act_layer))
         self.num_features = channels
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(channels, num_classes)
@@ -190,14 +189,8 @@ class DenseNet(ImageClassifier):
         """He et al. 2015 (arXiv:1502.01852, Eq. 10) normal init (fan_in) for convs, norm scale 1 /
         shift 0, classifier bias 0: the rules of the DenseNet authors' Torch code, kept by
         torchvision."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)) and m.weight is not None:
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=partial(he_normal_, mode="fan_in"))
+        nn.init.zeros_(self.classifier.bias)  # its weight keeps PyTorch's default, as torchvision
 
 
 def build_densenet(name: str, *, num_classes: int = 1000, **kwargs: Any) -> DenseNet:

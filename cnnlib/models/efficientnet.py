@@ -41,14 +41,13 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct, DropPath, SqueezeExcitation
+from cnnlib.layers import ConvNormAct, DropPath, LayerFactory, SqueezeExcitation, make_divisible
+from cnnlib.layers.weight_init import apply_init, he_normal_
 from cnnlib.models._base import ImageClassifier
-from cnnlib.models.mobilenet import _make_divisible
 from cnnlib.registry import register_model
 
 __all__ = [
@@ -57,8 +56,6 @@ __all__ = [
     "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
     "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
 ]
-
-Factory = Callable[..., nn.Module]
 
 
 @dataclass(frozen=True)
@@ -174,8 +171,8 @@ class MBConv(nn.Module):
         kernel_size: int,
         stride: int,
         se_ratio: float = 0.25,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.SiLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.SiLU,
         drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__()
@@ -185,7 +182,7 @@ class MBConv(nn.Module):
             raise ValueError(f"MBConv: kernel_size must be odd for 'same' padding, got {kernel_size}")
         if expand_ratio < 1:
             raise ValueError(f"MBConv: expand_ratio must be >= 1, got {expand_ratio}")
-        hidden = _make_divisible(in_channels * expand_ratio, 8)
+        hidden = make_divisible(in_channels * expand_ratio, 8)
         layers: list[tuple[str, nn.Module]] = []
         if hidden != in_channels:
             layers.append(("expand", ConvNormAct(in_channels, hidden, 1,
@@ -215,8 +212,8 @@ def scale_stages(
     return tuple(
         EfficientNetStage(
             s.expand_ratio, s.kernel, s.stride,
-            _make_divisible(s.in_channels * width_mult, 8),
-            _make_divisible(s.out_channels * width_mult, 8),
+            make_divisible(s.in_channels * width_mult, 8),
+            make_divisible(s.out_channels * width_mult, 8),
             int(math.ceil(s.repeats * depth_mult)),
         )
         for s in stages
@@ -238,8 +235,8 @@ class EfficientNet(ImageClassifier):
         stages: tuple[EfficientNetStage, ...] = EFFICIENTNET_B0_STAGES,
         default_input_size: int = EFFICIENTNET_BASE_RESOLUTION,
         in_channels: int = 3,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.SiLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.SiLU,
         dropout: float = 0.2,
         drop_path_rate: float = 0.2,
     ) -> None:
@@ -258,7 +255,7 @@ class EfficientNet(ImageClassifier):
         self.stage_table = scale_stages(stages, width_mult, depth_mult)
 
         stem = self.stage_table[0].in_channels
-        head = _make_divisible(EFFICIENTNET_B0_HEAD * width_mult, 8)  # authors' round_filters(1280)
+        head = make_divisible(EFFICIENTNET_B0_HEAD * width_mult, 8)  # authors' round_filters(1280)
         total_blocks = sum(s.repeats for s in self.stage_table)
         layers: list[tuple[str, nn.Module]] = [
             ("stem", ConvNormAct(in_channels, stem, 3, 2, norm_layer=norm_layer, act_layer=act_layer)),
@@ -286,24 +283,19 @@ class EfficientNet(ImageClassifier):
     def init_weights(self) -> None:
         """The authors' code (and torchvision): convs He-normal fan_out (He et al. 2015,
         arXiv:1502.01852); FC uniform(+-1/sqrt(num_classes)); norm weight 1, bias 0."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -bound, bound)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_, linear=_dense_init_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 1280 x 7 x 7 for B0 at 224x224
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
+
+
+def _dense_init_(weight: torch.Tensor) -> torch.Tensor:
+    """U(+-1/sqrt(out_features)): the authors' ``dense_kernel_initializer`` (TF EfficientNet)."""
+    bound = 1.0 / math.sqrt(weight.shape[0])
+    return nn.init.uniform_(weight, -bound, bound)
 
 
 def _efficientnet(phi: int, num_classes: int, **kwargs) -> EfficientNet:

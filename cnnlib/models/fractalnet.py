@@ -21,21 +21,20 @@ In ``eval()`` mode all columns are used and every join is a plain mean.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import torch
 from torch import nn
 
-from cnnlib.models._base import ImageClassifier
-from cnnlib.models.resnet import _act, _check_num_classes
+from cnnlib.layers import LayerFactory, make_activation
+from cnnlib.layers.weight_init import apply_init, he_normal_
+from cnnlib.models._base import ImageClassifier, check_num_classes
 from cnnlib.registry import register_model
 
 __all__ = [
     "FRACTAL_CHANNELS", "LOCAL_DROP_PROB", "GLOBAL_DROP_PROB", "PAPER_DROPOUT",
     "FractalBlock", "FractalNet", "fractalnet",
 ]
-
-LayerFactory = Callable[..., nn.Module]
 
 # Larsson et al. 2016, Sec. 4 (CIFAR/SVHN): B = 5 blocks with 64, 128, 256, 512, 512 filters,
 # each followed by a 2x2 max-pool (32x32 -> 1x1), then the classifier.
@@ -56,7 +55,7 @@ def _conv_unit(
     layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, 3, 1, 1, bias=False)]
     if dropout > 0:
         layers.append(nn.Dropout(dropout))
-    layers += [norm_layer(out_channels), _act(act_layer)]
+    layers += [norm_layer(out_channels), make_activation(act_layer)]
     return nn.Sequential(*layers)
 
 
@@ -146,7 +145,7 @@ class FractalNet(ImageClassifier):
         act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
-        _check_num_classes(num_classes)
+        check_num_classes(num_classes)
         if len(channels) < 1:
             raise ValueError("channels needs one entry per fractal block; got none")
         if not 0.0 <= global_drop_prob <= 1.0:
@@ -208,12 +207,7 @@ class FractalNet(ImageClassifier):
     def init_weights(self) -> None:
         """He et al. 2015 (arXiv:1502.01852) normal init for the ReLU convs (fan_out, as in
         ``resnet.py``); BN scale 1, shift 0; the classifier keeps PyTorch's default."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)) and m.weight is not None:
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_)
 
 
 @register_model

@@ -20,12 +20,13 @@ torchvision's ``googlenet`` differs from the paper (and from this file): its "5x
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
+from cnnlib.layers import ConvNormAct, LayerFactory
+from cnnlib.layers.weight_init import apply_init, he_normal_, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -47,8 +48,6 @@ GOOGLENET_TABLE1: dict[str, tuple[int, int, int, int, int, int]] = {
     "5b": (384, 192, 384, 48, 128, 128),   # -> 1024 x 7 x 7
 }
 _POOL_AFTER = ("3b", "4e")
-
-Factory = Optional[Callable[..., nn.Module]]
 
 
 def googlenet_lrn(num_channels: int) -> nn.LocalResponseNorm:
@@ -75,8 +74,8 @@ class InceptionNaive(nn.Module):
         c5x5: int,
         pool_proj: Optional[int] = None,
         *,
-        norm_layer: Factory = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         _check_positive(in_channels=in_channels, c1x1=c1x1, c3x3=c3x3, c5x5=c5x5)
@@ -114,8 +113,8 @@ class Inception(nn.Module):
         ch5x5: int,
         pool_proj: int,
         *,
-        norm_layer: Factory = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         _check_positive(in_channels=in_channels, ch1x1=ch1x1, ch3x3red=ch3x3red, ch3x3=ch3x3,
@@ -149,8 +148,8 @@ class InceptionAux(nn.Module):
         num_classes: int,
         *,
         dropout: float = 0.7,
-        norm_layer: Factory = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         self.pool = nn.AdaptiveAvgPool2d((4, 4))
@@ -187,9 +186,9 @@ class GoogLeNet(ImageClassifier):
         *,
         aux_logits: bool = False,
         in_channels: int = 3,
-        norm_layer: Factory = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
-        stem_norm: Factory = googlenet_lrn,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
+        stem_norm: Optional[LayerFactory] = googlenet_lrn,
         dropout: float = 0.4,
         aux_dropout: float = 0.7,
     ) -> None:
@@ -239,17 +238,7 @@ class GoogLeNet(ImageClassifier):
         """He/Kaiming normal for convs (fan_out, ReLU; He et al. 2015, arXiv:1502.01852), N(0,
         0.01) for linear layers, zero biases, norm weight 1 / bias 0. The paper does not state its
         init (torchvision uses a truncated normal with std 0.01 together with BatchNorm)."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def _trunk(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Run the trunk; also return the outputs of 4a and 4d (the auxiliary taps)."""

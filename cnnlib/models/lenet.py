@@ -30,11 +30,12 @@ What we build and what the paper did differently (Section II.B and Appendix A):
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable
 
 import torch
 from torch import nn
 
+from cnnlib.layers import LayerFactory
+from cnnlib.layers.weight_init import apply_init, lecun_uniform_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -93,7 +94,7 @@ class LeNet5(ImageClassifier):
         num_classes: int = 10,
         *,
         in_channels: int = 1,
-        act_layer: Callable[[], nn.Module] = nn.Tanh,
+        act_layer: LayerFactory = nn.Tanh,
         sparse_c3: bool = False,
     ) -> None:
         super().__init__()
@@ -127,11 +128,7 @@ class LeNet5(ImageClassifier):
     def init_weights(self) -> None:
         """Uniform in +-2.4 / fan_in for every weight (LeCun et al. 1998, Appendix A.C);
         biases 0 (our choice)."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                fan_in = m.weight[0].numel()
-                nn.init.uniform_(m.weight, -2.4 / fan_in, 2.4 / fan_in)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=lecun_uniform_, linear=lecun_uniform_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 120 x 1 x 1 at 32x32

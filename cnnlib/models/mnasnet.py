@@ -17,18 +17,17 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import partial
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
+from cnnlib.layers import ConvNormAct, LayerFactory, make_divisible
+from cnnlib.layers.weight_init import apply_init, he_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
 __all__ = ["MnasStage", "MNASNET_B1_STAGES", "MnasInvertedResidual", "MNASNet", "mnasnet1_0"]
-
-Factory = Callable[..., nn.Module]
 
 
 class MnasStage(NamedTuple):
@@ -56,15 +55,6 @@ MNASNET_B1_STAGES: tuple[MnasStage, ...] = (
 _BN_MOMENTUM = 1 - 0.9997
 
 
-def _round_to_multiple_of(value: float, divisor: int = 8, round_up_bias: float = 0.9) -> int:
-    """Round ``value`` to a multiple of ``divisor``, rounding up unless that overshoots by more
-    than 10% (the MnasNet reference's rule for scaled widths)."""
-    if not 0.0 < round_up_bias < 1.0:
-        raise ValueError(f"round_up_bias must be in (0, 1), got {round_up_bias}")
-    new_value = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    return new_value if new_value >= round_up_bias * value else new_value + divisor
-
-
 class MnasInvertedResidual(nn.Module):
     """MBConv without SE: 1x1 expand + act -> depthwise k x k (stride) + act -> linear 1x1;
     identity skip when stride 1 and in == out."""
@@ -77,8 +67,8 @@ class MnasInvertedResidual(nn.Module):
         kernel_size: int,
         stride: int,
         expand_ratio: int,
-        norm_layer: Factory,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         if stride not in (1, 2):
@@ -110,8 +100,8 @@ class MNASNet(ImageClassifier):
         *,
         width_mult: float = 1.0,
         in_channels: int = 3,
-        norm_layer: Factory = partial(nn.BatchNorm2d, momentum=_BN_MOMENTUM),
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = partial(nn.BatchNorm2d, momentum=_BN_MOMENTUM),
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.2,
     ) -> None:
         super().__init__()
@@ -121,7 +111,8 @@ class MNASNet(ImageClassifier):
         self.num_classes = num_classes
 
         def width(c: int) -> int:
-            return _round_to_multiple_of(c * width_mult, 8)
+            # the reference's _round_to_multiple_of(..., round_up_bias=0.9): make_divisible's rule
+            return make_divisible(c * width_mult, 8)
 
         stem, sep = width(MNASNET_STEM), width(MNASNET_SEP)
         layers: list[tuple[str, nn.Module]] = [
@@ -153,23 +144,18 @@ class MNASNet(ImageClassifier):
     def init_weights(self) -> None:
         """He-normal fan_out convs (He et al. 2015, arXiv:1502.01852, ReLU nets); FC He-uniform
         fan_out with the sigmoid gain (torchvision's MnasNet rule); norm weight 1, bias 0."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.kaiming_uniform_(m.weight, mode="fan_out", nonlinearity="sigmoid")
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_, linear=_classifier_init_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 1280 x 7 x 7 at 224x224
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
+
+
+def _classifier_init_(weight: torch.Tensor) -> torch.Tensor:
+    """U(+-sqrt(3 / fan_out)): torchvision's MnasNet classifier (He-uniform, sigmoid gain 1)."""
+    return nn.init.kaiming_uniform_(weight, mode="fan_out", nonlinearity="sigmoid")
 
 
 @register_model

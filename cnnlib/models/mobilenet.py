@@ -13,22 +13,20 @@ connection joins the thin ends of two blocks.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
+from cnnlib.layers import ConvNormAct, LayerFactory, make_divisible
+from cnnlib.layers.weight_init import apply_init, he_normal_, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
 __all__ = [
     "DepthwiseSeparableConv", "MobileNetV1", "MOBILENET_V1_LAYERS", "mobilenet_v1",
     "InvertedResidual", "MobileNetV2", "MobileNetV2Row", "MOBILENET_V2_SETTING", "mobilenet_v2",
-    "_make_divisible",
 ]
-
-Factory = Callable[..., nn.Module]
 
 # Howard et al. 2017, Table 1: conv 3x3 / 2 to 32 channels, then 13 depthwise separable layers
 # as (pointwise out_channels, depthwise stride). Shapes at 224x224.
@@ -64,25 +62,6 @@ MOBILENET_V2_SETTING: tuple[MobileNetV2Row, ...] = (
 )                                                     # last 1x1 conv: N x 1280 x 7 x 7
 
 
-def _make_divisible(value: float, divisor: int = 8, min_value: Optional[int] = None) -> int:
-    """Round ``value`` to the nearest multiple of ``divisor`` (at least ``min_value``, default
-    ``divisor``), never going more than 10% below ``value``.
-
-    The channel-rounding rule of the TF-slim MobileNet code, used by MobileNetV2/V3 and
-    EfficientNet (and torchvision) so that every layer width is hardware friendly.
-    """
-    if divisor <= 0:
-        raise ValueError(f"divisor must be positive, got {divisor}")
-    if value <= 0:
-        raise ValueError(f"value must be positive to round it to a channel count, got {value}")
-    if min_value is None:
-        min_value = divisor
-    new_value = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    if new_value < 0.9 * value:  # rounding down must not remove more than 10%
-        new_value += divisor
-    return new_value
-
-
 def _check_width(width_mult: float) -> None:
     if not width_mult > 0:
         raise ValueError(f"width_mult must be positive (the paper uses 0.25 to 1.4), got {width_mult}")
@@ -98,8 +77,8 @@ class DepthwiseSeparableConv(nn.Sequential):
         out_channels: int,
         stride: int = 1,
         *,
-        norm_layer: Optional[Factory] = nn.BatchNorm2d,
-        act_layer: Optional[Factory] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = nn.BatchNorm2d,
+        act_layer: Optional[LayerFactory] = nn.ReLU,
     ) -> None:
         if stride not in (1, 2):
             raise ValueError(f"DepthwiseSeparableConv: stride must be 1 or 2, got {stride}")
@@ -121,8 +100,8 @@ class MobileNetV1(ImageClassifier):
         *,
         width_mult: float = 1.0,
         in_channels: int = 3,
-        norm_layer: Optional[Factory] = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -154,7 +133,7 @@ class MobileNetV1(ImageClassifier):
     def init_weights(self) -> None:
         """He-normal (fan_out) convs (He et al. 2015, arXiv:1502.01852, ReLU nets; torchvision's
         MobileNet rule); FC N(0, 0.01); norm weight 1, bias 0."""
-        _init_mobile(self)
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 1024 x 7 x 7 at 224x224, width 1.0
@@ -178,8 +157,8 @@ class InvertedResidual(nn.Module):
         stride: int,
         expand_ratio: float,
         *,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU6,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU6,
     ) -> None:
         super().__init__()
         if stride not in (1, 2):
@@ -215,8 +194,8 @@ class MobileNetV2(ImageClassifier):
         setting: tuple[MobileNetV2Row, ...] = MOBILENET_V2_SETTING,
         round_nearest: int = 8,
         in_channels: int = 3,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU6,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU6,
         dropout: float = 0.2,
     ) -> None:
         super().__init__()
@@ -225,15 +204,15 @@ class MobileNetV2(ImageClassifier):
             raise ValueError("setting must contain at least one (t, c, n, s) row")
         self.in_channels = in_channels
         self.num_classes = num_classes
-        c = _make_divisible(MOBILENET_V2_STEM * width_mult, round_nearest)
+        c = make_divisible(MOBILENET_V2_STEM * width_mult, round_nearest)
         # The last conv is never thinned below 1280 (paper Section 4: "for multipliers less than
         # one, we apply width multiplier to all layers except the very last").
-        last = _make_divisible(MOBILENET_V2_LAST * max(1.0, width_mult), round_nearest)
+        last = make_divisible(MOBILENET_V2_LAST * max(1.0, width_mult), round_nearest)
         layers: list[tuple[str, nn.Module]] = [
             ("stem", ConvNormAct(in_channels, c, 3, 2, norm_layer=norm_layer, act_layer=act_layer)),
         ]
         for i, row in enumerate(map(MobileNetV2Row._make, setting), start=1):
-            out = _make_divisible(row.c * width_mult, round_nearest)
+            out = make_divisible(row.c * width_mult, round_nearest)
             blocks = []
             for j in range(row.n):
                 blocks.append(InvertedResidual(c, out, row.s if j == 0 else 1, row.t,
@@ -250,27 +229,13 @@ class MobileNetV2(ImageClassifier):
     def init_weights(self) -> None:
         """He-normal (fan_out) convs (He et al. 2015, arXiv:1502.01852; torchvision's MobileNetV2
         rule); FC N(0, 0.01); norm weight 1, bias 0."""
-        _init_mobile(self)
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 1280 x 7 x 7 at 224x224
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
-
-
-def _init_mobile(model: nn.Module) -> None:
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0.0, 0.01)
-            nn.init.zeros_(m.bias)
 
 
 @register_model

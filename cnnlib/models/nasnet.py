@@ -29,13 +29,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import partial
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnlib.layers import DropPath, linear_drop_rates
+from cnnlib.layers import DropPath, LayerFactory, linear_drop_rates
+from cnnlib.layers.weight_init import apply_init, he_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -43,8 +44,6 @@ __all__ = [
     "CellGenotype", "NASNET_A_NORMAL", "NASNET_A_REDUCTION", "SeparableConv2d",
     "StackedSeparableConv", "FactorizedReduce", "NASNetCell", "NASNet", "nasnet_a_mobile",
 ]
-
-Factory = Callable[..., nn.Module]
 
 
 class CellGenotype(NamedTuple):
@@ -99,7 +98,7 @@ class StackedSeparableConv(nn.Sequential):
     stride and changes the channels (the TF code's ``_stacked_separable_conv``)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int, *,
-                 norm_layer: Factory, act_layer: Factory) -> None:
+                 norm_layer: LayerFactory, act_layer: LayerFactory) -> None:
         super().__init__(OrderedDict([
             ("act1", act_layer()),
             ("sep1", SeparableConv2d(in_channels, out_channels, kernel_size, stride)),
@@ -118,8 +117,8 @@ class FactorizedReduce(nn.Module):
     thrown away by a plain stride-2 1x1 conv.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, *, norm_layer: Factory,
-                 act_layer: Factory) -> None:
+    def __init__(self, in_channels: int, out_channels: int, *, norm_layer: LayerFactory,
+                 act_layer: LayerFactory) -> None:
         super().__init__()
         self.act = act_layer()
         self.subsample = nn.AvgPool2d(1, stride=2)
@@ -134,8 +133,8 @@ class FactorizedReduce(nn.Module):
                                     self.path2(self.subsample(shifted))], dim=1))
 
 
-def _make_op(name: str, in_channels: int, channels: int, stride: int, *, norm_layer: Factory,
-             act_layer: Factory) -> nn.Module:
+def _make_op(name: str, in_channels: int, channels: int, stride: int, *, norm_layer: LayerFactory,
+             act_layer: LayerFactory) -> nn.Module:
     if name.startswith("sep"):
         k = int(name[3])
         return StackedSeparableConv(in_channels, channels, k, stride,
@@ -173,8 +172,8 @@ class NASNetCell(nn.Module):
         channels: int,
         *,
         prev_mode: str,
-        norm_layer: Factory,
-        act_layer: Factory,
+        norm_layer: LayerFactory,
+        act_layer: LayerFactory,
         drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__()
@@ -260,8 +259,8 @@ class NASNet(ImageClassifier):
         normal: CellGenotype = NASNET_A_NORMAL,
         reduction: CellGenotype = NASNET_A_REDUCTION,
         in_channels: int = 3,
-        norm_layer: Factory = partial(nn.BatchNorm2d, eps=1e-3),
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = partial(nn.BatchNorm2d, eps=1e-3),
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.5,
         drop_path_rate: float = 0.0,
     ) -> None:
@@ -323,14 +322,7 @@ class NASNet(ImageClassifier):
         """He-normal fan_out for convs and the FC (the TF code's
         ``variance_scaling_initializer(mode='FAN_OUT')``, i.e. He et al. 2015,
         arXiv:1502.01852); biases 0; norm weight 1, bias 0."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_, linear=he_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)

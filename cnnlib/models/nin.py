@@ -17,12 +17,14 @@ the Caffe Model Zoo "cifar10_nin"), the commonly reproduced one:
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple, Optional, Sequence
+from functools import partial
+from typing import NamedTuple, Optional, Sequence
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
+from cnnlib.layers import ConvNormAct, LayerFactory
+from cnnlib.layers.weight_init import apply_init, he_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -49,8 +51,8 @@ def make_mlpconv(
     kernel_size: int,
     *,
     padding: int = 0,
-    norm_layer: Optional[Callable[[int], nn.Module]] = None,
-    act_layer: Callable[..., nn.Module] = nn.ReLU,
+    norm_layer: Optional[LayerFactory] = None,
+    act_layer: LayerFactory = nn.ReLU,
 ) -> nn.Sequential:
     """One mlpconv block: a ``kernel_size`` conv to ``widths[0]`` channels, then a 1x1 conv to
     each further width, every conv followed by ``norm_layer`` (if given) and ``act_layer``."""
@@ -77,8 +79,8 @@ class NiN(ImageClassifier):
         *,
         cfg: Sequence[NinBlock] = NIN_CIFAR10,
         in_channels: int = 3,
-        norm_layer: Optional[Callable[[int], nn.Module]] = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
@@ -103,14 +105,7 @@ class NiN(ImageClassifier):
     def init_weights(self) -> None:
         """He/Kaiming normal (fan_in, ReLU; He et al. 2015, arXiv:1502.01852), zero biases.
         Our choice: the authors' configuration used hand-tuned small Gaussian stds per layer."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=partial(he_normal_, mode="fan_in"))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x num_classes x 8 x 8 at 32x32

@@ -15,18 +15,17 @@ Stages are built with the pure stage builder of ``resnet.py`` and live in the sa
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct, DropPath
+from cnnlib.layers import ConvNormAct, DropPath, LayerFactory, make_activation
 from cnnlib.models.resnet import (
     IMAGENET_RESNETS,
     IMAGENET_STRIDES,
     IMAGENET_WIDTHS,
     ResNet,
-    _act,
     make_stages,
 )
 from cnnlib.registry import register_model
@@ -37,8 +36,6 @@ __all__ = [
     "preact_resnet18", "preact_resnet34", "preact_resnet50", "preact_resnet101",
     "preact_resnet152", "wide_resnet28_10",
 ]
-
-LayerFactory = Callable[..., nn.Module]
 
 # The ImageNet depths are those of He et al. 2015, Table 1 (IMAGENET_RESNETS in resnet.py).
 # Zagoruyko & Komodakis 2016, Table 1 / Sec. 3: CIFAR WRN-d-k, (depth d, widening factor k).
@@ -110,10 +107,10 @@ class PreActBasicBlock(_PreActBlock):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.bn1 = norm_layer(in_channels) if preact else nn.Identity()
-        self.act1 = _act(act_layer) if preact else nn.Identity()
+        self.act1 = make_activation(act_layer) if preact else nn.Identity()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn2 = norm_layer(out_channels)
-        self.act2 = _act(act_layer)
+        self.act2 = make_activation(act_layer)
         self.dropout = nn.Dropout(dropout)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.attn = attn_layer(out_channels) if attn_layer is not None else nn.Identity()
@@ -165,13 +162,13 @@ class PreActBottleneck(_PreActBlock):
         if width < 1:
             raise ValueError(f"groups={groups}, base_width={base_width} give an empty bottleneck")
         self.bn1 = norm_layer(in_channels) if preact else nn.Identity()
-        self.act1 = _act(act_layer) if preact else nn.Identity()
+        self.act1 = make_activation(act_layer) if preact else nn.Identity()
         self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
         self.bn2 = norm_layer(width)
-        self.act2 = _act(act_layer)
+        self.act2 = make_activation(act_layer)
         self.conv2 = nn.Conv2d(width, width, 3, stride, 1, groups=groups, bias=False)
         self.bn3 = norm_layer(width)
-        self.act3 = _act(act_layer)
+        self.act3 = make_activation(act_layer)
         self.conv3 = nn.Conv2d(width, out_channels, 1, bias=False)
         self.attn = attn_layer(out_channels) if attn_layer is not None else nn.Identity()
         self.shortcut = _projection(in_channels, out_channels, stride)
@@ -192,7 +189,7 @@ _BLOCKS: dict[str, type[nn.Module]] = {"basic": PreActBasicBlock, "bottleneck": 
 
 def _final(channels: int, norm_layer: LayerFactory, act_layer: LayerFactory) -> nn.Sequential:
     # He et al. 2016, Sec. 4.1: "an extra activation right after [the last] addition".
-    return nn.Sequential(norm_layer(channels), _act(act_layer))
+    return nn.Sequential(norm_layer(channels), make_activation(act_layer))
 
 
 def build_preact_resnet(

@@ -22,22 +22,20 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct, SqueezeExcitation
+from cnnlib.layers import ConvNormAct, LayerFactory, SqueezeExcitation, make_divisible
+from cnnlib.layers.weight_init import apply_init, he_normal_, small_normal_
 from cnnlib.models._base import ImageClassifier
-from cnnlib.models.mobilenet import _make_divisible
 from cnnlib.registry import register_model
 
 __all__ = [
     "RegNetParams", "REGNET_Y_400MF", "RegNetStage", "regnet_widths", "YBlock", "RegNet",
     "regnet_y_400mf",
 ]
-
-Factory = Callable[..., nn.Module]
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ def regnet_widths(params: RegNetParams, quantum: int = 8) -> tuple[RegNetStage, 
         # The bottleneck width must be a multiple of the group width (a group can't exceed it).
         w_bottleneck = int(w * p.bottleneck_ratio)
         g = min(p.group_width, w_bottleneck)
-        w_bottleneck = _make_divisible(w_bottleneck, g)
+        w_bottleneck = make_divisible(w_bottleneck, g)
         stages.append(RegNetStage(int(w_bottleneck / p.bottleneck_ratio), d, g, p.bottleneck_ratio))
     return tuple(stages)
 
@@ -114,8 +112,8 @@ class YBlock(nn.Module):
         group_width: int,
         bottleneck_ratio: float = 1.0,
         se_ratio: Optional[float] = 0.25,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         if stride not in (1, 2):
@@ -156,8 +154,8 @@ class RegNet(ImageClassifier):
         num_classes: int = 1000,
         *,
         in_channels: int = 3,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -186,20 +184,10 @@ class RegNet(ImageClassifier):
         self.init_weights()
 
     def init_weights(self) -> None:
-        """pycls's init: conv weights N(0, sqrt(2 / fan_out)) (He et al. 2015,
-        arXiv:1502.01852); norm weight 1, bias 0; FC N(0, 0.01), bias 0."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / fan_out))
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
+        """pycls's init: conv weights N(0, 2 / fan_out) (He et al. 2015, arXiv:1502.01852; pycls
+        counts fan_out = k * k * out_channels for grouped convs too, as torch does); norm weight 1,
+        bias 0; FC N(0, 0.01), bias 0."""
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.stages(self.stem(x))  # N x 440 x 7 x 7 at 224x224 (400MF)

@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import inspect
 from functools import partial
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from cnnlib.layers import ConvNormAct, DropPath, SqueezeExcitation, linear_drop_rates
-from cnnlib.models._base import ImageClassifier
+from cnnlib.layers.factory import LayerFactory, make_activation
+from cnnlib.layers.weight_init import (apply_init, he_normal_, zero_init_last_norm_,
+                                       zero_init_residuals_)
+from cnnlib.models._base import ImageClassifier, check_num_classes
 from cnnlib.registry import register_model
 
 __all__ = [
@@ -43,8 +46,6 @@ __all__ = [
     "wide_resnet50_2", "wide_resnet101_2", "resnext50_32x4d", "resnext101_32x8d",
     "se_resnet50",
 ]
-
-LayerFactory = Callable[..., nn.Module]
 
 # --- The architectures as data ------------------------------------------------------------
 # He et al. 2015, Table 1: block type and number of blocks in conv2_x, conv3_x, conv4_x, conv5_x.
@@ -131,14 +132,6 @@ def make_shortcut(
     )
 
 
-def _act(act_layer: LayerFactory) -> nn.Module:
-    """Instantiate an activation in place where it supports it (ReLU does, GELU does not)."""
-    try:
-        return act_layer(inplace=True)
-    except TypeError:
-        return act_layer()
-
-
 def _check_drop_path(drop_path: float, shortcut: Optional[nn.Module]) -> None:
     if shortcut is None and drop_path > 0:
         raise ValueError(
@@ -180,14 +173,14 @@ class BasicBlock(nn.Module):
             )
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn1 = norm_layer(out_channels)
-        self.act1 = _act(act_layer)
+        self.act1 = make_activation(act_layer)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.bn2 = norm_layer(out_channels)
         self.attn = attn_layer(out_channels) if attn_layer is not None else nn.Identity()
         self.shortcut = make_shortcut(shortcut, in_channels, out_channels, stride, norm_layer=norm_layer)
         _check_drop_path(drop_path, self.shortcut)
         self.drop_path = DropPath(drop_path)
-        self.act2 = _act(act_layer)
+        self.act2 = make_activation(act_layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.act1(self.bn1(self.conv1(x)))
@@ -200,7 +193,8 @@ class BasicBlock(nn.Module):
 
     def zero_init_last(self) -> None:
         """Goyal et al. 2017 (arXiv:1706.02677, Sec. 5.1): gamma = 0 in the branch's last norm."""
-        _zero_norm(self.bn2, self.shortcut)
+        _check_residual(self.shortcut)
+        zero_init_last_norm_(self.bn2)
 
 
 class Bottleneck(nn.Module):
@@ -245,17 +239,17 @@ class Bottleneck(nn.Module):
         stride1, stride3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = nn.Conv2d(in_channels, width, 1, stride1, bias=False)
         self.bn1 = norm_layer(width)
-        self.act1 = _act(act_layer)
+        self.act1 = make_activation(act_layer)
         self.conv2 = nn.Conv2d(width, width, 3, stride3, 1, groups=groups, bias=False)
         self.bn2 = norm_layer(width)
-        self.act2 = _act(act_layer)
+        self.act2 = make_activation(act_layer)
         self.conv3 = nn.Conv2d(width, out_channels, 1, bias=False)
         self.bn3 = norm_layer(out_channels)
         self.attn = attn_layer(out_channels) if attn_layer is not None else nn.Identity()
         self.shortcut = make_shortcut(shortcut, in_channels, out_channels, stride, norm_layer=norm_layer)
         _check_drop_path(drop_path, self.shortcut)
         self.drop_path = DropPath(drop_path)
-        self.act3 = _act(act_layer)
+        self.act3 = make_activation(act_layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.act1(self.bn1(self.conv1(x)))
@@ -269,19 +263,16 @@ class Bottleneck(nn.Module):
 
     def zero_init_last(self) -> None:
         """Goyal et al. 2017 (arXiv:1706.02677, Sec. 5.1): gamma = 0 in the branch's last norm."""
-        _zero_norm(self.bn3, self.shortcut)
+        _check_residual(self.shortcut)
+        zero_init_last_norm_(self.bn3)
 
 
-def _zero_norm(norm: nn.Module, shortcut: Optional[nn.Module]) -> None:
+def _check_residual(shortcut: Optional[nn.Module]) -> None:
     if shortcut is None:
         raise ValueError(
             "zero_init_residual needs residual blocks; in a plain network it would zero every "
             "block's output. Use zero_init_residual=False."
         )
-    weight = getattr(norm, "weight", None)
-    if weight is None:
-        raise ValueError(f"zero_init_residual needs a norm layer with a scale; got {norm}")
-    nn.init.zeros_(weight)
 
 
 # --- Stage builders (pure: explicit channels in, nn.Sequential out) -------------------------
@@ -395,7 +386,7 @@ class ResNet(ImageClassifier):
         zero_init_residual: bool = False,
     ) -> None:
         super().__init__()
-        _check_num_classes(num_classes)
+        check_num_classes(num_classes)
         self.in_channels = in_channels
         self.num_features = num_features
         self.stem = stem
@@ -428,23 +419,9 @@ class ResNet(ImageClassifier):
         * ``zero_init_residual``: each block's last norm scale = 0, so every residual block
           starts as the identity (Goyal et al. 2017, arXiv:1706.02677, Sec. 5.1).
         """
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)) and m.weight is not None:
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_)
         if zero_init_residual:
-            for m in self.modules():
-                if hasattr(m, "zero_init_last"):
-                    m.zero_init_last()
-
-
-def _check_num_classes(num_classes: int) -> None:
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+            zero_init_residuals_(self)
 
 
 _BLOCKS: dict[str, type[nn.Module]] = {"basic": BasicBlock, "bottleneck": Bottleneck}

@@ -13,12 +13,13 @@ shuffles with 2 groups (Fig. 3c/d).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ChannelShuffle, ConvNormAct
+from cnnlib.layers import ChannelShuffle, ConvNormAct, LayerFactory
+from cnnlib.layers.weight_init import apply_init, he_normal_, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -27,8 +28,6 @@ __all__ = [
     "ShuffleV2Unit", "ShuffleNetV2", "ShuffleNetV2Config", "SHUFFLENET_V2_CFGS",
     "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
 ]
-
-Factory = Callable[..., nn.Module]
 
 # ---------------------------------------------------------------------------- ShuffleNet V1
 # Zhang et al. 2017, Table 1 (complexity 140 MFLOPs at 1x): output channels of stages 2, 3, 4
@@ -62,8 +61,8 @@ class ShuffleV1Unit(nn.Module):
         groups: int,
         *,
         group_first_conv: bool = True,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         if stride not in (1, 2):
@@ -115,8 +114,8 @@ class ShuffleNetV1(ImageClassifier):
         groups: int = 3,
         width_mult: float = 1.0,
         in_channels: int = 3,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -160,7 +159,7 @@ class ShuffleNetV1(ImageClassifier):
     def init_weights(self) -> None:
         """He-normal (fan_out) convs (He et al. 2015, arXiv:1502.01852, ReLU nets); FC
         N(0, 0.01); norm weight 1, bias 0."""
-        _init_shufflenet(self)
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.stages(self.stem(x))  # N x 960 x 7 x 7 at 224x224, g=3, 1x
@@ -202,8 +201,8 @@ class ShuffleV2Unit(nn.Module):
         out_channels: int,
         stride: int,
         *,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         if stride not in (1, 2):
@@ -253,8 +252,8 @@ class ShuffleNetV2(ImageClassifier):
         num_classes: int = 1000,
         *,
         in_channels: int = 3,
-        norm_layer: Factory = nn.BatchNorm2d,
-        act_layer: Factory = nn.ReLU,
+        norm_layer: LayerFactory = nn.BatchNorm2d,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -285,27 +284,13 @@ class ShuffleNetV2(ImageClassifier):
     def init_weights(self) -> None:
         """He-normal (fan_out) convs (He et al. 2015, arXiv:1502.01852, ReLU nets); FC
         N(0, 0.01); norm weight 1, bias 0."""
-        _init_shufflenet(self)
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv5(self.stages(self.stem(x)))  # N x 1024 x 7 x 7 at 224x224 (1x)
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
-
-
-def _init_shufflenet(model: nn.Module) -> None:
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0.0, 0.01)
-            nn.init.zeros_(m.bias)
 
 
 @register_model

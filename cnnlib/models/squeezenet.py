@@ -11,12 +11,13 @@ The architecture as data: ``"M"`` is a 3x3 / stride-2 max pool, a tuple is a Fir
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Union
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
+from cnnlib.layers import ConvNormAct, LayerFactory
+from cnnlib.layers.weight_init import apply_init, he_uniform_, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -73,8 +74,8 @@ class Fire(nn.Module):
         expand1x1_channels: int,
         expand3x3_channels: int,
         *,
-        norm_layer: Optional[Callable[[int], nn.Module]] = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
     ) -> None:
         super().__init__()
         for name, value in (("in_channels", in_channels), ("squeeze_channels", squeeze_channels),
@@ -105,8 +106,8 @@ class SqueezeNet(ImageClassifier):
         num_classes: int = 1000,
         *,
         in_channels: int = 3,
-        norm_layer: Optional[Callable[[int], nn.Module]] = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
@@ -143,18 +144,12 @@ class SqueezeNet(ImageClassifier):
         """He-uniform convs (He et al. 2015, arXiv:1502.01852, for ReLU nets; torchvision does the
         same); conv10 gets N(0, 0.01) as in the authors' Caffe ``train_val.prototxt``, so the
         initial class scores are small. Biases 0; norm layers weight 1, bias 0."""
-        conv10 = self.classifier.conv10
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                if m is conv10:
-                    nn.init.normal_(m.weight, 0.0, 0.01)
-                else:
-                    nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        conv10 = self.classifier.conv10.weight
+
+        def conv_rule(weight: torch.Tensor) -> torch.Tensor:
+            return small_normal_(weight) if weight is conv10 else he_uniform_(weight)
+
+        apply_init(self, conv=conv_rule)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x 512 x 13 x 13 at 224x224 (both versions)

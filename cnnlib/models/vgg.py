@@ -7,12 +7,13 @@ every stage ends in a 2x2 / stride-2 max pool, then come FC-4096, FC-4096, FC-cl
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import nn
 
-from cnnlib.layers import ConvNormAct
+from cnnlib.layers import ConvNormAct, LayerFactory, fc_classifier
+from cnnlib.layers.weight_init import apply_init, he_normal_, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
@@ -36,8 +37,8 @@ def make_vgg_stage(
     out_channels: int,
     num_convs: int,
     *,
-    norm_layer: Optional[Callable[[int], nn.Module]] = None,
-    act_layer: Callable[..., nn.Module] = nn.ReLU,
+    norm_layer: Optional[LayerFactory] = None,
+    act_layer: LayerFactory = nn.ReLU,
     bias: bool = True,
     pool: bool = True,
 ) -> nn.Sequential:
@@ -80,8 +81,8 @@ class VGG(ImageClassifier):
         num_classes: int = 1000,
         *,
         in_channels: int = 3,
-        norm_layer: Optional[Callable[[int], nn.Module]] = None,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = None,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.5,
         hidden: int = 4096,
     ) -> None:
@@ -98,15 +99,9 @@ class VGG(ImageClassifier):
         # stage3 N x 256 x 28 x 28, stage4 N x 512 x 14 x 14, stage5 N x 512 x 7 x 7.
         self.stages = nn.Sequential(OrderedDict(stages))
         self.pool = nn.AdaptiveAvgPool2d((7, 7))
-        self.classifier = nn.Sequential(OrderedDict([
-            ("fc6", nn.Linear(c_in * 7 * 7, hidden)),
-            ("act6", act_layer()),
-            ("drop6", nn.Dropout(dropout)),  # paper Section 3.1: dropout 0.5 on the first two FC
-            ("fc7", nn.Linear(hidden, hidden)),
-            ("act7", act_layer()),
-            ("drop7", nn.Dropout(dropout)),
-            ("fc8", nn.Linear(hidden, num_classes)),
-        ]))
+        # paper Section 3.1: dropout 0.5 on the first two FC layers
+        self.classifier = fc_classifier(c_in * 7 * 7, num_classes, hidden=hidden, dropout=dropout,
+                                        act_layer=act_layer)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -114,17 +109,7 @@ class VGG(ImageClassifier):
         arXiv:1502.01852, derived for ReLU nets; it trains deep VGG-style plain nets from
         scratch), N(0, 0.01) for linear layers, zero biases, norm weight 1 / bias 0. The paper instead trained
         configuration A from N(0, 0.01) and initialized the deeper nets from it (Section 3.1)."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=he_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.stages(x)  # N x 512 x 7 x 7 at 224x224

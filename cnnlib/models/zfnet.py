@@ -22,11 +22,13 @@ that reproduce every map size of Fig. 3 (110 -> 55, 26 -> 13, 13 -> 6).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import nn
 
+from cnnlib.layers import LayerFactory, fc_classifier
+from cnnlib.layers.weight_init import apply_init, small_normal_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.models.alexnet import alexnet_lrn
 from cnnlib.registry import register_model
@@ -56,8 +58,8 @@ class ZFNet(ImageClassifier):
         *,
         widths: Sequence[int] = ZFNET_WIDTHS,
         in_channels: int = 3,
-        norm_layer: Optional[Callable[[int], nn.Module]] = alexnet_lrn,
-        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        norm_layer: Optional[LayerFactory] = alexnet_lrn,
+        act_layer: LayerFactory = nn.ReLU,
         dropout: float = 0.5,
         hidden: int = 4096,
     ) -> None:
@@ -81,27 +83,14 @@ class ZFNet(ImageClassifier):
         # pool2 N x 256 x 13 x 13, conv3-5 N x C x 13 x 13, pool5 N x 256 x 6 x 6.
         self.body = nn.Sequential(OrderedDict(layers))
         self.pool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(OrderedDict([
-            ("fc6", nn.Linear(c_in * 6 * 6, hidden)),
-            ("act6", act_layer()),
-            ("drop6", nn.Dropout(dropout)),
-            ("fc7", nn.Linear(hidden, hidden)),
-            ("act7", act_layer()),
-            ("drop7", nn.Dropout(dropout)),
-            ("fc8", nn.Linear(hidden, num_classes)),
-        ]))
+        self.classifier = fc_classifier(c_in * 6 * 6, num_classes, hidden=hidden, dropout=dropout,
+                                        act_layer=act_layer)
         self.init_weights()
 
     def init_weights(self) -> None:
         """Weights N(0, 0.01), biases 0 (Zeiler & Fergus 2013, Section 3, which initializes the
         weights "to 1e-2" and the biases to 0; we read 1e-2 as a Gaussian's std)."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        apply_init(self, conv=small_normal_, linear=small_normal_)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)  # N x widths[4] x 6 x 6 at 224x224

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cnnlib.practice.markdown_html import markdown_to_html
+
 __all__ = ["check", "CheckResult", "answers_match", "parse_numbers", "self_check",
            "REL_TOL", "ABS_TOL", "EXACT_BELOW", "VOLUME_ORDER_HINT"]
 
@@ -181,8 +183,6 @@ def self_check(problem: Any, *, label: str = "problem"):
     except ImportError:
         return CheckResult(False, f"(ipywidgets is not installed: check your answer with "
                                   f"check({label}, \"your answer\").)")
-    from cnnlib.practice.render import markdown_to_html
-
     box = widgets.Text(placeholder=_placeholder(problem), description="Answer:",
                        layout=widgets.Layout(width="60%"), continuous_update=False,
                        style={"description_width": "initial"})

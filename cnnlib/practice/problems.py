@@ -64,12 +64,6 @@ class Problem:
         text = format_answer(self.answer, self.decimals)
         return f"{text} {self.unit}" if self.unit else text
 
-    def check(self, response: str):
-        """Check a typed answer (see :func:`cnnlib.practice.check`)."""
-        from cnnlib.practice.check import check
-
-        return check(self, response)
-
     def to_dict(self) -> dict:
         d = asdict(self)
         d["answer"] = list(self.answer) if isinstance(self.answer, tuple) else self.answer

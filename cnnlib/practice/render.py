@@ -8,15 +8,13 @@
 * ``answer_key_<seed>.html``: the answers with worked solutions;
 * ``exam_<seed>.pdf`` and ``answer_key_<seed>.pdf`` when headless Chromium is on ``PATH``.
 
-The Markdown of questions and solutions uses a small subset (paragraphs, ``-`` lists, pipe
-tables, ``**bold**``, ```code```), which :func:`markdown_to_html` converts without extra
-dependencies.
+Questions and solutions are Markdown, converted by :func:`markdown_to_html`
+(:mod:`cnnlib.practice.markdown_html`, markdown-it-py).
 """
 from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cnnlib import install_cell
+from cnnlib.practice.markdown_html import markdown_to_html
 from cnnlib.practice.problems import KINDS, Problem, fingerprint, generate
 
 __all__ = ["markdown_to_html", "problems_html", "exam_html", "answer_key_html",
@@ -33,77 +32,6 @@ _CONVENTIONS = ("MACs are multiply-accumulates (FLOPs = 2 × MACs); float32 take
                 "1 KB = 1024 bytes and 1 MB = 1024 KB. Volumes are written C×H×W, channels "
                 "first, as in the book and in PyTorch: 96×55×55 is 96 channels of 55 by 55; "
                 "answer a volume as C, H, W. Round decimals as each question asks.")
-
-
-# ----------------------------------------------------------------------------- Markdown -> HTML
-def _inline(text: str) -> str:
-    out = []
-    for part in re.split(r"(`[^`]*`)", text):
-        if len(part) >= 2 and part.startswith("`") and part.endswith("`"):
-            out.append(f"<code>{html.escape(part[1:-1])}</code>")
-        else:
-            esc = html.escape(part, quote=False)
-            out.append(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", esc))
-    return "".join(out)
-
-
-def _cells(row: str) -> list[str]:
-    return [c.strip() for c in row.strip().strip("|").split("|")]
-
-
-def _table(rows: list[str]) -> str:
-    head, body = _cells(rows[0]), rows[1:]
-    if body and re.fullmatch(r"[\s|:\-]+", body[0]):
-        body = body[1:]
-    th = "".join(f"<th>{_inline(c)}</th>" for c in head)
-    trs = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in _cells(r)) + "</tr>"
-                  for r in body)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
-
-
-def markdown_to_html(markdown: str) -> str:
-    """Convert the Markdown subset used by problems (paragraphs, lists, tables, bold, code)."""
-    out: list[str] = []
-    kind, buf = None, []  # the block being collected: "p", "ul", "ol", "table"
-
-    def flush():
-        nonlocal kind, buf
-        if kind == "p":
-            out.append(f"<p>{_inline(' '.join(buf))}</p>")
-        elif kind in ("ul", "ol"):
-            items = "".join(f"<li>{_inline(b)}</li>" for b in buf)
-            out.append(f"<{kind}>{items}</{kind}>")
-        elif kind == "table":
-            out.append(_table(buf))
-        kind, buf = None, []
-
-    for line in markdown.split("\n"):
-        stripped = line.strip()
-        if not stripped:
-            flush()
-            continue
-        if stripped.startswith("|"):
-            new, item = "table", stripped
-        elif stripped.startswith("- "):
-            new, item = "ul", stripped[2:]
-        elif re.match(r"\d+\. ", stripped):
-            new, item = "ol", stripped.split(". ", 1)[1]
-        elif stripped.startswith("#"):
-            flush()
-            level = min(len(stripped) - len(stripped.lstrip("#")), 6)
-            out.append(f"<h{level}>{_inline(stripped.lstrip('#').strip())}</h{level}>")
-            continue
-        else:
-            new, item = "p", stripped
-            if kind in ("ul", "ol"):  # a continuation line of a list item
-                buf[-1] += " " + stripped
-                continue
-        if new != kind:
-            flush()
-            kind = new
-        buf.append(item)
-    flush()
-    return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------- HTML documents
