@@ -518,3 +518,33 @@ def test_lenet5_linear_count():
     # F6 and the output layer: 120 -> 84 -> classes.
     model = _meta("lenet5", num_classes=10)
     assert _params(model.classifier) == linear_params(120, 84) + linear_params(84, 10)
+
+
+# ---- the classroom miniatures (chapters 4 and 5 train them on digits) ----
+
+def test_small_vgg_shapes_and_costs():
+    model = vgg_mod.small_vgg()
+    assert model(torch.randn(2, 3, 16, 16)).shape == (2, 10)
+    s = cnnlib.summarize(model, (3, 16, 16))
+    convs = [r for r in s.rows if r.kind == "Conv2d"]
+    assert [r.output_shape[0] for r in convs] == [8, 16, 32, 32]
+    # Flatten sees 32 x 2 x 2 after three halvings of 16.
+    assert s.total_params == sum(p.numel() for p in model.parameters())
+    assert any(r.kind == "Linear" and r.params == linear_params(32 * 2 * 2, 64) for r in s.rows)
+
+
+def test_small_vgg_rejects_an_image_too_small_for_its_stages():
+    with pytest.raises(ValueError, match="at least 8"):
+        vgg_mod.small_vgg(image_size=4)
+    with pytest.raises(ValueError, match="at least one"):
+        vgg_mod.small_vgg(widths=())
+
+
+def test_tiny_inception_widths_follow_the_inception_formula():
+    model = googlenet_mod.tiny_inception(8)
+    first, second = model[1], model[3]
+    assert first.out_channels == 8 + 16 + 8 + 8
+    assert second.out_channels == 16 + 32 + 16 + 16
+    assert model(torch.randn(2, 3, 12, 12)).shape == (2, 10)
+    with pytest.raises(ValueError, match="even integer"):
+        googlenet_mod.tiny_inception(3)

@@ -32,7 +32,7 @@ from cnnlib.registry import register_model
 
 __all__ = [
     "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionNaive", "InceptionAux",
-    "GOOGLENET_TABLE1", "googlenet_lrn", "googlenet",
+    "GOOGLENET_TABLE1", "googlenet_lrn", "googlenet", "tiny_inception",
 ]
 
 # Szegedy et al. 2014, Table 1: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
@@ -131,6 +131,23 @@ class Inception(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
+
+
+def tiny_inception(width: int = 8, *, in_channels: int = 3, num_classes: int = 10) -> nn.Sequential:
+    """A two-module Inception network for training in seconds (not a published network):
+    a 3x3 stem, Inception, 2x2 max pool, Inception, global average pooling, linear; batch norm
+    after every conv. The branch widths keep GoogLeNet's proportions loosely (1x1 and pool
+    projection narrow, the 3x3 branch widest); ``width`` must be even and at least 2.
+    """
+    if not (isinstance(width, int) and width >= 2 and width % 2 == 0):
+        raise ValueError(f"width must be an even integer >= 2, got {width!r}")
+    bn = dict(norm_layer=nn.BatchNorm2d)
+    first = Inception(2 * width, width, width, 2 * width, width // 2, width, width, **bn)
+    second = Inception(first.out_channels, 2 * width, 2 * width, 4 * width, width, 2 * width,
+                       2 * width, **bn)
+    return nn.Sequential(ConvNormAct(in_channels, 2 * width, 3, **bn), first, nn.MaxPool2d(2),
+                         second, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(second.out_channels, num_classes))
 
 
 class InceptionAux(nn.Module):

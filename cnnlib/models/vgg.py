@@ -18,7 +18,7 @@ from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
 __all__ = [
-    "VGG", "VGG_CFGS", "make_vgg_stage",
+    "VGG", "VGG_CFGS", "make_vgg_stage", "small_vgg",
     "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
 ]
 
@@ -65,6 +65,35 @@ def make_vgg_stage(
     if pool:
         layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
     return nn.Sequential(*layers)
+
+
+def small_vgg(
+    widths: Sequence[tuple[int, int]] = ((8, 1), (16, 1), (32, 2)),
+    *,
+    image_size: int = 16,
+    in_channels: int = 3,
+    hidden: int = 64,
+    num_classes: int = 10,
+) -> nn.Sequential:
+    """VGG in miniature, for training in seconds (not a published network): one
+    :func:`make_vgg_stage` with batch norm per ``(width, num_convs)`` in ``widths``, then
+    flatten, ``Linear -> ReLU -> Dropout(0.5) -> Linear`` as in VGG's classifier (one hidden
+    layer of ``hidden`` units instead of two of 4096). ``image_size`` must survive the halvings.
+    """
+    if not widths:
+        raise ValueError("small_vgg needs at least one (width, num_convs) stage")
+    side = image_size
+    for _ in widths:
+        side //= 2
+    if side < 1:
+        raise ValueError(f"image_size={image_size} is too small for {len(widths)} stages, each "
+                         f"halving the side: use at least {2 ** len(widths)}")
+    stages, c_in = [], in_channels
+    for width, num_convs in widths:
+        stages.append(make_vgg_stage(c_in, width, num_convs, norm_layer=nn.BatchNorm2d))
+        c_in = width
+    return nn.Sequential(*stages, nn.Flatten(), nn.Linear(c_in * side * side, hidden), nn.ReLU(),
+                         nn.Dropout(0.5), nn.Linear(hidden, num_classes))
 
 
 class VGG(ImageClassifier):
