@@ -15,7 +15,6 @@ Conventions (used everywhere in the course and stated in chapter 0):
 """
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Iterable, Sequence
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 import democourse  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
+from helpers import require_sandbox  # noqa: E402
 
 from cnnlib.course.config import load_course  # noqa: E402
-from cnnlib.course.sandbox import SandboxUnavailable, check_sandbox  # noqa: E402
 
 # One sandboxed run grades the whole corpus: keep its tests on one xdist worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("adversarial")]
@@ -57,10 +57,7 @@ def parse_table(text: str) -> dict[str, SimpleNamespace]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    try:
-        check_sandbox()
-    except SandboxUnavailable as exc:
-        pytest.skip(f"needs the bubblewrap sandbox: {exc}")
+    require_sandbox()
     root = democourse.make_course(tmp_path_factory.mktemp("course"))
     course = load_course(root)
     done = course_command(root, "release", democourse.ASSIGNMENT)

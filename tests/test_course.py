@@ -23,6 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 import democourse  # noqa: E402
+from helpers import require_sandbox  # noqa: E402
 
 from cnnlib.course import main  # noqa: E402
 from cnnlib.course import checks  # noqa: E402
@@ -424,10 +425,7 @@ def test_autograde_refuses_without_bubblewrap(course_root, tmp_path, monkeypatch
 # --------------------------------------------------------------------------- full cycle
 @pytest.mark.slow
 def test_full_cycle(course_root, tmp_path, capsys):
-    try:
-        check_sandbox()
-    except SandboxUnavailable as exc:
-        pytest.skip(f"needs the bubblewrap sandbox: {exc}")
+    require_sandbox()
     course = load_course(course_root)
     released_nb = _released_nb(course_root)
     solution = democourse.solve(released_nb)

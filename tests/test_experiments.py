@@ -15,14 +15,6 @@ from cnnlib.train import lr_schedule
 TINY = dict(size="cpu", epochs=1, max_steps_per_epoch=2, progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Small models on 8x8 inputs: one thread is fastest, and fair to a shared CPU.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def check_result(result: E.ExperimentResult, runs: list[str]) -> None:
     from matplotlib.figure import Figure

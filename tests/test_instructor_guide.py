@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import require_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "### Change or add a question"
@@ -43,12 +44,7 @@ def test_the_guide_has_the_steps_the_test_follows():
 
 
 def test_change_or_add_a_question_as_written(tmp_path):
-    from cnnlib.course.sandbox import SandboxUnavailable, check_sandbox
-
-    try:
-        check_sandbox()
-    except SandboxUnavailable as exc:
-        pytest.skip(f"needs the bubblewrap sandbox: {exc}")
+    require_sandbox()
     course = tmp_path / "course"
     shutil.copytree(ROOT / "solutions" / "ch01_lenet", course / "solutions" / "ch01_lenet",
                     ignore=shutil.ignore_patterns("__pycache__"))

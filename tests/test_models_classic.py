@@ -11,11 +11,10 @@ import re
 
 import pytest
 import torch
-import torchvision
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 import cnnlib
+from helpers import flop_counter_macs, meta_model, num_params, torchvision_meta
 from cnnlib.arithmetic import conv_output_size, conv_params, linear_params, pool_output_size
 from cnnlib.models import alexnet as alexnet_mod
 from cnnlib.models import googlenet as googlenet_mod
@@ -40,27 +39,6 @@ VGG_NAMES = sorted(n for n in EXPECTED_NAMES if n.startswith("vgg"))
 def _ours() -> list[str]:
     modules = {m.__name__ for m in FAMILY_MODULES}
     return [n for n in list_models() if get_model_builder(n).__module__ in modules]
-
-
-def _params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def _meta(name: str, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return get_model(name, **kwargs)
-
-
-def _tv_meta(name: str, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return getattr(torchvision.models, name)(weights=None, **kwargs)
-
-
-def _flop_counter_macs(model: nn.Module, input_size: tuple[int, ...]) -> int:
-    model.eval()
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.empty(1, *input_size, device="meta"))
-    return counter.get_total_flops() // 2
 
 
 def _output_shapes(model: nn.Module, input_size: tuple[int, ...], *, train: bool = False):
@@ -146,7 +124,7 @@ def test_googlenet_aux_logits_train_and_eval():
 
 
 def test_googlenet_without_aux_has_no_aux_modules():
-    model = _meta("googlenet")
+    model = meta_model("googlenet")
     assert model.aux1 is None and model.aux2 is None
     assert not any("aux" in n for n, _ in model.named_parameters())
 
@@ -154,33 +132,33 @@ def test_googlenet_without_aux_has_no_aux_modules():
 # ------------------------------------------------------- torchvision: params and MACs exact
 @pytest.mark.parametrize("name", VGG_NAMES + ["alexnet_owt"])
 def test_params_and_macs_equal_torchvision(name):
-    ours = _meta(name)
-    theirs = _tv_meta("alexnet" if name == "alexnet_owt" else name)
-    assert _params(ours) == _params(theirs)
+    ours = meta_model(name)
+    theirs = torchvision_meta("alexnet" if name == "alexnet_owt" else name)
+    assert num_params(ours) == num_params(theirs)
     ours_macs = cnnlib.summarize(ours, (3, 224, 224)).total_macs
-    assert ours_macs == _flop_counter_macs(theirs, (3, 224, 224))
+    assert ours_macs == flop_counter_macs(theirs, (3, 224, 224))
 
 
 def test_vgg16_parameter_count_is_torchvisions_138m():
     # The lectures' "138M"; torchvision's documented count is 138,357,544.
-    theirs = _params(_tv_meta("vgg16"))
-    assert _params(_meta("vgg16")) == theirs
+    theirs = num_params(torchvision_meta("vgg16"))
+    assert num_params(meta_model("vgg16")) == theirs
     assert round(theirs / 1e6) == 138
 
 
 def test_googlenet_vs_torchvision_differs_only_by_the_5x5_branch():
     """torchvision's GoogLeNet has BatchNorm (no conv bias, no LRN) and a 3x3 conv where the paper
     has 5x5. Ours with BatchNorm and without LRN differs from it by exactly the 5x5 weights."""
-    ours = _meta("googlenet", norm_layer=nn.BatchNorm2d, stem_norm=None, aux_logits=True)
-    theirs = _tv_meta("googlenet", aux_logits=True, init_weights=True)
+    ours = meta_model("googlenet", norm_layer=nn.BatchNorm2d, stem_norm=None, aux_logits=True)
+    theirs = torchvision_meta("googlenet", aux_logits=True, init_weights=True)
     extra_weights = sum((25 - 9) * red * c5 for (_, _, _, red, c5, _) in GOOGLENET_TABLE1.values())
-    assert _params(ours) == _params(theirs) + extra_weights
+    assert num_params(ours) == num_params(theirs) + extra_weights
     # MACs at 224: the extra 16 taps per output of each 5x5 conv, at that module's resolution.
     side = {"3": 28, "4": 14, "5": 7}
     extra_macs = sum((25 - 9) * red * c5 * side[name[0]] ** 2
                      for name, (_, _, _, red, c5, _) in GOOGLENET_TABLE1.items())
     ours_macs = cnnlib.summarize(ours, (3, 224, 224)).total_macs
-    assert ours_macs == _flop_counter_macs(theirs, (3, 224, 224)) + extra_macs
+    assert ours_macs == flop_counter_macs(theirs, (3, 224, 224)) + extra_macs
 
 
 @pytest.mark.parametrize("name,size", [
@@ -190,20 +168,20 @@ def test_googlenet_vs_torchvision_differs_only_by_the_5x5_branch():
 def test_summarize_macs_agree_with_flop_counter(name, size):
     # Grouped convs (AlexNet), LRN, ceil-mode pools, concatenations: summarize's MACs must be
     # what PyTorch's own FlopCounterMode counts.
-    model = _meta(name)
+    model = meta_model(name)
     c = model.in_channels
     shape = (c, size, size)
-    assert cnnlib.summarize(model, shape).total_macs == _flop_counter_macs(model, shape)
+    assert cnnlib.summarize(model, shape).total_macs == flop_counter_macs(model, shape)
 
 
 # ------------------------------------------------------------------------ paper numbers
 def test_alexnet_paper_parameter_count():
     # Krizhevsky et al. 2012, two-tower network with 1000 classes.
-    assert _params(_meta("alexnet")) == 60_965_224
+    assert num_params(meta_model("alexnet")) == 60_965_224
 
 
 def test_alexnet_ungrouped_parameter_count_and_difference():
-    paper, ungrouped = _params(_meta("alexnet")), _params(_meta("alexnet_ungrouped"))
+    paper, ungrouped = num_params(meta_model("alexnet")), num_params(meta_model("alexnet_ungrouped"))
     # groups=1 instead of 2 in conv2 (96 -> 256, 5x5), conv4 (384 -> 384), conv5 (384 -> 256)
     extra = sum(conv_params(c_in, c_out, k) - conv_params(c_in, c_out, k, groups=2)
                 for c_in, c_out, k in [(96, 256, 5), (384, 384, 3), (384, 256, 3)])
@@ -214,11 +192,11 @@ def test_alexnet_ungrouped_parameter_count_and_difference():
 
 
 def test_googlenet_parameter_count_in_range_and_documented():
-    plain, with_aux = _params(_meta("googlenet")), _params(_meta("googlenet", aux_logits=True))
+    plain, with_aux = num_params(meta_model("googlenet")), num_params(meta_model("googlenet", aux_logits=True))
     assert 6_500_000 <= plain <= 7_100_000  # "about 7M": Table 1's layers plus the 1024 x 1000 fc
     doc = get_model_builder("googlenet").__doc__
     assert f"{plain:,}" in doc and f"{with_aux:,}" in doc
-    ratio = _params(_meta("alexnet")) / plain
+    ratio = num_params(meta_model("alexnet")) / plain
     assert f"{ratio:.1f}x" in doc
 
 
@@ -226,7 +204,7 @@ def test_googlenet_table1_channels():
     # Table 1's "output size" column: each module's depth = 1x1 + 3x3 + 5x5 + pool proj.
     expected = {"3a": 256, "3b": 480, "4a": 512, "4b": 512, "4c": 512, "4d": 528, "4e": 832,
                 "5a": 832, "5b": 1024}
-    model = _meta("googlenet")
+    model = meta_model("googlenet")
     for name, depth in expected.items():
         assert getattr(model, f"inception{name}").out_channels == depth
 
@@ -235,7 +213,7 @@ def test_lenet5_paper_layer_parameters():
     # LeCun et al. 1998, Section II.B: C1 156, C3 1,516 (Table I connections), C5 48,120,
     # F6 10,164 trainable parameters; S2 and S4 add a coefficient and a bias per map (12, 32);
     # the RBF output layer's parameters are fixed. Total: 60,000.
-    model = _meta("lenet5", sparse_c3=True)
+    model = meta_model("lenet5", sparse_c3=True)
     layer = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert layer(model.body.c1) == 156
     assert layer(model.body.c3) == 1_516
@@ -243,27 +221,27 @@ def test_lenet5_paper_layer_parameters():
     assert layer(model.body.c5) == 48_120
     assert layer(model.classifier.f6) == 10_164
     s2, s4 = 2 * 6, 2 * 16
-    assert _params(model) - layer(model.classifier.output) + s2 + s4 == 60_000
+    assert num_params(model) - layer(model.classifier.output) + s2 + s4 == 60_000
     # Our default (full C3) has every C3 map see all six S2 maps.
-    assert layer(_meta("lenet5").body.c3) == conv_params(6, 16, 5)
+    assert layer(meta_model("lenet5").body.c3) == conv_params(6, 16, 5)
 
 
 def test_nin_has_no_fully_connected_layers():
-    model = _meta("nin", num_classes=10)
+    model = meta_model("nin", num_classes=10)
     assert not any(isinstance(m, nn.Linear) for m in model.modules())
     shapes = _output_shapes(model, (3, 32, 32))
     assert shapes["body.mlpconv3"] == (10, 8, 8)  # one 8x8 map per class before global pooling
 
 
 def test_zfnet_widths():
-    assert _meta("zfnet").body.conv3.out_channels == 384
-    cs231n = _meta("zfnet_cs231n").body
+    assert meta_model("zfnet").body.conv3.out_channels == 384
+    cs231n = meta_model("zfnet_cs231n").body
     assert (cs231n.conv3.out_channels, cs231n.conv4.out_channels, cs231n.conv5.out_channels) \
         == (512, 1024, 512)
-    assert _params(_meta("zfnet", widths=zfnet_mod.ZFNET_CS231N_WIDTHS)) \
-        == _params(_meta("zfnet_cs231n"))
+    assert num_params(meta_model("zfnet", widths=zfnet_mod.ZFNET_CS231N_WIDTHS)) \
+        == num_params(meta_model("zfnet_cs231n"))
     # Zeiler & Fergus Fig. 3 sizes at 224: conv1 110, pool1 55, conv2 26, pool2 13, pool5 6.
-    shapes = _output_shapes(_meta("zfnet"), (3, 224, 224))
+    shapes = _output_shapes(meta_model("zfnet"), (3, 224, 224))
     assert [shapes[f"body.{n}"][1] for n in ("conv1", "pool1", "conv2", "pool2", "pool5")] \
         == [110, 55, 26, 13, 6]
     with pytest.raises(ValueError, match="five"):
@@ -272,7 +250,7 @@ def test_zfnet_widths():
 
 # ------------------------------------------------------------------------ lecture numbers
 def test_alexnet_conv1_and_pool1_lecture_numbers():
-    s = cnnlib.summarize(_meta("alexnet"), (3, 227, 227))
+    s = cnnlib.summarize(meta_model("alexnet"), (3, 227, 227))
     conv1 = s.row("body.conv1")
     side = conv_output_size(227, 11, 4)
     assert conv1.output_shape == (96, 55, 55) == (96, side, side)
@@ -284,7 +262,7 @@ def test_alexnet_conv1_and_pool1_lecture_numbers():
 def test_alexnet_cs231n_full_table():
     # CS231n "Full (simplified) AlexNet architecture" (single tower).
     rows = {r.name.split(".")[-1]: r.output_shape for r in cnnlib.summarize(
-        _meta("alexnet_ungrouped"), (3, 227, 227)).rows}
+        meta_model("alexnet_ungrouped"), (3, 227, 227)).rows}
     assert rows["conv1"] == (96, 55, 55) and rows["pool1"] == (96, 27, 27)
     assert rows["conv2"] == (256, 27, 27) and rows["pool2"] == (256, 13, 13)
     assert rows["conv3"] == rows["conv4"] == (384, 13, 13)
@@ -305,7 +283,7 @@ MICHIGAN_ALEXNET = [
 
 
 def test_alexnet_owt_matches_michigan_table():
-    s = cnnlib.summarize(_meta("alexnet_owt"), (3, 227, 227))
+    s = cnnlib.summarize(meta_model("alexnet_owt"), (3, 227, 227))
     by_name = {r.name.split(".")[-1]: r for r in s.rows}
     for name, c, hw, mem_kb, params_k, mmacs in MICHIGAN_ALEXNET:
         r = by_name[name]
@@ -327,7 +305,7 @@ def test_alexnet_owt_matches_michigan_table():
 
 def test_vgg16_cs231n_table():
     # CS231n's VGG16 table: per-layer outputs and weights ("not counting biases").
-    s = cnnlib.summarize(_meta("vgg16"), (3, 224, 224))
+    s = cnnlib.summarize(meta_model("vgg16"), (3, 224, 224))
     layers = [r for r in s.rows if r.kind in ("Conv2d", "MaxPool2d", "Linear")]
     table = [(64, 224, 3), (64, 224, 64), "pool", (128, 112, 64), (128, 112, 128), "pool",
              (256, 56, 128), (256, 56, 256), (256, 56, 256), "pool",
@@ -399,7 +377,7 @@ def test_make_vgg_stage():
     assert [type(m).__name__ for m in stage] == ["ConvNormAct", "ConvNormAct", "MaxPool2d"]
     x = torch.randn(1, 64, 16, 16)
     assert stage(x).shape == (1, 128, 8, 8)
-    assert _params(stage) == conv_params(64, 128, 3) + conv_params(128, 128, 3)
+    assert num_params(stage) == conv_params(64, 128, 3) + conv_params(128, 128, 3)
     bn = make_vgg_stage(3, 8, 1, norm_layer=nn.BatchNorm2d, act_layer=nn.GELU)
     assert isinstance(bn[0][1], nn.BatchNorm2d) and isinstance(bn[0][2], nn.GELU)
     with pytest.raises(ValueError, match="num_convs"):
@@ -410,7 +388,7 @@ def test_vgg_configs_depths():
     # "VGG-N" counts weight layers: convs + 3 FC.
     for name, cfg in zip(("vgg11", "vgg13", "vgg16", "vgg19"), "ABDE"):
         n_convs = sum(n for _, n in vgg_mod.VGG_CFGS[cfg])
-        model = _meta(name)
+        model = meta_model(name)
         assert sum(isinstance(m, nn.Conv2d) for m in model.modules()) == n_convs
         assert n_convs + 3 == int(name[3:])
 
@@ -436,34 +414,31 @@ def test_shape_comments_are_true(module, models, size):
     assert found, "no shape comments found"
     shapes = set()
     for name, kwargs in models:
-        model = _meta(name, **kwargs)
+        model = meta_model(name, **kwargs)
         shapes |= set(_output_shapes(model, (model.in_channels, size, size), train=True).values())
     assert found <= shapes, f"comments not matched by any layer: {sorted(found - shapes)}"
 
 
 def test_named_shapes_at_design_size():
-    alex = _output_shapes(_meta("alexnet"), (3, 227, 227))
+    alex = _output_shapes(meta_model("alexnet"), (3, 227, 227))
     assert [alex[f"body.{n}"] for n in ("conv1", "pool1", "conv2", "pool2", "conv5", "pool5")] == [
         (96, 55, 55), (96, 27, 27), (256, 27, 27), (256, 13, 13), (256, 13, 13), (256, 6, 6)]
     assert alex["pool"] == (256, 6, 6)  # the adaptive pool is an identity at 227
-    vgg = _output_shapes(_meta("vgg16"), (3, 224, 224))
+    vgg = _output_shapes(meta_model("vgg16"), (3, 224, 224))
     assert [vgg[f"stages.stage{i}"] for i in range(1, 6)] == [
         (64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (512, 7, 7)]
-    gn = _output_shapes(_meta("googlenet"), (3, 224, 224))
+    gn = _output_shapes(meta_model("googlenet"), (3, 224, 224))
     assert gn["stem.pool1"] == (64, 56, 56) and gn["stem"] == (192, 28, 28)
     assert gn["inception3b"] == (480, 28, 28) and gn["pool3"] == (480, 14, 14)
     assert gn["inception4e"] == (832, 14, 14) and gn["pool4"] == (832, 7, 7)
     assert gn["inception5b"] == (1024, 7, 7)
-    lenet = _output_shapes(_meta("lenet5"), (1, 32, 32))
+    lenet = _output_shapes(meta_model("lenet5"), (1, 32, 32))
     assert [lenet[f"body.{n}"] for n in ("c1", "s2", "c3", "s4", "c5")] == [
         (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (120, 1, 1)]
 
 
 # --------------------------------------------------------------------------- bad input
 def test_alexnet_too_small_input_names_layer_and_smallest_size():
-    summary = pytest.importorskip("cnnlib.summary")
-    if not hasattr(summary, "explain_input_error"):
-        pytest.skip("cnnlib.summary.explain_input_error not written yet")
     # 32 -> conv1 (11x11/4) 6 -> pool1 (3x3/2) 2 -> conv2 (pad 2) 2 -> pool2 needs 3: fails there.
     assert pool_output_size(conv_output_size(32, 11, 4), 3, 2) == 2
     model = get_model("alexnet", num_classes=10)
@@ -471,14 +446,14 @@ def test_alexnet_too_small_input_names_layer_and_smallest_size():
         model(torch.randn(1, 3, 32, 32))
     smallest = int(re.search(r"3x(\d+)x\1", str(info.value)).group(1))
     # ... and that size is really the smallest that goes through the network.
-    meta = _meta("alexnet")
+    meta = meta_model("alexnet")
     cnnlib.summarize(meta, (3, smallest, smallest))
     with pytest.raises(ValueError):
         cnnlib.summarize(meta, (3, smallest - 1, smallest - 1))
 
 
 def test_vgg16_wrong_channel_count():
-    model = _meta("vgg16")
+    model = meta_model("vgg16")
     with pytest.raises(ValueError, match=r"expected 3 channels, got 1"):
         model(torch.empty(1, 1, 64, 64, device="meta"))
 
@@ -505,10 +480,10 @@ def test_injectable_layers():
     model = get_model("alexnet", num_classes=10, hidden=64, norm_layer=nn.BatchNorm2d,
                       act_layer=nn.GELU)
     assert isinstance(model.body.norm1, nn.BatchNorm2d) and isinstance(model.body.act1, nn.GELU)
-    gn = _meta("googlenet", norm_layer=nn.BatchNorm2d, stem_norm=None)
+    gn = meta_model("googlenet", norm_layer=nn.BatchNorm2d, stem_norm=None)
     assert not any(isinstance(m, nn.LocalResponseNorm) for m in gn.modules())
     assert gn.inception3a.branch1[0].bias is None  # conv bias dropped before a norm layer
-    nin = _meta("nin", act_layer=nn.GELU)
+    nin = meta_model("nin", act_layer=nn.GELU)
     assert any(isinstance(m, nn.GELU) for m in nin.modules())
     lenet = get_model("lenet5", act_layer=nn.ReLU, in_channels=3)
     assert lenet(torch.randn(1, 3, 32, 32)).shape == (1, 10)
@@ -516,8 +491,8 @@ def test_injectable_layers():
 
 def test_lenet5_linear_count():
     # F6 and the output layer: 120 -> 84 -> classes.
-    model = _meta("lenet5", num_classes=10)
-    assert _params(model.classifier) == linear_params(120, 84) + linear_params(84, 10)
+    model = meta_model("lenet5", num_classes=10)
+    assert num_params(model.classifier) == linear_params(120, 84) + linear_params(84, 10)
 
 
 # ---- the classroom miniatures (chapters 4 and 5 train them on digits) ----

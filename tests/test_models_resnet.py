@@ -14,9 +14,9 @@ import torch
 import torchvision
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.flop_counter import FlopCounterMode
 
 import cnnlib
+from helpers import flop_counter_macs, meta_model, num_params, torchvision_meta
 from cnnlib.layers import DropPath
 from cnnlib.models import densenet as densenet_mod
 from cnnlib.models import fractalnet as fractal_mod
@@ -52,40 +52,10 @@ TORCHVISION_SAME = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Batches of two small images: on a shared 2-core machine a second intra-op thread only
-    # adds synchronisation cost (measured: resnet50 forward+backward 6 s -> 0.9 s).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _ours() -> list[str]:
     modules = {m.__name__ for m in FAMILY_MODULES}
     return [n for n in list_models() if get_model_builder(n).__module__ in modules]
-
-
-def _params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def _meta(name: str, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return get_model(name, **kwargs)
-
-
-def _tv_meta(name: str, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return getattr(torchvision.models, name)(weights=None, **kwargs)
-
-
-def _flop_counter_macs(model: nn.Module, input_size: tuple[int, ...]) -> int:
-    model.eval()
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.empty(1, *input_size, device="meta"))
-    return counter.get_total_flops() // 2
 
 
 def _output_shapes(model: nn.Module, input_size: tuple[int, ...], names: list[str]) -> dict:
@@ -146,21 +116,21 @@ def test_builders_are_keyword_only():
     with pytest.raises(TypeError):
         get_model_builder("resnet50")(10)
     with pytest.raises(ValueError, match="num_classes"):
-        _meta("resnet18", num_classes=0)
+        meta_model("resnet18", num_classes=0)
     with pytest.raises(ValueError, match=r"unknown option\(s\) \['widht'\]"):
-        _meta("resnet50", widht=2)
+        meta_model("resnet50", widht=2)
 
 
 # --------------------------------------------------------------------------- torchvision oracle
 @pytest.mark.parametrize("name", TORCHVISION_SAME)
 def test_param_count_equals_torchvision(name):
-    assert _params(_meta(name)) == _params(_tv_meta(name))
+    assert num_params(meta_model(name)) == num_params(torchvision_meta(name))
 
 
 def test_torchvision_reference_counts():
     # The figures the brief and torchvision's docs quote, computed here, not copied.
-    assert _params(_meta("resnet50")) == 25_557_032
-    assert _params(_meta("densenet121")) == 7_978_856
+    assert num_params(meta_model("resnet50")) == 25_557_032
+    assert num_params(meta_model("densenet121")) == 7_978_856
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnext50_32x4d", "densenet121"])
@@ -175,14 +145,14 @@ def test_same_output_as_torchvision_with_copied_weights(name):
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet50", "densenet121"])
 def test_macs_equal_flop_counter(name):
-    ours = _meta(name)
+    ours = meta_model(name)
     macs = cnnlib.summarize(ours, (3, 224, 224)).total_macs
-    assert macs == _flop_counter_macs(_tv_meta(name), (3, 224, 224))
+    assert macs == flop_counter_macs(torchvision_meta(name), (3, 224, 224))
 
 
 # --------------------------------------------------------------------------- shapes in comments
 def test_resnet50_stage_shapes_at_224():
-    s = cnnlib.summarize(_meta("resnet50"), (3, 224, 224))
+    s = cnnlib.summarize(meta_model("resnet50"), (3, 224, 224))
     assert s.row("stem.0.0").output_shape == (64, 112, 112)
     assert s.row("stem.1").output_shape == (64, 56, 56)
     last = [f"stages.{i}.{d - 1}.act3" for i, d in enumerate((3, 4, 6, 3))]
@@ -193,7 +163,7 @@ def test_resnet50_stage_shapes_at_224():
 
 
 def test_resnet56_stage_shapes_at_32():
-    s = cnnlib.summarize(_meta("resnet56"), (3, 32, 32))
+    s = cnnlib.summarize(meta_model("resnet56"), (3, 32, 32))
     assert s.row("stem.2").output_shape == (16, 32, 32)
     last = [f"stages.{i}.8.act2" for i in range(3)]
     assert [s.row(n).output_shape for n in last] == [(16, 32, 32), (32, 16, 16), (64, 8, 8)]
@@ -201,7 +171,7 @@ def test_resnet56_stage_shapes_at_32():
 
 def test_densenet121_shapes_at_224():
     names = ["stem"] + [f"stages.{i}" for i in range(7)]
-    shapes = _output_shapes(_meta("densenet121"), (3, 224, 224), names)
+    shapes = _output_shapes(meta_model("densenet121"), (3, 224, 224), names)
     assert [shapes[n] for n in names] == [
         (64, 56, 56), (256, 56, 56), (128, 28, 28), (512, 28, 28), (256, 14, 14),
         (1024, 14, 14), (512, 7, 7), (1024, 7, 7),
@@ -210,13 +180,13 @@ def test_densenet121_shapes_at_224():
 
 def test_wide_resnet28_10_shapes_at_32():
     names = ["stem", "stages.0", "stages.1", "stages.2"]
-    shapes = _output_shapes(_meta("wide_resnet28_10"), (3, 32, 32), names)
+    shapes = _output_shapes(meta_model("wide_resnet28_10"), (3, 32, 32), names)
     assert [shapes[n] for n in names] == [(16, 32, 32), (160, 32, 32), (320, 16, 16), (640, 8, 8)]
 
 
 def test_fractalnet_shapes_at_32():
     names = [f"pools.{i}" for i in range(5)]
-    shapes = _output_shapes(_meta("fractalnet"), (3, 32, 32), names)
+    shapes = _output_shapes(meta_model("fractalnet"), (3, 32, 32), names)
     assert [shapes[n] for n in names] == [
         (64, 16, 16), (128, 8, 8), (256, 4, 4), (512, 2, 2), (512, 1, 1)
     ]
@@ -242,7 +212,7 @@ PAPER_TABLE6 = {"resnet20": 0.27, "resnet32": 0.46, "resnet44": 0.66, "resnet56"
 @pytest.mark.parametrize("name", sorted(PAPER_TABLE6))
 def test_cifar_resnet_param_counts(name):
     depth = int(name.removeprefix("resnet"))
-    count = _params(_meta(name))
+    count = num_params(meta_model(name))
     assert count == _cifar_resnet_params((depth - 2) // 6)
     paper = PAPER_TABLE6[name]
     decimals = len(str(paper).split(".")[1])
@@ -250,7 +220,7 @@ def test_cifar_resnet_param_counts(name):
 
 
 def test_resnet56_count():
-    count = _params(_meta("resnet56"))
+    count = num_params(meta_model("resnet56"))
     assert count == _cifar_resnet_params(9) == 853_018
     assert 840_000 <= count <= 870_000
 
@@ -259,7 +229,7 @@ def test_option_a_shortcuts_are_parameter_free_identity_with_zero_padding():
     model = get_model("resnet56")
     shortcuts = [b.shortcut for b in _blocks(model)]
     assert sum(isinstance(s, PadShortcut) for s in shortcuts) == 2  # 16->32 and 32->64
-    assert all(_params(s) == 0 for s in shortcuts)
+    assert all(num_params(s) == 0 for s in shortcuts)
     pad = PadShortcut(16, 32, stride=2)
     x = torch.randn(2, 16, 8, 8)
     y = pad(x)
@@ -270,7 +240,7 @@ def test_option_a_shortcuts_are_parameter_free_identity_with_zero_padding():
 
 def test_plain_networks_have_no_shortcuts():
     plain, res = get_model("plain56"), get_model("resnet56")
-    assert _params(plain) == _params(res)  # option A adds no parameters
+    assert num_params(plain) == num_params(res)  # option A adds no parameters
     assert all(b.shortcut is None for b in _blocks(plain))
     assert all(b.shortcut is not None for b in _blocks(res))
     plain.load_state_dict(res.state_dict())  # same weights, only the wiring differs
@@ -317,8 +287,8 @@ def test_bottleneck_widths_and_stride_placement():
 
 
 def test_stride_in_1x1_keeps_params_and_saves_macs():
-    v15, v1 = _meta("resnet50"), _meta("resnet50", stride_in_1x1=True)
-    assert _params(v15) == _params(v1)
+    v15, v1 = meta_model("resnet50"), meta_model("resnet50", stride_in_1x1=True)
+    assert num_params(v15) == num_params(v1)
     s15, s1 = cnnlib.summarize(v15, (3, 224, 224)), cnnlib.summarize(v1, (3, 224, 224))
     assert s1.total_macs < s15.total_macs
     assert s1.output_shape == s15.output_shape
@@ -326,8 +296,8 @@ def test_stride_in_1x1_keeps_params_and_saves_macs():
 
 def test_shortcut_options():
     assert isinstance(make_shortcut("B", 64, 64, 1), nn.Identity)
-    assert _params(make_shortcut("B", 64, 128, 2)) == 64 * 128 + 2 * 128
-    assert _params(make_shortcut("C", 64, 64, 1)) == 64 * 64 + 2 * 64
+    assert num_params(make_shortcut("B", 64, 128, 2)) == 64 * 128 + 2 * 128
+    assert num_params(make_shortcut("C", 64, 64, 1)) == 64 * 64 + 2 * 64
     assert make_shortcut(None, 64, 128, 2) is None
     with pytest.raises(ValueError, match="shortcut must be"):
         make_shortcut("D", 64, 64)
@@ -367,8 +337,8 @@ def test_se_resnet50_count():
         depth * (2 * c * (c // 16) + c // 16 + c)
         for c, depth in zip((256, 512, 1024, 2048), (3, 4, 6, 3))
     )
-    count = _params(_meta("se_resnet50"))
-    assert count == _params(_tv_meta("resnet50")) + se == 28_088_024
+    count = num_params(meta_model("se_resnet50"))
+    assert count == num_params(torchvision_meta("resnet50")) + se == 28_088_024
     assert round(count / 1e6, 1) == 28.1  # the paper's "~28.1M"
 
 
@@ -398,7 +368,7 @@ def _wrn_params(depth: int, k: int, num_classes: int = 10) -> int:
 
 
 def test_wide_resnet28_10_count():
-    count = _params(_meta("wide_resnet28_10"))
+    count = num_params(meta_model("wide_resnet28_10"))
     assert count == _wrn_params(28, 10) == 36_479_194
     assert 36.4e6 <= count <= 36.6e6
 
@@ -419,7 +389,7 @@ def test_preact_conv_layers_match_resnet():
         return sorted(tuple(m.weight.shape) for m in model.modules() if isinstance(m, layers))
 
     for name in ("resnet18", "resnet50"):
-        assert weight_shapes(_meta(f"preact_{name}")) == weight_shapes(_tv_meta(name))
+        assert weight_shapes(meta_model(f"preact_{name}")) == weight_shapes(torchvision_meta(name))
 
 
 def test_preact_block_order_and_final_activation():
@@ -476,11 +446,11 @@ def test_preact_zero_init_makes_blocks_identity():
 @pytest.mark.parametrize("name", ["resnet50", "resnet56", "se_resnet50", "resnext50_32x4d",
                                   "preact_resnet34", "wide_resnet28_10"])
 def test_drop_path_rates_decay_linearly(name):
-    rates = [b.drop_path.p for b in _blocks(_meta(name, drop_path_rate=0.2))]
+    rates = [b.drop_path.p for b in _blocks(meta_model(name, drop_path_rate=0.2))]
     n = len(rates)
     assert rates == pytest.approx([0.2 * (i + 1) / n for i in range(n)])
     assert rates[0] == min(rates) and rates[-1] == pytest.approx(0.2)
-    assert all(b.drop_path.p == 0 for b in _blocks(_meta(name)))
+    assert all(b.drop_path.p == 0 for b in _blocks(meta_model(name)))
 
 
 def test_drop_path_is_identity_in_eval():
@@ -536,13 +506,13 @@ def _small_fractal(**kw) -> FractalNet:
 def test_fractal_block_structure_and_count():
     block = FractalBlock(3, 8, 4)
     assert [len(col) for col in block.columns] == [1, 2, 4, 8]
-    model = _meta("fractalnet")
+    model = meta_model("fractalnet")
     assert model.depth == 40  # B * 2**(C-1), paper Sec. 4
     expected, c_in = 10 * 512 + 10, 3  # classifier
     for c in (64, 128, 256, 512, 512):  # C first convs read the block input, the rest c -> c
         expected += 4 * (9 * c_in * c + 2 * c) + (15 - 4) * (9 * c * c + 2 * c)
         c_in = c
-    assert _params(model) == expected
+    assert num_params(model) == expected
 
 
 def test_fractal_block_eval_matches_expansion_rule():

@@ -9,7 +9,6 @@ problems) sets how many seeds hypothesis draws.
 from __future__ import annotations
 
 import ast
-import contextlib
 import copy
 import dataclasses
 import html
@@ -72,17 +71,6 @@ def _same(c_in, c_out, k, groups=1):
     return nn.Conv2d(c_in, c_out, k, 1, (k - 1) // 2, groups=groups, bias=False, device=META)
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Tiny real tensors: one thread avoids OpenMP spin-up costs on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _impulse_receptive_field(layers) -> int:
     # Feed every one-hot input at once (a batch of impulses) through an all-ones Conv1d stack;
     # the impulses that reach output 0 are its receptive field (square kernels separate).
@@ -90,7 +78,7 @@ def _impulse_receptive_field(layers) -> int:
     for conv in stack:
         nn.init.ones_(conv.weight)
     length = 1 + sum(k * math.prod(s for _, s in layers[:i]) for i, (k, _) in enumerate(layers))
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad():
         out = stack(torch.eye(length, dtype=torch.float64).unsqueeze(1))[:, 0, 0]
     hits = torch.nonzero(out).flatten()
     return int(hits.max() - hits.min() + 1)
@@ -118,7 +106,7 @@ def _torch_answer(p: Problem):
         out = pool(torch.empty(_x(q, "channels"), device=META))
         return tuple(out.shape[1:])
     if kind == "filter_fit":
-        with torch.no_grad(), _one_thread():
+        with torch.no_grad():
             out = nn.Conv2d(1, 1, q["kernel"], q["stride"], q["padding"])(
                 torch.zeros(1, 1, q["in_size"], q["in_size"])).shape[-1]
         used = (out - 1) * q["stride"] + q["kernel"]  # padded pixels the windows cover
@@ -210,7 +198,7 @@ def _check_bn_fold(p: Problem):
     a, c, *w, b = p.answer
     conv = nn.Conv2d(3, 1, 1).double()
     bn = nn.BatchNorm2d(1, eps=q["eps"]).double().eval()
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad():
         conv.weight.copy_(torch.tensor(q["weight"], dtype=torch.float64).view(1, 3, 1, 1))
         conv.bias.fill_(q["bias"])
         bn.weight.fill_(q["gamma"]), bn.bias.fill_(q["beta"])

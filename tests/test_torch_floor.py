@@ -1,8 +1,8 @@
 """The oldest torch/torchvision that ``pyproject.toml`` allows, tested.
 
-``cnnlib.summary`` leans on private torch APIs (``TorchDispatchMode`` from
-``torch.utils._python_dispatch``, ``torch._C._DisableTorchDispatch``, the
-``_should_skip_dynamo`` hook) and ``cnnlib.models`` on ``torch.compiler.is_compiling``, while the
+``cnnlib.shape_inference`` (the fast paths behind ``summarize``) leans on private torch APIs
+(``TorchDispatchMode`` from ``torch.utils._python_dispatch``, ``torch._C._DisableTorchDispatch``,
+the ``_should_skip_dynamo`` hook), behind a fallback where they are missing, and ``cnnlib.models`` on ``torch.compiler.is_compiling``, while the
 rest of the suite only ever runs the locked torch. Here a fresh Python 3.11 venv gets the declared
 floor pair (``FLOOR``), numpy 1.x and the other runtime and test dependencies, and cnnlib's wheel
 (built from a copy of the tree, installed with ``--no-deps`` so the floor torch stays; ``uv pip
@@ -51,7 +51,7 @@ STACK = ["numpy>=1.24,<2", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "
 #: Tests that compare with a torch.nn API newer than the floor (see the module docstring).
 DESELECT = ["tests/test_layers_scratch.py::test_batchnorm2d_without_bias_and_custom_eps",
             "tests/test_layers_scratch.py::test_norm_reprs_match_torch"]
-TESTS = ["conftest.py", "test_summary.py", "test_arithmetic.py", "test_models_classic.py",
+TESTS = ["conftest.py", "helpers.py", "test_summary.py", "test_arithmetic.py", "test_models_classic.py",
          "test_models_resnet.py", "test_models_efficient.py", "test_layers_scratch.py"]
 
 ENV_CHECK = '''\

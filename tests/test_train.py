@@ -19,15 +19,6 @@ def small_cnn(in_channels: int = 1, p_drop: float = 0.0) -> nn.Module:
     )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # The models here are tiny: extra intra-op threads only add synchronization, and on a
-    # shared CPU they make the run many times slower. Restored after this module.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def digits8():

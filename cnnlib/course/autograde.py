@@ -363,12 +363,25 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     course.require_assignment(assignment)
     bwrap = "" if unsafe else check_sandbox()
     ensure_gradebook(course.db_url)
-    from nbgrader.api import Gradebook, MissingEntry
     # Import everything the workers need before forking, so each one starts warm.
     from nbgrader.converters import Autograde  # noqa: F401
     from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: F401
 
     from . import preprocessors, scan  # noqa: F401
+
+    students = _students_to_grade(course, assignment, students)
+    config = _grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
+    plan_assignment(course, assignment)  # once here; the forked workers find the plans in memory
+    warm_up(course, assignment, config, limits)
+    pool = _WorkerPool(course, config, assignment, jobs=jobs,
+                       hard_limit_s=limits.submission_timeout_s + WORKER_GRACE_S, progress=progress)
+    return pool.run(students)
+
+
+def _students_to_grade(course: Course, assignment: str, students: list[str] | None) -> list[str]:
+    """``students`` (all who submitted, by default), after checking the assignment is released
+    and each named student has a submission."""
+    from nbgrader.api import Gradebook, MissingEntry
 
     with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
         try:
@@ -377,66 +390,78 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
             raise CourseError(f"assignment {assignment!r} is not in the gradebook; "
                               f"run `cnnlib-course release {assignment}` first") from None
     available = find_students(course, assignment)
-    if students is None:
-        students = available
-    for student in students:
+    for student in students or ():
         if student not in available:
             raise CourseError(f"no submission of {assignment!r} for student {student!r} in "
                               f"{course.submitted_dir / student / assignment}")
-    config = _grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
-    plan_assignment(course, assignment)  # once here; the forked workers find the plans in memory
-    warm_up(course, assignment, config, limits)
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    pending = deque(students)
-    running: dict = {}
-    results: dict[str, SubmissionResult] = {}
-    hard_limit = limits.submission_timeout_s + WORKER_GRACE_S
+    return available if students is None else list(students)
 
-    def finish(student: str, data: dict | None, status: str = "", tooling_error: bool = False) -> None:
-        entry = running.pop(student)
+
+class _WorkerPool:
+    """At most ``jobs`` forked workers, one per submission; a worker that dies or outlives
+    ``hard_limit_s`` costs its submission only (recorded as a tooling error / a kill)."""
+
+    def __init__(self, course: Course, config, assignment: str, *, jobs: int, hard_limit_s: float,
+                 progress: Callable[[SubmissionResult], None] | None) -> None:
+        self.course, self.config, self.assignment = course, config, assignment
+        self.jobs, self.hard_limit_s, self.progress = jobs, hard_limit_s, progress
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self.running: dict = {}
+        self.results: dict[str, SubmissionResult] = {}
+
+    def run(self, students: list[str]) -> list[SubmissionResult]:
+        pending = deque(students)
+        while pending or self.running:
+            while pending and len(self.running) < self.jobs:
+                self._start(pending.popleft())
+            waitables = [e["conn"] for e in self.running.values() if e["data"] is None] + \
+                        [e["proc"].sentinel for e in self.running.values()]
+            multiprocessing.connection.wait(waitables, timeout=1.0)
+            for student, entry in list(self.running.items()):
+                self._poll(student, entry)
+        return [self.results[s] for s in students]
+
+    def _start(self, student: str) -> None:
+        receiver, sender = self.context.Pipe(duplex=False)
+        proc = self.context.Process(target=_worker, name=f"autograde-{student}", daemon=False,
+                                    args=(self.course, self.config, self.assignment, student, sender))
+        proc.start()
+        sender.close()
+        self.running[student] = {"proc": proc, "conn": receiver, "start": time.monotonic(), "data": None}
+
+    def _poll(self, student: str, entry: dict) -> None:
+        proc, conn = entry["proc"], entry["conn"]
+        if entry["data"] is None and conn.poll():
+            try:
+                entry["data"] = conn.recv()
+            except (EOFError, OSError):
+                entry["data"] = None
+        if not proc.is_alive():
+            proc.join()
+            conn.close()
+            self._finish(student, entry["data"], f"error: worker died with exit code {proc.exitcode}",
+                         tooling_error=True)
+        elif time.monotonic() - entry["start"] > self.hard_limit_s:
+            _kill_group(proc.pid)
+            proc.join()
+            conn.close()
+            self._finish(student, None, f"killed after {self.hard_limit_s} s (hard limit); regrade it")
+
+    def _finish(self, student: str, data: dict | None, status: str = "", tooling_error: bool = False) -> None:
+        entry = self.running.pop(student)
         elapsed = time.monotonic() - entry["start"]
         if data is None:
             result = SubmissionResult(student, status=status, seconds=elapsed, tooling_error=tooling_error)
-            result.score, result.max_score = _score_of(course, assignment, student)
+            result.score, result.max_score = _score_of(self.course, self.assignment, student)
         else:
             result = SubmissionResult(student, score=data.get("score"), max_score=data.get("max_score"),
                                       status=data.get("status", "ok"), flags=data.get("flags", []),
                                       seconds=elapsed, tooling_error=data.get("tooling_error", False),
                                       log_file=data.get("log_file", ""))
-        results[student] = result
-        if progress is not None:
-            progress(result)
-
-    while pending or running:
-        while pending and len(running) < jobs:
-            student = pending.popleft()
-            receiver, sender = context.Pipe(duplex=False)
-            proc = context.Process(target=_worker, args=(course, config, assignment, student, sender),
-                                   name=f"autograde-{student}", daemon=False)
-            proc.start()
-            sender.close()
-            running[student] = {"proc": proc, "conn": receiver, "start": time.monotonic(), "data": None}
-        waitables = [e["conn"] for e in running.values() if e["data"] is None] + \
-                    [e["proc"].sentinel for e in running.values()]
-        multiprocessing.connection.wait(waitables, timeout=1.0)
-        for student, entry in list(running.items()):
-            proc, conn = entry["proc"], entry["conn"]
-            if entry["data"] is None and conn.poll():
-                try:
-                    entry["data"] = conn.recv()
-                except (EOFError, OSError):
-                    entry["data"] = None
-            if not proc.is_alive():
-                proc.join()
-                conn.close()
-                finish(student, entry["data"], f"error: worker died with exit code {proc.exitcode}",
-                       tooling_error=True)
-            elif time.monotonic() - entry["start"] > hard_limit:
-                _kill_group(proc.pid)
-                proc.join()
-                conn.close()
-                finish(student, None, f"killed after {hard_limit} s (hard limit); regrade it")
-    return [results[s] for s in students]
+        self.results[student] = result
+        if self.progress is not None:
+            self.progress(result)
 
 
 def _score_of(course: Course, assignment: str, student: str) -> tuple[float | None, float | None]:

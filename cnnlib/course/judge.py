@@ -37,6 +37,7 @@ import os
 import random
 import re
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from . import probe as wire
 
@@ -432,95 +433,123 @@ def _verdict(check: Check, detail: str | None, hidden_message: str | None = None
 
 
 def _judge_value(check: Check, result: dict) -> CheckVerdict:
-    hidden = check.hidden
+    """The verdict on one check from the sandbox's result for it (value or error)."""
     if "error" in result and check.kind != "raises":
         return _verdict(check, _error_text(result["error"], False), _error_text(result["error"], True))
     if check.kind == "raises":
-        expected = check.expected
-        if "error" not in result:
-            why = f"expected {expected} to be raised, nothing was raised"
-            return _verdict(check, why, why)
-        chain = [tuple(x) for x in result["error"].get("chain", []) if isinstance(x, list) and len(x) == 2]
-        wanted = tuple(expected.rsplit(".", 1)) if "." in expected else ("builtins", expected)
-        if wanted in chain:
-            return _verdict(check, None)
-        return _verdict(check, f"expected {expected}, " + _error_text(result["error"], False).replace(
-            "your code raised", "got"), f"expected {expected}, " +
-            _error_text(result["error"], True).replace("your code raised", "got"))
+        return _judge_raises(check, result)
     try:
         actual = wire.decode(result.get("value"))
     except (wire.ProbeError, ValueError, TypeError, RecursionError) as exc:
         return _verdict(check, f"the answer could not be read ({exc})", "the answer could not be read")
-    expected, kind, options = check.expected, check.kind, check.options
-    if kind in ("integer", "parameters"):
-        if type(actual) is not int:
-            if isinstance(actual, wire.NumpyScalar) and type(actual.value) is int:
-                why = f"should be a Python int, got a numpy.{actual.dtype}: wrap it in int(...)"
-            elif type(actual) is float and actual.is_integer():
-                why = f"should be an int, got the float {actual!r}: use integer arithmetic (//) or int(...)"
-            else:
-                why = f"should be an int, got {_type_word(actual)}"
-            return _verdict(check, why, why if not isinstance(actual, (str, wire.Opaque)) else
-                            f"should be an int, got {_type_word(actual)}")
-        if actual == expected:
-            return _verdict(check, None)
-        detail = f"expected {expected}, got {actual}"
-        ratio = actual / expected if expected else None
-        word = "wrong count" if kind == "parameters" else "wrong value"
-        if ratio is not None and ratio > 0 and not hidden and re.search(r"mac|flop", check.label, re.I):
-            if abs(ratio - 2) < 1e-9:
-                detail += " (twice the answer: FLOPs instead of MACs?)"
-            elif abs(ratio - 0.5) < 1e-9:
-                detail += " (half the answer: MACs instead of FLOPs?)"
-        return _verdict(check, detail, word)
-    if kind == "shape":
-        if type(actual) is list and all(type(v) is int for v in actual):
-            return _verdict(check, "should be a tuple such as (C, H, W), got a list", "should be a tuple, got a list")
-        if type(actual) is not tuple or not all(type(v) is int for v in actual):
-            return _verdict(check, f"should be a tuple of ints, got {_show(actual)}",
-                            f"should be a tuple of ints, got {_type_word(actual)}")
-        if actual == expected:
-            return _verdict(check, None)
-        why = "wrong number of dimensions" if len(actual) != len(expected) else "wrong shape"
-        if len(actual) == len(expected) == 3 and (actual[2], actual[0], actual[1]) == tuple(expected):
-            why = "the shape is in (H, W, C) order; the course writes (C, H, W)"
-        elif sorted(actual) == sorted(expected):
-            why = "the right sizes in the wrong order (the course writes (C, H, W))"
-        return _verdict(check, f"expected {expected}, got {actual}" + ("" if why == "wrong shape" else f": {why}"), why)
-    if kind == "shapes":
-        if type(actual) is not dict:
-            return _verdict(check, f"should be a dict of shapes, got {_type_word(actual)}")
-        missing = [k for k in expected if k not in actual]
-        extra = [k for k in actual if k not in expected]
-        if missing or extra:
-            parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + \
-                    ([f"unexpected {', '.join(repr(k)[:40] for k in extra[:5])}"] if extra else [])
-            return _verdict(check, "; ".join(parts))
-        for key, shape in expected.items():
-            sub = Check("shape", f"{check.expr}[{key!r}]", shape, hidden=hidden, name=f"{check.label}[{key!r}]")
-            verdict = _judge_value(sub, {"value": wire.encode(actual[key])})
-            if not verdict.passed:
-                detail = verdict.detail + (f" ({check.hint})" if check.hint else "")
-                return CheckVerdict(check.label, False, hidden, verdict.message if hidden else detail, detail)
-        return _verdict(check, None)
-    if kind == "choice":
-        if not isinstance(actual, str):
-            return _verdict(check, f"should be a str, got {_type_word(actual)}")
-        ok = actual.strip().lower() == expected
-        return _verdict(check, None if ok else f"expected {expected!r}, got {_show(actual)}", "wrong choice")
-    if kind == "true":
-        value = actual
-        import torch
+    judge = _JUDGES.get(check.kind, _judge_numbers)
+    return judge(check, actual)
 
-        if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype == torch.bool:
-            value = bool(value.item())
-        return _verdict(check, None if value is True else (options.get("message") or "is not True"),
-                        options.get("message") or "is not True")
-    diff = _numbers(actual, expected, "value", rtol=options.get("rtol", 0.0), atol=options.get("atol", 0.0),
-                    exact=kind == "equal")
+
+def _judge_raises(check: Check, result: dict) -> CheckVerdict:
+    expected = check.expected
+    if "error" not in result:
+        why = f"expected {expected} to be raised, nothing was raised"
+        return _verdict(check, why, why)
+    chain = [tuple(x) for x in result["error"].get("chain", []) if isinstance(x, list) and len(x) == 2]
+    wanted = tuple(expected.rsplit(".", 1)) if "." in expected else ("builtins", expected)
+    if wanted in chain:
+        return _verdict(check, None)
+    return _verdict(check, f"expected {expected}, " + _error_text(result["error"], False).replace(
+        "your code raised", "got"), f"expected {expected}, " +
+        _error_text(result["error"], True).replace("your code raised", "got"))
+
+
+def _judge_integer(check: Check, actual: Any) -> CheckVerdict:
+    expected, kind, hidden = check.expected, check.kind, check.hidden
+    if type(actual) is not int:
+        if isinstance(actual, wire.NumpyScalar) and type(actual.value) is int:
+            why = f"should be a Python int, got a numpy.{actual.dtype}: wrap it in int(...)"
+        elif type(actual) is float and actual.is_integer():
+            why = f"should be an int, got the float {actual!r}: use integer arithmetic (//) or int(...)"
+        else:
+            why = f"should be an int, got {_type_word(actual)}"
+        return _verdict(check, why, why if not isinstance(actual, (str, wire.Opaque)) else
+                        f"should be an int, got {_type_word(actual)}")
+    if actual == expected:
+        return _verdict(check, None)
+    detail = f"expected {expected}, got {actual}"
+    ratio = actual / expected if expected else None
+    word = "wrong count" if kind == "parameters" else "wrong value"
+    if ratio is not None and ratio > 0 and not hidden and re.search(r"mac|flop", check.label, re.I):
+        if abs(ratio - 2) < 1e-9:
+            detail += " (twice the answer: FLOPs instead of MACs?)"
+        elif abs(ratio - 0.5) < 1e-9:
+            detail += " (half the answer: MACs instead of FLOPs?)"
+    return _verdict(check, detail, word)
+
+
+def _judge_shape(check: Check, actual: Any) -> CheckVerdict:
+    expected = check.expected
+    if type(actual) is list and all(type(v) is int for v in actual):
+        return _verdict(check, "should be a tuple such as (C, H, W), got a list", "should be a tuple, got a list")
+    if type(actual) is not tuple or not all(type(v) is int for v in actual):
+        return _verdict(check, f"should be a tuple of ints, got {_show(actual)}",
+                        f"should be a tuple of ints, got {_type_word(actual)}")
+    if actual == expected:
+        return _verdict(check, None)
+    why = "wrong number of dimensions" if len(actual) != len(expected) else "wrong shape"
+    if len(actual) == len(expected) == 3 and (actual[2], actual[0], actual[1]) == tuple(expected):
+        why = "the shape is in (H, W, C) order; the course writes (C, H, W)"
+    elif sorted(actual) == sorted(expected):
+        why = "the right sizes in the wrong order (the course writes (C, H, W))"
+    return _verdict(check, f"expected {expected}, got {actual}" + ("" if why == "wrong shape" else f": {why}"), why)
+
+
+def _judge_shapes(check: Check, actual: Any) -> CheckVerdict:
+    expected, hidden = check.expected, check.hidden
+    if type(actual) is not dict:
+        return _verdict(check, f"should be a dict of shapes, got {_type_word(actual)}")
+    missing = [k for k in expected if k not in actual]
+    extra = [k for k in actual if k not in expected]
+    if missing or extra:
+        parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + \
+                ([f"unexpected {', '.join(repr(k)[:40] for k in extra[:5])}"] if extra else [])
+        return _verdict(check, "; ".join(parts))
+    for key, shape in expected.items():
+        sub = Check("shape", f"{check.expr}[{key!r}]", shape, hidden=hidden, name=f"{check.label}[{key!r}]")
+        verdict = _judge_value(sub, {"value": wire.encode(actual[key])})
+        if not verdict.passed:
+            detail = verdict.detail + (f" ({check.hint})" if check.hint else "")
+            return CheckVerdict(check.label, False, hidden, verdict.message if hidden else detail, detail)
+    return _verdict(check, None)
+
+
+def _judge_choice(check: Check, actual: Any) -> CheckVerdict:
+    if not isinstance(actual, str):
+        return _verdict(check, f"should be a str, got {_type_word(actual)}")
+    ok = actual.strip().lower() == check.expected
+    return _verdict(check, None if ok else f"expected {check.expected!r}, got {_show(actual)}", "wrong choice")
+
+
+def _judge_true(check: Check, actual: Any) -> CheckVerdict:
+    import torch
+
+    value, message = actual, check.options.get("message") or "is not True"
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype == torch.bool:
+        value = bool(value.item())
+    return _verdict(check, None if value is True else message, message)
+
+
+def _judge_numbers(check: Check, actual: Any) -> CheckVerdict:
+    options = check.options
+    diff = _numbers(actual, check.expected, "value", rtol=options.get("rtol", 0.0),
+                    atol=options.get("atol", 0.0), exact=check.kind == "equal")
     if diff is None:
         return _verdict(check, None)
     return _verdict(check, diff[len("value: "):] if diff.startswith("value: ") else diff, _hidden_words(diff))
+
+
+#: How each kind of check judges the decoded answer (numbers, arrays and tensors otherwise).
+_JUDGES: dict[str, Callable[[Check, Any], CheckVerdict]] = {
+    "integer": _judge_integer, "parameters": _judge_integer, "shape": _judge_shape,
+    "shapes": _judge_shapes, "choice": _judge_choice, "true": _judge_true,
+}
 
 
 def _hidden_words(diff: str) -> str:

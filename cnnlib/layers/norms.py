@@ -82,6 +82,19 @@ def _factory(device: torch.device | str | None, dtype: torch.dtype | None) -> di
     return {"device": device, "dtype": dtype}
 
 
+def _set_running_norm_args(norm: nn.Module, num_features: int, eps: float,
+                           momentum: float | None, affine: bool, track_running_stats: bool) -> None:
+    """Check and store the arguments batch and instance norm share (as torch names them)."""
+    if num_features <= 0:
+        raise ValueError(f"num_features must be positive, got {num_features}")
+    if eps <= 0:
+        raise ValueError(f"eps must be positive, got {eps}")
+    if momentum is not None and not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"momentum must be in [0, 1] or None, got {momentum}")
+    norm.num_features, norm.eps, norm.momentum = num_features, eps, momentum
+    norm.affine, norm.track_running_stats = affine, track_running_stats
+
+
 class _BatchNorm(nn.Module):
     """Shared code of :class:`BatchNorm1d` and :class:`BatchNorm2d`."""
 
@@ -101,18 +114,8 @@ class _BatchNorm(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if num_features <= 0:
-            raise ValueError(f"num_features must be positive, got {num_features}")
-        if eps <= 0:
-            raise ValueError(f"eps must be positive, got {eps}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1] or None, got {momentum}")
+        _set_running_norm_args(self, num_features, eps, momentum, affine, track_running_stats)
         kw = _factory(device, dtype)
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
         if affine:
             self.weight = nn.Parameter(torch.empty(num_features, **kw))  # gamma
             if bias:
@@ -325,18 +328,8 @@ class InstanceNorm2d(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if num_features <= 0:
-            raise ValueError(f"num_features must be positive, got {num_features}")
-        if eps <= 0:
-            raise ValueError(f"eps must be positive, got {eps}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1] or None, got {momentum}")
+        _set_running_norm_args(self, num_features, eps, momentum, affine, track_running_stats)
         kw = _factory(device, dtype)
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
         if affine:
             self.weight = nn.Parameter(torch.ones(num_features, **kw))
             if bias:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import inspect
 from functools import partial
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -439,12 +439,16 @@ def build_resnet(
     drop_path_rate: float = 0.0,
     drop_rate: float = 0.0,
     zero_init_residual: bool = False,
+    first_block_kwargs: Optional[Mapping[str, Any]] = None,
+    final: Optional[Callable[[int, LayerFactory, LayerFactory], nn.Module]] = None,
     **block_kwargs: Any,
 ) -> ResNet:
     """An ImageNet-style ResNet: 7x7/2 conv + 3x3/2 max-pool stem, then four stages.
 
     ``block_kwargs`` go to every block (``groups``, ``base_width``, ``shortcut``,
-    ``attn_layer``, ``stride_in_1x1``).
+    ``attn_layer``, ``stride_in_1x1``), ``first_block_kwargs`` to the very first one only;
+    ``final(num_features, norm_layer, act_layer)`` builds what closes the last stage (nothing
+    by default; pre-activation networks put their last norm and activation there).
     """
     stem = nn.Sequential(
         # N x 64 x 112 x 112
@@ -453,10 +457,12 @@ def build_resnet(
     )
     stages, num_features = make_stages(
         block, 64, widths, depths, IMAGENET_STRIDES[: len(depths)],
-        drop_path_rate=drop_path_rate, norm_layer=norm_layer, act_layer=act_layer, **block_kwargs,
+        drop_path_rate=drop_path_rate, first_block_kwargs=first_block_kwargs,
+        norm_layer=norm_layer, act_layer=act_layer, **block_kwargs,
     )
     return ResNet(
         stem, stages, num_features, num_classes=num_classes, in_channels=in_channels,
+        final=None if final is None else final(num_features, norm_layer, act_layer),
         drop_rate=drop_rate, zero_init_residual=zero_init_residual,
     )
 

@@ -154,7 +154,7 @@ def student_notebook(problems: Sequence[Problem], seed: int, kinds: Sequence[str
     cells.append(nbf.new_markdown_cell(
         "## More practice\n\nEvery seed gives a new set: "
         "`python -m cnnlib.practice --seed SEED --n N --out DIR`, "
-        f"`make practice SEED=... N=...`, or `generate(seed, n, kinds)` in Python. Kinds: "
+        "`make practice SEED=... N=...`, or `generate(seed, n, kinds)` in Python. Kinds: "
         + ", ".join(f"`{k}`" for k in KINDS) + "."))
     nb = nbf.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
