@@ -6,8 +6,17 @@ in about a minute on a 2-core CPU. It shows the *direction* of an effect on a to
 it is not the paper's setting and its numbers are not the paper's numbers. Every result
 says so in its ``note``.
 
-``size="gpu"`` trains on CIFAR-10 with the schedule the cited paper published (hours on
-one GPU; the dataset must be on disk or ``download=True`` must be able to fetch it).
+``size="gpu"`` trains on CIFAR-10 with a short schedule of this course's choosing (cosine
+decay, mixed precision on CUDA; the epochs per experiment are in :data:`GPU_EPOCHS`), meant for
+one evening on a free Colab GPU: enough to show the paper's effect, not its final numbers.
+``size="paper"`` runs the schedule the cited paper published (hours to days on one GPU) and
+checkpoints every run after every epoch into ``checkpoint_dir``, so that calling the same
+experiment again, in a new session, resumes where it stopped. Both need CIFAR-10 on disk or
+``download=True``.
+
+Before it trains, an experiment times a few steps of each of its models on the machine's own
+data loader and device and prints how long the whole experiment should take
+(:class:`ExperimentPlan`); ``dry_run=True`` returns that plan without training.
 
 Every experiment takes the same keyword options (:class:`RunOptions`: data, device, seed,
 epochs, ...; any other keyword overrides a :class:`~cnnlib.train.TrainConfig` field), and its
@@ -23,8 +32,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
@@ -38,13 +49,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
-    "SIZES", "default_size", "RunOptions", "ExperimentResult", "degradation", "batchnorm_ablation",
+    "SIZES", "default_size", "RunOptions", "ExperimentResult", "ExperimentPlan", "GPU_SCHEDULE",
+    "GPU_EPOCHS", "degradation", "batchnorm_ablation",
     "activation_comparison", "stochastic_depth", "ResNet9", "resnet9", "fast_cifar10_recipe",
     "train_fast", "RESNET_CIFAR_SCHEDULE", "STOCHASTIC_DEPTH_SCHEDULE", "CPU_SCHEDULE",
     "RESNET9_STAGES", "RESNET9_LOGIT_SCALE", "ACTIVATIONS",
 ]
 
-SIZES = ("cpu", "gpu")
+SIZES = ("cpu", "gpu", "paper")
 
 # He et al. 2015 (arXiv:1512.03385), Sec. 4.2: "a weight decay of 0.0001 and momentum of 0.9
 # ... mini-batch size of 128 ... We start with a learning rate of 0.1, divide it by 10 at
@@ -72,6 +84,22 @@ CPU_SCHEDULE: dict[str, Any] = dict(
     lr=0.1, optimizer="sgd", momentum=0.9, weight_decay=1e-4, nesterov=False,
     schedule="cosine", warmup_epochs=0.5,
 )
+# The GPU size: our choice, not a paper's, in the style of the fast CIFAR-10 recipes (Page 2018,
+# "How to train your ResNet"; airbench, arXiv:2404.00498): a short cosine schedule after a
+# one-epoch warm-up, Nesterov momentum, weight decay 5e-4, batch 128, bf16/fp16 autocast and
+# channels-last on CUDA. GPU_EPOCHS says how many epochs each experiment's runs get; the
+# experiment prints its own time estimate, measured on the device, before it starts.
+GPU_SCHEDULE: dict[str, Any] = dict(
+    lr=0.1, optimizer="sgd", momentum=0.9, weight_decay=5e-4, nesterov=True,
+    schedule="cosine", warmup_epochs=1,
+)
+GPU_EPOCHS: dict[str, int] = {
+    "degradation": 15,            # 4 runs (plain/residual x 20/56 layers)
+    "batchnorm_ablation": 15,     # 4 runs of ResNet-20
+    "activation_comparison": 12,  # 5 runs of ResNet-20
+    "stochastic_depth": 20,       # 2 runs of ResNet-56 (the paper: ResNet-110, 500 epochs)
+    "train_fast": 24,             # Page's full recipe: it is already short
+}
 _CPU_DATA = dict(size=8, channels=3, batch_size=64)
 _CPU_NOTE = (
     "Small CPU demo on the offline digits (scikit-learn's 1,797 8x8 images of 10 digit "
@@ -82,11 +110,14 @@ _CPU_NOTE = (
 )
 
 
+_SIZE_CHOICES = "'cpu', 'gpu' or 'paper'"
+
+
 def default_size() -> str:
     """The experiment size from the ``CNNLIB_SIZE`` environment variable (default ``"cpu"``)."""
     size = os.environ.get("CNNLIB_SIZE", "cpu").strip().lower() or "cpu"
     if size not in SIZES:
-        raise ValueError(f"CNNLIB_SIZE must be 'cpu' or 'gpu', got {size!r}")
+        raise ValueError(f"CNNLIB_SIZE must be {_SIZE_CHOICES}, got {size!r}")
     return size
 
 
@@ -94,7 +125,7 @@ def _resolve_size(size: str | None) -> str:
     if size is None:
         return default_size()
     if size not in SIZES:
-        raise ValueError(f"size must be 'cpu' or 'gpu' (or None: read CNNLIB_SIZE), got {size!r}")
+        raise ValueError(f"size must be {_SIZE_CHOICES} (or None: read CNNLIB_SIZE), got {size!r}")
     return size
 
 
@@ -115,6 +146,7 @@ class ExperimentResult:
     params: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     plot_metrics: tuple[str, ...] = ("train_loss", "val_acc")
+    plan: "ExperimentPlan | None" = None
 
     def plot(self, metrics: str | Sequence[str] | None = None) -> "Figure":
         """One panel per metric, one line per run (see :func:`cnnlib.plots.plot_histories`)."""
@@ -170,21 +202,29 @@ class ExperimentResult:
 class RunOptions:
     """How an experiment runs, the same keywords for every experiment.
 
-    ``size``: ``"cpu"`` or ``"gpu"`` (``None``: :func:`default_size`). ``root`` /
-    ``download``: where CIFAR-10 is (GPU size). ``batch_size`` / ``num_workers``: the data
-    loaders (``None``: the experiment's choice). ``seed``: seeds every run alike. ``fit``:
-    overrides of the experiment's :class:`~cnnlib.train.TrainConfig` (``epochs``,
-    ``max_steps_per_epoch``, ``lr``, ...), checked against its fields.
+    ``size``: ``"cpu"``, ``"gpu"`` or ``"paper"`` (``None``: :func:`default_size`).
+    ``root`` / ``download`` / ``verify_md5``: where CIFAR-10 is and how it is checked (GPU
+    and paper sizes; ``verify_md5=False`` only for files you made yourself, such as a test
+    fixture). ``batch_size`` / ``num_workers``: the data loaders (``None``: the experiment's
+    choice). ``seed``: seeds every run alike. ``checkpoint_dir``: every run is checkpointed
+    there after every epoch and resumed from there by the next call (default
+    ``"checkpoints"`` for the paper size, none otherwise; on Colab give a Drive folder).
+    ``dry_run``: return the :class:`ExperimentPlan` (with its measured time estimate) without
+    training. ``fit``: overrides of the experiment's :class:`~cnnlib.train.TrainConfig`
+    (``epochs``, ``max_steps_per_epoch``, ``lr``, ...), checked against its fields.
     """
 
     size: str
     device: str | torch.device | None = None
     root: str | os.PathLike = "data"
     download: bool = False
+    verify_md5: bool = True
     batch_size: int | None = None
     num_workers: int | None = None
     seed: int = 0
     progress: bool = True
+    checkpoint_dir: str | os.PathLike | None = None
+    dry_run: bool = False
     fit: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -215,11 +255,21 @@ class _Recipe:
     note: str
 
 
-def _resnet_recipe(size: str, gpu_note: str) -> _Recipe:
-    """The CPU demo (4 epochs), or the ResNet paper's CIFAR-10 schedule on the GPU."""
+def _gpu_note(experiment: str, what: str) -> str:
+    return (f"GPU size: CIFAR-10, {GPU_EPOCHS[experiment]} epochs of this course's short "
+            f"schedule (cnnlib.experiments.GPU_SCHEDULE) instead of {what}. It shows the "
+            f"direction and rough size of the effect; size='paper' runs the published schedule.")
+
+
+def _resnet_recipe(size: str, experiment: str, paper_note: str) -> _Recipe:
+    """The CPU demo (4 epochs), the short GPU schedule, or the ResNet paper's CIFAR-10
+    schedule (164 epochs)."""
     if size == "cpu":
         return _Recipe(CPU_SCHEDULE, 4, _CPU_NOTE)
-    return _Recipe(RESNET_CIFAR_SCHEDULE, None, gpu_note)
+    if size == "gpu":
+        return _Recipe(GPU_SCHEDULE, GPU_EPOCHS[experiment],
+                       _gpu_note(experiment, "the ResNet paper's 164 (64k iterations)"))
+    return _Recipe(RESNET_CIFAR_SCHEDULE, None, paper_note)
 
 
 @dataclass(frozen=True)
@@ -241,7 +291,7 @@ def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA):
         return train, val, desc, kw
     kw = dict(batch_size=opts.batch_size or 128, num_workers=opts.num_workers)
     train, val = data.dataloaders("cifar10", root=opts.root, download=opts.download,
-                                  augment=True, **kw)
+                                  augment=True, verify_md5=opts.verify_md5, **kw)
     desc = "CIFAR-10 (50,000 train with pad-4 crop + flip; validation = the 10,000 test images)"
     return train, val, desc, kw
 
@@ -252,8 +302,18 @@ def _shared_config(opts: RunOptions, recipe: _Recipe, device: torch.device) -> T
     if recipe.epochs is not None:
         settings["epochs"] = recipe.epochs
     settings["on_nonfinite"] = "stop"  # a diverging run is a result, not a crash
+    if opts.size == "gpu":
+        settings.update(_accelerated(device))
     settings.update(opts.fit)
     return TrainConfig(**settings, device=str(device), seed=opts.seed)
+
+
+def _accelerated(device: torch.device) -> dict[str, Any]:
+    """Mixed precision and channels-last on CUDA (bf16 where supported, else fp16 with a
+    gradient scaler); fp32 elsewhere (bf16 autocast only pays off on CPUs with bf16 units)."""
+    if device.type != "cuda":
+        return dict(precision="fp32", channels_last=False)
+    return dict(precision="bf16" if torch.cuda.is_bf16_supported() else "fp16", channels_last=True)
 
 
 def _run_experiment(
@@ -264,11 +324,15 @@ def _run_experiment(
     *,
     plot_metrics: tuple[str, ...],
     cpu_data: Mapping[str, Any] = _CPU_DATA,
-) -> ExperimentResult:
+) -> "ExperimentResult | ExperimentPlan":
     """Train every run with the shared config; they differ only in their ``fit_overrides``."""
     dev = resolve_device(opts.device)
     train_loader, val_loader, dataset, data_cfg = _data(opts, cpu_data)
     config = _shared_config(opts, recipe, dev)
+    plan = _plan(name, opts, runs, config, train_loader, val_loader, dev)
+    if opts.dry_run:
+        return plan
+    print(plan, flush=True)  # before training starts: how long the chosen size will take
     histories: dict[str, History] = {}
     params: dict[str, int] = {}
     run_cfg: dict[str, Any] = {}
@@ -279,17 +343,161 @@ def _run_experiment(
         seed_everything(opts.seed)
         model = run.build()
         params[run_name] = sum(p.numel() for p in model.parameters())
-        histories[run_name] = fit(model, train_loader, val_loader,
-                                  config.replace(**run.fit_overrides), progress=opts.progress)
+        run_config = config.replace(**run.fit_overrides)
+        ckpt = _checkpoint_path(opts, name, run_name)
+        resume = _resumable(ckpt, run_config)
+        histories[run_name] = fit(model, train_loader, val_loader, run_config,
+                                  checkpoint_path=ckpt, resume_from=resume, progress=opts.progress)
         run_cfg[run_name] = {"model": _describe(run.model_kwargs),
-                             "fit_overrides": dict(run.fit_overrides)}
+                             "fit_overrides": dict(run.fit_overrides),
+                             "checkpoint": None if ckpt is None else str(ckpt),
+                             "resumed_at_epoch": None if resume is None else _epoch_of(resume)}
     return ExperimentResult(
         name=name, size=opts.size, dataset=dataset, device=str(dev), note=recipe.note,
         config={"fit": config.to_dict(), "data": _describe(data_cfg), "runs": run_cfg,
                 "seed": opts.seed},
         histories=histories, params=params, seconds=time.perf_counter() - t0,
-        plot_metrics=plot_metrics,
+        plot_metrics=plot_metrics, plan=plan,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Checkpoints (resume a run in a later session)
+# --------------------------------------------------------------------------------------
+def _checkpoint_path(opts: RunOptions, experiment: str, run_name: str) -> Path | None:
+    folder = opts.checkpoint_dir
+    if folder is None and opts.size == "paper":
+        folder = "checkpoints"
+    if folder is None:
+        return None
+    slug = re.sub(r"[^A-Za-z0-9.=-]+", "_", run_name).strip("_")
+    return Path(folder).expanduser() / f"{experiment}-{opts.size}" / f"{slug}.pt"
+
+
+#: Settings that may change between the sessions of one run (how it runs, not what it learns).
+_RESUME_MAY_CHANGE = {"device", "compile", "max_val_steps"}
+
+
+def _resumable(ckpt: Path | None, config: TrainConfig) -> Path | None:
+    """``ckpt`` if it exists and was written by a run of the same settings; ``None`` if there
+    is none. A checkpoint of other settings is an error that says what differs."""
+    if ckpt is None or not ckpt.is_file():
+        return None
+    from cnnlib.train import load_checkpoint
+
+    saved = load_checkpoint(ckpt).get("config", {})
+    now = config.to_dict()
+    differ = sorted(k for k in now if k not in _RESUME_MAY_CHANGE and k in saved
+                    and saved[k] != now[k])
+    if differ:
+        detail = ", ".join(f"{k}: {saved[k]!r} then, {now[k]!r} now" for k in differ)
+        raise ValueError(f"the checkpoint {str(ckpt)!r} is of a run with other settings "
+                         f"({detail}); give another checkpoint_dir, or delete the file to "
+                         f"start that run again")
+    return ckpt
+
+
+def _epoch_of(ckpt: Path) -> int:
+    from cnnlib.train import load_checkpoint
+
+    return int(load_checkpoint(ckpt)["epoch"])
+
+
+# --------------------------------------------------------------------------------------
+# The time estimate, measured before training
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """What an experiment will train, and how long that should take on this machine.
+
+    ``seconds_per_step`` is measured per run: a few training steps of the run's model on
+    batches from the experiment's own data loader, on the device it will train on (after one
+    untimed warm-up step). The estimate multiplies it by the steps to take and adds
+    validation at a third of a training step per batch. It leaves out torch.compile's
+    compilation and a first epoch's slower start (workers, caches).
+    """
+
+    name: str
+    size: str
+    device: str
+    epochs: dict[str, int]
+    steps_per_epoch: int
+    val_steps: int
+    seconds_per_step: dict[str, float]
+    done_epochs: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def estimated_s(self) -> float:
+        total = 0.0
+        for run, t in self.seconds_per_step.items():
+            left = self.epochs[run] - self.done_epochs.get(run, 0)
+            total += max(left, 0) * (self.steps_per_epoch + self.val_steps / 3) * t
+        return total
+
+    def __str__(self) -> str:
+        runs = len(self.epochs)
+        epochs = sorted(set(self.epochs.values()))
+        resumed = sum(1 for r, e in self.done_epochs.items() if e)
+        more = f"; {resumed} run(s) resume from a checkpoint" if resumed else ""
+        return (f"{self.name} ({self.size} size) on {self.device}: {runs} run(s) x "
+                f"{'/'.join(map(str, epochs))} epoch(s) of {self.steps_per_epoch} steps{more}; "
+                f"estimated {_duration(self.estimated_s)} (timed on this machine)")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _device_name(dev: torch.device) -> str:
+    if dev.type == "cuda":
+        return f"{dev} ({torch.cuda.get_device_name(dev)})"
+    return str(dev)
+
+
+_TIMED_STEPS = 3
+
+
+def _seconds_per_step(run: _Run, config: TrainConfig, loader, dev: torch.device) -> float:
+    """Median time of a training step of ``run``'s model on batches from ``loader``."""
+    from cnnlib.train import fit as _fit
+
+    model = run.build()
+    times: list[float] = []
+
+    def timer(step, _model) -> None:
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        times.append(time.perf_counter())
+
+    cfg = config.replace(epochs=1, max_steps_per_epoch=_TIMED_STEPS + 1, max_val_steps=None,
+                         schedule="constant", warmup_epochs=0, warmup_steps=None,
+                         milestones=None, step_size=None, compile=False, seed=None)
+    _fit(model, loader, None, cfg, step_callbacks=[timer], progress=False)
+    gaps = sorted(b - a for a, b in zip(times, times[1:]))
+    return gaps[len(gaps) // 2] if gaps else 0.0
+
+
+def _plan(name: str, opts: RunOptions, runs: Mapping[str, _Run], config: TrainConfig,
+          train_loader, val_loader, dev: torch.device) -> ExperimentPlan:
+    rng = torch.get_rng_state()
+    steps = len(train_loader) if config.max_steps_per_epoch is None else \
+        min(len(train_loader), config.max_steps_per_epoch)
+    val = len(val_loader) if config.max_val_steps is None else \
+        min(len(val_loader), config.max_val_steps)
+    epochs, per_step, done = {}, {}, {}
+    for run_name, run in runs.items():
+        run_config = config.replace(**run.fit_overrides)
+        epochs[run_name] = run_config.epochs
+        ckpt = _resumable(_checkpoint_path(opts, name, run_name), run_config)
+        done[run_name] = 0 if ckpt is None else _epoch_of(ckpt)
+        finished = done[run_name] >= run_config.epochs
+        per_step[run_name] = 0.0 if finished else _seconds_per_step(run, run_config, train_loader, dev)
+    torch.set_rng_state(rng)
+    return ExperimentPlan(name, opts.size, _device_name(dev), epochs, steps, val, per_step, done)
 
 
 def _describe(kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -321,15 +529,16 @@ def degradation(size: str | None = None, *, depths: Sequence[int] = (20, 56),
     The paper's observation: a deeper *plain* network has higher *training* error than a
     shallower one (degradation, not overfitting), while the residual twins get better with
     depth. Runs ``plain{d}`` and ``resnet{d}`` for each depth (same parameters; the ResNet's
-    option-A shortcuts add none). ``size="gpu"``: the paper's CIFAR-10 schedule
-    (:data:`RESNET_CIFAR_SCHEDULE`). ``options``: see :class:`RunOptions`.
+    option-A shortcuts add none). ``size="paper"``: the paper's CIFAR-10 schedule
+    (:data:`RESNET_CIFAR_SCHEDULE`); ``size="gpu"``: the short one. ``options``: see
+    :class:`RunOptions`.
     """
     opts = RunOptions.parse(size, options)
     runs = {}
     for d in depths:
         for kind in ("plain", "resnet"):
             runs[f"{kind}{d}"] = _Run(_zoo(f"{kind}{d}"), {"name": f"{kind}{d}"})
-    recipe = _resnet_recipe(opts.size, "He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on "
+    recipe = _resnet_recipe(opts.size, "degradation", "He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on "
                             "CIFAR-10; the paper reports test error with training error in Fig. 6.")
     return _run_experiment("degradation", opts, runs, recipe,
                            plot_metrics=("train_error", "val_error"))
@@ -344,12 +553,12 @@ def batchnorm_ablation(size: str | None = None, *, model: str = "resnet20",
     tenth of it) is run with and without BatchNorm. Without normalization the convolutions
     also lose the shift that BatchNorm supplied (``ConvNormAct`` adds no bias unless
     ``norm_layer`` is ``None``; the zoo's blocks have none). A run whose loss becomes NaN stops
-    and records why (``history.stop_reason``). ``size="gpu"`` uses the ResNet paper's CIFAR-10
+    and records why (``history.stop_reason``). ``size="paper"`` uses the ResNet paper's CIFAR-10
     schedule; that BatchNorm ablation on CIFAR-10 is this course's, not a paper's.
     ``options``: see :class:`RunOptions`.
     """
     opts = RunOptions.parse(size, options)
-    recipe = _resnet_recipe(opts.size, "CIFAR-10 with the ResNet paper's schedule "
+    recipe = _resnet_recipe(opts.size, "batchnorm_ablation", "CIFAR-10 with the ResNet paper's schedule "
                             "(arXiv:1512.03385, Sec. 4.2); the BatchNorm paper's own "
                             "experiments are on MNIST and ImageNet.")
     base_lr = float(opts.fit.get("lr", recipe.schedule["lr"]))
@@ -409,7 +618,7 @@ def activation_comparison(
     opts = RunOptions.parse(size, options)
     runs = {name: _Run(_zoo(model, act_layer=act), {"name": model, "act_layer": act})
             for name, act in _activations(activations).items()}
-    recipe = _resnet_recipe(opts.size, "CIFAR-10 with the ResNet paper's schedule "
+    recipe = _resnet_recipe(opts.size, "activation_comparison", "CIFAR-10 with the ResNet paper's schedule "
                             "(arXiv:1512.03385, Sec. 4.2); the activation comparison itself "
                             "is this course's.")
     return _run_experiment("activation_comparison", opts, runs, recipe,
@@ -421,8 +630,9 @@ def stochastic_depth(size: str | None = None, *, model: str | None = None,
     """A ResNet with and without stochastic depth (Huang et al. 2016, arXiv:1603.09382).
 
     ``drop_path_rate`` is the drop probability of the last block, 1 - p_L (the paper uses
-    p_L = 0.5), decayed linearly towards the input. ``model``: ``"resnet110"`` on the GPU
-    (the paper's network) and ``"resnet20"`` for the CPU demo by default. Stochastic depth is
+    p_L = 0.5), decayed linearly towards the input. ``model``: ``"resnet110"`` at the paper
+    size (the paper's network, 500 epochs), ``"resnet56"`` at the GPU size (20 epochs of the
+    short schedule) and ``"resnet20"`` for the CPU demo by default. Stochastic depth is
     a regularizer: it slows fitting the training set, and its gain in test error appears over
     the paper's 500 epochs, not in a few (in our short CPU runs, ResNet-32 and ResNet-56
     with drop rate 0.5 stayed far below their twins without it; try ``model="resnet56"``).
@@ -433,14 +643,17 @@ def stochastic_depth(size: str | None = None, *, model: str | None = None,
     opts = RunOptions.parse(size, options)
     if not 0.0 < drop_path_rate < 1.0:
         raise ValueError(f"drop_path_rate must be in (0, 1), got {drop_path_rate}")
-    model = model or ("resnet20" if opts.size == "cpu" else "resnet110")
+    model = model or {"cpu": "resnet20", "gpu": "resnet56", "paper": "resnet110"}[opts.size]
     runs = {
         f"{model}": _Run(_zoo(model), {"name": model, "drop_path_rate": 0.0}),
         f"{model}, stochastic depth {drop_path_rate:g}": _Run(
             _zoo(model, drop_path_rate=drop_path_rate),
             {"name": model, "drop_path_rate": drop_path_rate}),
     }
-    recipe = _Recipe(CPU_SCHEDULE, 6, _CPU_NOTE) if opts.size == "cpu" else _Recipe(
+    recipe = {"cpu": _Recipe(CPU_SCHEDULE, 6, _CPU_NOTE),
+              "gpu": _Recipe(GPU_SCHEDULE, GPU_EPOCHS["stochastic_depth"], _gpu_note(
+                  "stochastic_depth", "the paper's 500 epochs of ResNet-110 (here ResNet-56)")),
+              }.get(opts.size) or _Recipe(
         STOCHASTIC_DEPTH_SCHEDULE, None,
         "Huang et al. 2016 (arXiv:1603.09382) CIFAR-10 schedule: 500 epochs, lr 0.1 /10 at "
         "epochs 250 and 375, Nesterov momentum 0.9, weight decay 1e-4, batch 128. The "
@@ -471,23 +684,19 @@ def fast_cifar10_recipe(device: str | torch.device | None = None) -> dict[str, A
     Not included (so expect less than 94% / a slower run than published): cutout, the
     whitening and frozen-scale tricks, test-time flipping, EMA of the weights.
     """
-    dev = resolve_device(device)
-    if dev.type == "cuda":
-        precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    else:
-        precision = "fp32"  # on CPU, bf16 autocast only pays off with bf16 hardware (AMX/AVX-512 BF16)
     return dict(
         batch_size=512,
-        fit=dict(epochs=24, lr=0.4, optimizer="sgd", momentum=0.9, nesterov=True,
-                 weight_decay=5e-4, schedule="onecycle", warmup_epochs=5, label_smoothing=0.2,
-                 precision=precision, channels_last=dev.type == "cuda"),
+        fit=dict(epochs=GPU_EPOCHS["train_fast"], lr=0.4, optimizer="sgd", momentum=0.9,
+                 nesterov=True, weight_decay=5e-4, schedule="onecycle", warmup_epochs=5,
+                 label_smoothing=0.2, **_accelerated(resolve_device(device))),
     )
 
 
 def train_fast(size: str | None = None, **options: Any) -> ExperimentResult:
     """Train :func:`resnet9` with :func:`fast_cifar10_recipe`.
 
-    ``size="gpu"``: the full-width network on CIFAR-10, 24 epochs. ``size="cpu"``: a
+    ``size="gpu"`` and ``size="paper"`` (the same: Page's recipe is already short): the
+    full-width network on CIFAR-10, 24 epochs. ``size="cpu"``: a
     quarter-width ResNet-9 (16-32-64-128 channels) on the 16x16 digits for 5 epochs with
     the same recipe scaled to the short run (warm-up 1 epoch, batch 64), fp32.
     ``options``: see :class:`RunOptions` (``batch_size=None``: the recipe's).

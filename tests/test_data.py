@@ -11,7 +11,6 @@ the one monkeypatch below replaces the network download to simulate being offlin
 """
 from __future__ import annotations
 
-import io
 import pickle
 import struct
 from urllib.error import URLError
@@ -23,52 +22,7 @@ import torch.nn.functional as F
 
 from cnnlib import data
 from cnnlib.data import DatasetUnavailableError
-
-CIFAR_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
-LABEL_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-
-
-class _Py2Pickler(pickle._Pickler):
-    """Writes ``str`` and ``bytes`` as Python 2 strings, as the official CIFAR-10 pickles
-    (made with Python 2) store them: they load with ``encoding="latin1"`` (torchvision) as
-    ``str`` keys and with ``encoding="bytes"`` (the dataset page's snippet) as ``b"data"``."""
-
-    dispatch = pickle._Pickler.dispatch.copy()
-
-    def _save_py2_string(self, obj):
-        raw = obj.encode("latin1") if isinstance(obj, str) else bytes(obj)
-        if len(raw) < 256:
-            self.write(pickle.SHORT_BINSTRING + bytes([len(raw)]) + raw)
-        else:
-            self.write(pickle.BINSTRING + struct.pack("<i", len(raw)) + raw)
-        self.memoize(obj)
-
-    dispatch[str] = _save_py2_string
-    dispatch[bytes] = _save_py2_string
-
-
-def _dump_py2(obj, path):
-    buf = io.BytesIO()
-    _Py2Pickler(buf, protocol=2).dump(obj)
-    path.write_bytes(buf.getvalue())
-
-
-def write_fake_cifar10(root, n_per_batch=4, seed=0):
-    """Tiny CIFAR-10 in the official python format; returns {file name: (data, labels)}."""
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    written = {}
-    for name in CIFAR_FILES[:-1]:
-        x = rng.integers(0, 256, size=(n_per_batch, 3072), dtype=np.uint8)
-        y = [int(v) for v in rng.integers(0, 10, size=n_per_batch)]
-        _dump_py2({"batch_label": name, "data": x, "labels": y,
-                   "filenames": [f"{name}_{i}.png" for i in range(n_per_batch)]}, folder / name)
-        written[name] = (x, y)
-    _dump_py2({"label_names": LABEL_NAMES, "num_cases_per_batch": n_per_batch, "num_vis": 3072},
-              folder / "batches.meta")
-    return written
-
+from helpers import CIFAR_FILES, LABEL_NAMES, dump_py2_pickle, write_fake_cifar10
 
 @pytest.fixture()
 def fake_cifar(tmp_path):
@@ -182,7 +136,7 @@ def test_one_missing_file_is_named(fake_cifar):
 
 def test_malformed_batch_is_reported(fake_cifar):
     root, _ = fake_cifar
-    _dump_py2({"data": np.zeros((2, 100), dtype=np.uint8), "labels": [0, 1]},
+    dump_py2_pickle({"data": np.zeros((2, 100), dtype=np.uint8), "labels": [0, 1]},
               root / "cifar-10-batches-py" / "data_batch_2")
     with pytest.raises(DatasetUnavailableError, match=r"\(N, 3072\)"):
         data.cifar10(root, verify_md5=False)

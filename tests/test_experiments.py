@@ -10,7 +10,8 @@ from torch import nn
 import cnnlib
 from cnnlib import experiments as E
 from cnnlib.data import DatasetUnavailableError
-from cnnlib.train import lr_schedule
+from cnnlib.train import load_checkpoint, lr_schedule
+from helpers import write_fake_cifar10
 
 TINY = dict(size="cpu", epochs=1, max_steps_per_epoch=2, progress=False)
 
@@ -95,11 +96,13 @@ def test_size_switch_reads_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNLIB_SIZE", "tpu")
     with pytest.raises(ValueError, match="CNNLIB_SIZE"):
         E.default_size()
-    with pytest.raises(ValueError, match="size must be 'cpu' or 'gpu'"):
+    with pytest.raises(ValueError, match="size must be 'cpu', 'gpu' or 'paper'"):
         E.degradation(size="large")
+    monkeypatch.setenv("CNNLIB_SIZE", "paper")
+    assert E.default_size() == "paper"
 
 
-def test_gpu_schedules_are_the_published_ones():
+def test_paper_schedules_are_the_published_ones():
     s = E.RESNET_CIFAR_SCHEDULE
     assert (s["lr"], s["momentum"], s["weight_decay"]) == (0.1, 0.9, 1e-4)
     lrs = lr_schedule(lr=s["lr"], epochs=s["epochs"], steps_per_epoch=391, schedule="step",
@@ -169,3 +172,89 @@ def test_resnet9_lives_in_the_zoo():
     assert E.resnet9 is zoo.resnet9 and E.ResNet9 is zoo.ResNet9  # old imports keep working
     model = cnnlib.get_model("resnet9", widths=(8, 8, 16, 16))
     assert isinstance(model, zoo.ResNet9) and model(torch.randn(1, 3, 16, 16)).shape == (1, 10)
+
+
+# ---- every size end to end: the real CIFAR-10 loader on tiny files in the official format ----
+
+@pytest.fixture(scope="module")
+def cifar_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cifar")
+    write_fake_cifar10(root, n_per_batch=8)
+    return root
+
+
+def _few_steps(size, root, **extra):
+    """A couple of training steps and one validation batch; CIFAR sizes read the fake files."""
+    kw = dict(epochs=1, max_steps_per_epoch=2, max_val_steps=1, progress=False, num_workers=0)
+    if size != "cpu":
+        kw.update(root=root, verify_md5=False, batch_size=4)
+    kw.update(extra)
+    return kw
+
+
+EXPERIMENTS = {
+    "degradation": (E.degradation, dict(depths=(20,)), ["plain20", "resnet20"]),
+    "batchnorm_ablation": (E.batchnorm_ablation, dict(lrs=(0.1,)),
+                           ["BatchNorm, lr=0.1", "no norm, lr=0.1"]),
+    "activation_comparison": (E.activation_comparison, dict(activations=["ReLU", "GELU"]),
+                              ["ReLU", "GELU"]),
+    "stochastic_depth": (E.stochastic_depth, dict(model="resnet20"),
+                         ["resnet20", "resnet20, stochastic depth 0.5"]),
+    "train_fast": (E.train_fast, dict(warmup_epochs=0), ["resnet9"]),  # 5 epochs: longer than 2 steps
+}
+
+
+@pytest.mark.parametrize("size", E.SIZES)
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_runs_at_every_size(name, size, cifar_root, tmp_path, capsys):
+    run, extra, runs = EXPERIMENTS[name]
+    result = run(size, **_few_steps(size, cifar_root, checkpoint_dir=tmp_path / "ck", **extra))
+    assert result.size == size and list(result.histories) == runs
+    assert result.dataset.startswith("digits" if size == "cpu" else "CIFAR-10")
+    for h in result.histories.values():
+        assert h.epochs == 1 and len(h.val_acc) == 1
+    # the time estimate is printed before training, and kept with the result
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"{name} ({size} size) on cpu: {len(runs)} run(s)")
+    assert result.plan.estimated_s > 0 and set(result.plan.seconds_per_step) == set(runs)
+    if size == "gpu":  # the short schedule, in the course's style, with the stated epochs
+        fit_cfg = result.config["fit"]
+        assert fit_cfg["schedule"] in ("cosine", "onecycle") and fit_cfg["nesterov"] is True
+
+
+def test_sizes_pick_their_schedules_and_models(cifar_root):
+    def plan(size, **kw):
+        return E.stochastic_depth(size, dry_run=True, **_few_steps(size, cifar_root, **kw))
+
+    gpu, paper = plan("gpu", epochs=None), plan("paper", epochs=None, checkpoint_dir=None)
+    assert gpu.epochs == {"resnet56": 20, "resnet56, stochastic depth 0.5": 20}
+    assert paper.epochs == {"resnet110": 500, "resnet110, stochastic depth 0.5": 500}
+    deg = E.degradation("gpu", dry_run=True, **_few_steps("gpu", cifar_root, epochs=None))
+    assert set(deg.epochs.values()) == {E.GPU_EPOCHS["degradation"]}
+    deg = E.degradation("paper", dry_run=True, **_few_steps("paper", cifar_root, epochs=None))
+    assert set(deg.epochs.values()) == {E.RESNET_CIFAR_SCHEDULE["epochs"]}
+    # the estimate scales with the steps it will take
+    assert deg.estimated_s > 100 * gpu.steps_per_epoch * min(deg.seconds_per_step.values())
+
+
+def test_dry_run_trains_nothing_and_writes_nothing(cifar_root, tmp_path):
+    plan = E.degradation("paper", dry_run=True,
+                         **_few_steps("paper", cifar_root, depths=(20,), checkpoint_dir=tmp_path))
+    assert isinstance(plan, E.ExperimentPlan) and plan.done_epochs == {"plain20": 0, "resnet20": 0}
+    assert "estimated" in str(plan) and not any(tmp_path.iterdir())
+
+
+def test_paper_size_resumes_from_its_checkpoints(cifar_root, tmp_path, capsys):
+    kw = _few_steps("paper", cifar_root, depths=(20,), checkpoint_dir=tmp_path, epochs=2)
+    first = E.degradation("paper", **{**kw, "epochs": 1})  # a session that ends after 1 epoch
+    ckpt = tmp_path / "degradation-paper" / "resnet20.pt"
+    assert load_checkpoint(ckpt)["epoch"] == 1
+    # the same call with the full schedule goes on from epoch 1 instead of starting again...
+    with pytest.raises(ValueError, match="other settings.*epochs: 1 then, 2 now"):
+        E.degradation("paper", **kw)  # ...but only for the same settings: epochs differ here
+    kw["epochs"] = 1
+    again = E.degradation("paper", **kw)
+    assert again.config["runs"]["resnet20"]["resumed_at_epoch"] == 1
+    assert again.plan.done_epochs["resnet20"] == 1 and again.plan.estimated_s == 0
+    assert again.histories["resnet20"].train_loss == first.histories["resnet20"].train_loss
+    assert "2 run(s) resume from a checkpoint" in capsys.readouterr().out
