@@ -44,6 +44,8 @@ setup: $(STAMP)
 # the notebook execution cache (_build/.jupyter_cache), so an unchanged rebuild is quick.
 book: setup
 	CNNLIB_STATIC=1 $(VENV)/bin/jupyter-book build . --path-output $(STAGE) -W --keep-going -q
+	@# The lecture-claims ledger: recompute every claim, print the coverage (N of M computed).
+	$(PY) -m cnnlib.ledger
 	@rm -rf _build/html.new && cp -r $(STAGE)/_build/html _build/html.new
 	@rm -rf _build/html && mv _build/html.new _build/html
 	@echo "Book built: open file://$(CURDIR)/_build/html/index.html"

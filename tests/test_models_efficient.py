@@ -1,9 +1,12 @@
 """Efficient networks and NAS models: SqueezeNet, MobileNet V1/V2, ShuffleNet V1/V2,
-EfficientNet B0-B7, NASNet-A mobile, MnasNet, RegNetY-400MF.
+EfficientNet B0-B7 (released) and phi1-phi7 (Eq. 3 alone), NASNet-A mobile, MnasNet,
+RegNetY-400MF.
 
 Golden numbers come from outside the project: torchvision's models (built with
-``weights=None``) and their published ``num_params``; the papers' tables for shapes, parameter
-counts and mult-adds where torchvision has no equivalent; ``FlopCounterMode`` for MACs.
+``weights=None``); the papers' tables for shapes, parameter counts and mult-adds where
+torchvision has no equivalent; ``FlopCounterMode`` for MACs. The zoo-wide name checks (every
+same-named torchvision model equal in parameters, documented ``num_params`` and MACs; the
+papers' printed counts) are in tests/test_zoo_names.py.
 """
 from __future__ import annotations
 
@@ -27,8 +30,8 @@ import cnnlib
 from cnnlib.layers import channel_shuffle, make_divisible
 from cnnlib.models import efficientnet as effnet
 from cnnlib.models.efficientnet import (
-    EFFICIENTNET_B0_STAGES, EfficientNet, EfficientNetStage, MBConv, compound_scaling,
-    efficientnet_variant,
+    EFFICIENTNET_B0_STAGES, EFFICIENTNET_RELEASED, EfficientNet, EfficientNetStage, MBConv,
+    compound_scaling, efficientnet_phi, phi_variant, released_variant,
 )
 from cnnlib.models.mnasnet import MNASNet
 from cnnlib.models.mobilenet import (
@@ -44,7 +47,12 @@ FAMILIES = {"squeezenet", "mobilenet", "shufflenet", "efficientnet", "nasnet", "
 MODELS = [n for n in cnnlib.list_models()
           if get_model_builder(n).__module__.rsplit(".", 1)[-1] in FAMILIES]
 # Small inputs keep the forward/backward test cheap; the biggest EfficientNets go smaller still.
-SMALL_INPUT = {"efficientnet_b5": 32, "efficientnet_b6": 32, "efficientnet_b7": 32}
+SMALL_INPUT = {"efficientnet_b5": 32, "efficientnet_b6": 32, "efficientnet_b7": 32,
+               "efficientnet_phi1": 32}
+# efficientnet_phi2..7 run the same EfficientNet code as the b-models with other multipliers
+# (which the count checks cover); initializing up to 69M weights on the CPU for them would add
+# seconds for no new wiring. phi1 stands for them.
+FORWARD_MODELS = [n for n in MODELS if not re.fullmatch(r"efficientnet_phi[2-7]", n)]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -121,11 +129,12 @@ def test_every_family_registered():
     expected = {"squeezenet1_0", "squeezenet1_1", "mobilenet_v1", "mobilenet_v2", "shufflenet_v1",
                 "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5",
                 "shufflenet_v2_x2_0", "nasnet_a_mobile", "mnasnet1_0", "regnet_y_400mf",
-                *(f"efficientnet_b{i}" for i in range(8))}
+                *(f"efficientnet_b{i}" for i in range(8)),
+                *(f"efficientnet_phi{i}" for i in range(1, 8))}
     assert set(MODELS) == expected
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", FORWARD_MODELS)
 def test_forward_backward(name):
     torch.manual_seed(0)
     model = cnnlib.get_model(name, num_classes=10)
@@ -164,28 +173,8 @@ def test_norm_and_act_are_injectable(name):
 
 
 # ------------------------------------------------------------------------------ parameter counts
-TORCHVISION_SAME = [
-    ("squeezenet1_0", "squeezenet1_0", "SqueezeNet1_0_Weights"),
-    ("squeezenet1_1", "squeezenet1_1", "SqueezeNet1_1_Weights"),
-    ("mobilenet_v2", "mobilenet_v2", "MobileNet_V2_Weights"),
-    ("shufflenet_v2_x0_5", "shufflenet_v2_x0_5", "ShuffleNet_V2_X0_5_Weights"),
-    ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0", "ShuffleNet_V2_X1_0_Weights"),
-    ("shufflenet_v2_x1_5", "shufflenet_v2_x1_5", "ShuffleNet_V2_X1_5_Weights"),
-    ("shufflenet_v2_x2_0", "shufflenet_v2_x2_0", "ShuffleNet_V2_X2_0_Weights"),
-    ("efficientnet_b0", "efficientnet_b0", "EfficientNet_B0_Weights"),
-    ("mnasnet1_0", "mnasnet1_0", "MNASNet1_0_Weights"),
-    ("regnet_y_400mf", "regnet_y_400mf", "RegNet_Y_400MF_Weights"),
-]
-
-
-@pytest.mark.parametrize("ours,theirs,weights", TORCHVISION_SAME)
-def test_params_equal_torchvision(ours, theirs, weights):
-    count = n_params(meta_model(ours))
-    assert count == n_params(torchvision_model(theirs))
-    # ... and the count torchvision publishes with its ImageNet weights.
-    assert count == getattr(torchvision.models, weights).DEFAULT.meta["num_params"]
-
-
+# Equality with torchvision (parameters, documented num_params, MACs) for every same-named model:
+# tests/test_zoo_names.py.
 def test_brief_counts():
     # The numbers the course quotes, recomputed (they equal torchvision's, checked above).
     assert n_params(meta_model("mobilenet_v2")) == 3_504_872
@@ -278,8 +267,8 @@ def test_compound_scaling_is_monotonic_and_flops_double():
     alpha, beta, gamma = 1.2, 1.1, 1.15
     assert abs(alpha * beta**2 * gamma**2 - 2) < 0.1
     assert scales[1].flops_mult == pytest.approx(alpha * beta**2 * gamma**2)
-    # The built networks grow too: wider stages, more blocks, larger default input.
-    models = [meta_model(f"efficientnet_b{phi}") for phi in range(8)]
+    # The networks built from the formula grow in every dimension at every step.
+    models = [on_meta(efficientnet_phi, phi=phi) for phi in range(8)]
     for a, b in zip(models, models[1:]):
         assert b.default_input_size > a.default_input_size
         assert b.fc.in_features > a.fc.in_features
@@ -287,6 +276,15 @@ def test_compound_scaling_is_monotonic_and_flops_double():
         assert all(sb.out_channels >= sa.out_channels for sa, sb in zip(a.stage_table, b.stage_table))
         assert n_params(b) > n_params(a)
         assert b.dropout.p > a.dropout.p
+    # The released table's rounded steps: B1 keeps B0's width, and B1 and B2 have the same block
+    # counts (depth 1.1 and 1.2 round every stage's repeats up to the same number); resolution
+    # and the parameter count still grow at every step, dropout never falls.
+    released = [meta_model(f"efficientnet_b{i}") for i in range(8)]
+    assert released[1].fc.in_features == released[0].fc.in_features == 1280
+    assert [s.repeats for s in released[1].stage_table] == [s.repeats for s in released[2].stage_table]
+    for a, b in zip(released, released[1:]):
+        assert b.default_input_size > a.default_input_size and n_params(b) > n_params(a)
+        assert b.fc.in_features >= a.fc.in_features and b.dropout.p >= a.dropout.p
 
 
 @pytest.mark.parametrize("bad", [dict(phi=-1), dict(phi=float("nan")), dict(phi=1, alpha=0.9),
@@ -296,54 +294,81 @@ def test_compound_scaling_rejects_bad_input(bad):
         compound_scaling(**bad)
 
 
-def test_efficientnet_variants_rejected_outside_b0_b7():
-    for phi in (-1, 8):
+def test_efficientnet_variants_rejected_outside_their_range():
+    for index in (-1, 8, 1.0, True):
         with pytest.raises(ValueError, match="B0..B7"):
-            efficientnet_variant(phi)
+            released_variant(index)
+    for phi in (-1, 8, 0.5, True):
+        with pytest.raises(ValueError, match="0..7"):
+            phi_variant(phi)
+        with pytest.raises(ValueError, match="0..7"):
+            efficientnet_phi(phi)
 
 
-def _docstring_table() -> dict[int, list[str]]:
-    rows = re.findall(r"^b(\d)\s+(.+)$", effnet.__doc__, flags=re.M)
-    return {int(phi): cols.split() for phi, cols in rows}
+def _docstring_table(prefix: str) -> dict[int, list[str]]:
+    rows = re.findall(rf"^{prefix}(\d)\s+(.+)$", effnet.__doc__, flags=re.M)
+    return {int(i): cols.split() for i, cols in rows}
 
 
-def test_efficientnet_docstring_table_is_computed():
-    """Every number of the module docstring's B0-B7 table, recomputed here."""
-    table = _docstring_table()
-    assert sorted(table) == list(range(8))
-    for phi, (phi_col, width, depth, res, dropout, ours, theirs) in table.items():
-        v = efficientnet_variant(phi)
-        assert int(phi_col) == phi
-        assert width == f"{v.scaling.width:.4f}" and depth == f"{v.scaling.depth:.4f}"
-        assert int(res) == v.scaling.resolution
-        assert dropout == f"{v.dropout:.3f}"
-        model = meta_model(f"efficientnet_b{phi}")
-        assert model.default_input_size == v.scaling.resolution
-        assert model.dropout.p == pytest.approx(v.dropout)
-        assert n_params(model) == int(ours.replace(",", ""))
-        tv = torchvision_model(f"efficientnet_b{phi}")
-        assert n_params(tv) == int(theirs.replace(",", ""))
-        # B0 is identical; B1..B7 differ because torchvision uses the released, hand-rounded
-        # multipliers instead of alpha^phi, beta^phi (see the module docstring).
-        assert (n_params(model) == n_params(tv)) == (phi == 0)
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
 
 
-def test_efficientnet_same_architecture_as_torchvision():
-    """The count differences come only from the multipliers: with the released multipliers our
-    EfficientNet equals torchvision's B0..B7, and torchvision's EfficientNet built with our
-    computed multipliers equals ours."""
+def test_efficientnet_docstring_tables_are_computed():
+    """Every number of the module docstring's two tables, recomputed here: the released B0-B7
+    from EFFICIENTNET_RELEASED, our models and torchvision's; phi1-phi7 from Eq. 3."""
+    released = _docstring_table("b")
+    assert sorted(released) == list(range(8))
+    for i, (width, depth, res, dropout, params, macs) in released.items():
+        v = released_variant(i)
+        assert v is EFFICIENTNET_RELEASED[i] and v.name == f"efficientnet_b{i}"
+        assert (float(width), float(depth), int(res), float(dropout)) == (
+            v.width, v.depth, v.resolution, v.dropout)
+        model, tv = meta_model(v.name), torchvision_model(v.name)
+        assert model.default_input_size == v.resolution
+        assert model.dropout.p == v.dropout == tv.classifier[0].p  # torchvision's dropout
+        summary = cnnlib.summarize(model, (3, v.resolution, v.resolution))
+        assert summary.total_params == n_params(tv) == _count(params)
+        assert summary.total_macs == _count(macs)
+    computed = _docstring_table("phi")
+    assert sorted(computed) == list(range(1, 8))
+    for phi, (width, depth, res, dropout, params, macs) in computed.items():
+        v, s = phi_variant(phi), compound_scaling(phi)
+        assert v.name == f"efficientnet_phi{phi}"
+        assert (v.width, v.depth, v.resolution) == (s.width, s.depth, s.resolution)
+        assert width == f"{v.width:.4f}" and depth == f"{v.depth:.4f}" and int(res) == v.resolution
+        assert dropout == f"{v.dropout:.3f}" and v.dropout == pytest.approx(0.2 + 0.3 * phi / 7)
+        model = meta_model(v.name)
+        assert model.default_input_size == v.resolution and model.dropout.p == v.dropout
+        summary = cnnlib.summarize(model, (3, v.resolution, v.resolution))
+        assert summary.total_params == _count(params) and summary.total_macs == _count(macs)
+
+
+def test_efficientnet_phi_family():
+    """phi=0 is B0; phi=1's width and depth are the released B2's (the docstring's example);
+    and torchvision's EfficientNet class built with Eq. 3's multipliers equals ours, so the
+    two families differ only in their multipliers."""
     from torchvision.models.efficientnet import EfficientNet as TVEfficientNet
     from torchvision.models.efficientnet import _efficientnet_conf
 
-    released = [(1.0, 1.0), (1.0, 1.1), (1.1, 1.2), (1.2, 1.4), (1.4, 1.8), (1.6, 2.2), (1.8, 2.6),
-                (2.0, 3.1)]
-    for phi in (1, 7):
-        width, depth = released[phi]
-        ours = on_meta(EfficientNet, width_mult=width, depth_mult=depth)
-        assert n_params(ours) == n_params(torchvision_model(f"efficientnet_b{phi}"))
+    b0, phi0 = meta_model("efficientnet_b0"), on_meta(efficientnet_phi, phi=0)
+    assert n_params(phi0) == n_params(b0) and phi0.default_input_size == 224
+    b2, phi1 = released_variant(2), phi_variant(1)
+    assert (phi1.width, phi1.depth) == pytest.approx((b2.width, b2.depth))
+    assert n_params(meta_model("efficientnet_phi1")) == n_params(torchvision_model("efficientnet_b2"))
+    # The module docstring's (and chapter 10's) comparison at the same index N: the released BN
+    # is shallower and cheaper than phiN; its resolution passes the formula's from B5 on, its
+    # width from B6 on.
+    for n in range(1, 8):
+        r, f = released_variant(n), phi_variant(n)
+        rm, fm = meta_model(r.name), meta_model(f.name)
+        assert r.depth < f.depth and n_params(rm) < n_params(fm)
+        assert (cnnlib.summarize(rm, (3, r.resolution, r.resolution)).total_macs
+                < cnnlib.summarize(fm, (3, f.resolution, f.resolution)).total_macs)
+        assert (r.resolution > f.resolution) == (n >= 5) and (r.width > f.width) == (n >= 6)
     for phi in (3,):
         s = compound_scaling(phi)
-        ours = meta_model(f"efficientnet_b{phi}")
+        ours = meta_model(f"efficientnet_phi{phi}")
         setting, _ = _efficientnet_conf(f"efficientnet_b{phi}", width_mult=s.width, depth_mult=s.depth)
         with torch.device("meta"):
             theirs = TVEfficientNet(setting, dropout=0.0, last_channel=ours.fc.in_features)

@@ -506,7 +506,7 @@ def _small_fractal(**kw) -> FractalNet:
 def test_fractal_block_structure_and_count():
     block = FractalBlock(3, 8, 4)
     assert [len(col) for col in block.columns] == [1, 2, 4, 8]
-    model = meta_model("fractalnet")
+    model = meta_model("fractalnet", num_columns=4)  # Fig. 1 layout, C = 4
     assert model.depth == 40  # B * 2**(C-1), paper Sec. 4
     expected, c_in = 10 * 512 + 10, 3  # classifier
     for c in (64, 128, 256, 512, 512):  # C first convs read the block input, the rest c -> c

@@ -39,11 +39,13 @@ TOPICS = {
     "vgg": "VGG",
     "googlenet": "GoogLeNet and the Inception module",
     "resnet": "ResNet",
+    "normalization": "Normalization layers: batch, layer, instance and group norm",
     "activations": "Activation functions, initialization and the vanishing gradient",
     "densenet": "DenseNet",
     "efficient": "Efficient networks: SqueezeNet, MobileNet, ShuffleNet, EfficientNet",
     "nas": "Neural architecture search",
     "ilsvrc": "The ImageNet challenge (ILSVRC) results",
+    "comparison": "Comparing networks: accuracy, operations, memory and speed",
 }
 
 

@@ -147,7 +147,9 @@ class AlexNet(ImageClassifier):
 def alexnet(*, num_classes: int = 1000, **kwargs) -> AlexNet:
     """AlexNet as in the paper (NeurIPS 2012, Fig. 2): two-tower grouped convs, LRN, 227x227.
 
-    60,965,224 parameters with 1000 classes (checked in the tests).
+    60,965,224 parameters with 1000 classes (checked in the tests); the paper's abstract rounds
+    it to "60 million parameters". Not torchvision's ``alexnet``, which is the 2014 "one weird
+    trick" network (:func:`alexnet_owt` here).
     """
     return AlexNet(ALEXNET_CFGS["paper"], num_classes, **kwargs)
 

@@ -1,5 +1,6 @@
 """EfficientNet (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-Networks", arXiv:1905.11946): the B0 baseline (Table 1) and compound scaling (Eq. 3).
+Networks", ICML 2019, arXiv:1905.11946): the B0 baseline (Table 1), the released B0-B7 and
+compound scaling (Eq. 3).
 
 **B0** is a stack of MBConv blocks (MobileNetV2's inverted residual + squeeze-and-excitation,
 SiLU/"swish" activations, stochastic depth), found by a MnasNet-style search.
@@ -8,33 +9,67 @@ SiLU/"swish" activations, stochastic depth), found by a MnasNet-style search.
 ``depth = alpha^phi``, ``width = beta^phi``, ``resolution = gamma^phi``, under the constraint
 ``alpha * beta^2 * gamma^2 ~= 2`` so that FLOPs grow by about ``2^phi`` (FLOPs are linear in
 depth and quadratic in width and resolution). A small grid search on B0 gave alpha=1.2,
-beta=1.1, gamma=1.15 (Section 4). Here B1..B7 are *computed* from phi = 1..7.
+beta=1.1, gamma=1.15 (Section 4).
 
-Difference from the authors' released B1-B7 (and torchvision's, which copies them): the
-released models use a hand-rounded table of (width, depth, resolution): B0 (1.0, 1.0, 224),
-B1 (1.0, 1.1, 240), B2 (1.1, 1.2, 260), B3 (1.2, 1.4, 300), B4 (1.4, 1.8, 380), B5 (1.6, 2.2,
-456), B6 (1.8, 2.6, 528), B7 (2.0, 3.1, 600). That table is *not* ``beta^phi, alpha^phi,
-gamma^phi`` at integer phi: phi=1 gives (1.1, 1.2, 258), the released *B2* multipliers, and the
-gap grows with phi (alpha^7 = 3.58 deeper vs 3.1 released). So the computed B1..B7 here have
-more parameters than torchvision's; B0 (phi=0) is identical. Counts with 1000 classes (the
-tests recompute every number in this table from the code and from torchvision):
+Two families are built from the same B0 code, under different names:
 
-=======  ===  ======  ======  ==========  =======  ==================  =================
-variant  phi  width   depth   resolution  dropout  params (this file)  params (tv)
-=======  ===  ======  ======  ==========  =======  ==================  =================
-b0       0    1.0000  1.0000  224         0.200    5,288,548           5,288,548
-b1       1    1.1000  1.2000  258         0.243    9,109,994           7,794,184
-b2       2    1.2100  1.4400  296         0.286    12,255,408          9,109,994
-b3       3    1.3310  1.7280  341         0.329    16,350,296          12,233,232
-b4       4    1.4641  2.0736  392         0.371    25,916,448          19,341,616
-b5       5    1.6105  2.4883  451         0.414    33,726,740          30,389,784
-b6       6    1.7716  2.9860  518         0.457    45,464,648          43,040,704
-b7       7    1.9487  3.5832  596         0.500    68,741,810          66,347,960
-=======  ===  ======  ======  ==========  =======  ==================  =================
+* ``efficientnet_b0`` .. ``efficientnet_b7``: **the published networks**, the ones the paper's
+  Table 2 reports (e.g. B1: 7.8M parameters, 0.70B FLOPs) and torchvision ships. Their
+  (width, depth, resolution, dropout) are the authors' table, ``efficientnet_params`` in
+  ``efficientnet_builder.py`` of the official TensorFlow code (github.com/tensorflow/tpu,
+  ``models/official/efficientnet``), which torchvision's ``efficientnet_b0..b7`` copy:
+  :data:`EFFICIENTNET_RELEASED`. Parameter and MAC counts equal torchvision's exactly
+  (tests/test_zoo_names.py).
+* ``efficientnet_phi1`` .. ``efficientnet_phi7`` (and :func:`efficientnet_phi` for phi 0..7):
+  **the formula**, B0 scaled by ``beta^phi``, ``alpha^phi`` and ``224 * gamma^phi`` at integer
+  phi. No published network has these multipliers; they show what Eq. 3 alone gives, and they
+  are not B1..B7. ``efficientnet_phi(0)`` is B0.
 
-The resolution is ``224 * gamma^phi`` rounded to the nearest pixel; dropout rises linearly from
-0.2 (B0) to 0.5 (B7), as the paper says in Section 5.2. ``EfficientNet(width_mult=...,
-depth_mult=...)`` with the released multipliers reproduces torchvision's counts exactly (tests).
+Released networks (the authors' table; counts with 1000 classes, MACs at the listed
+resolution, both computed by the tests for this file and for torchvision's models):
+
+=======  =====  =====  ==========  =======  ==========  ==============
+variant  width  depth  resolution  dropout  params      MACs
+=======  =====  =====  ==========  =======  ==========  ==============
+b0       1.0    1.0    224         0.2      5,288,548   385,814,752
+b1       1.0    1.1    240         0.2      7,794,184   686,802,832
+b2       1.1    1.2    260         0.3      9,109,994   993,561,872
+b3       1.2    1.4    300         0.3      12,233,232  1,827,141,392
+b4       1.4    1.8    380         0.4      19,341,616  4,393,771,024
+b5       1.6    2.2    456         0.4      30,389,784  10,266,384,752
+b6       1.8    2.6    528         0.5      43,040,704  19,067,593,536
+b7       2.0    3.1    600         0.5      66,347,960  37,745,884,192
+=======  =====  =====  ==========  =======  ==========  ==============
+
+Computed from Eq. 3 (resolution ``224 * gamma^phi`` rounded to the nearest pixel; dropout
+raised linearly from 0.2 at phi=0 to 0.5 at phi=7, our reading of Section 5.2's "linearly
+increased from 0.2 for EfficientNet-B0 to 0.5 for B7"; the released table steps it instead):
+
+=======  ======  ======  ==========  =======  ==========  ==============
+name     width   depth   resolution  dropout  params      MACs
+=======  ======  ======  ==========  =======  ==========  ==============
+phi1     1.1000  1.2000  258         0.243    9,109,994   992,629,472
+phi2     1.2100  1.4400  296         0.286    12,255,408  1,810,522,464
+phi3     1.3310  1.7280  341         0.329    16,350,296  3,250,916,456
+phi4     1.4641  2.0736  392         0.371    25,916,448  6,319,727,088
+phi5     1.6105  2.4883  451         0.414    33,726,740  11,374,487,904
+phi6     1.7716  2.9860  518         0.457    45,464,648  20,094,026,560
+phi7     1.9487  3.5832  596         0.500    68,741,810  39,663,901,696
+=======  ======  ======  ==========  =======  ==========  ==============
+
+Where the two part: the released table is a hand-rounded schedule, not Eq. 3 at integer phi
+(the paper does not say how it was rounded). phi=1 gives (1.1, 1.2, 258): the released *B2*
+width and depth, so ``efficientnet_phi1`` has exactly B2's parameters at a 258-pixel input.
+The released B1 keeps width 1.0 and takes depth 1.1 at 240 pixels, about phi=0.5 in depth and
+resolution. At every index N the released BN is shallower than ``alpha^N`` (B7: depth 3.1
+against alpha^7 = 3.58) and has fewer parameters and MACs than phiN; its resolution trails
+``224 * gamma^N`` up to B4 and passes it from B5 on, its width passes ``beta^N`` from B6 on
+(B7: width 2.0 against 1.95, 600 pixels against 596).
+
+Deviations from the released models, none of which changes a count: BatchNorm keeps
+PyTorch's defaults (the TF models use eps=1e-3 and momentum 0.99, i.e. 0.01 in PyTorch's
+convention, which torchvision uses for B5-B7 only); padding is symmetric ``k // 2`` (as in
+torchvision) where the TF code pads "same", asymmetric for the stride-2 convs.
 """
 from __future__ import annotations
 
@@ -52,9 +87,12 @@ from cnnlib.registry import register_model
 
 __all__ = [
     "EfficientNetStage", "EFFICIENTNET_B0_STAGES", "CompoundScaling", "compound_scaling",
-    "EfficientNetVariant", "efficientnet_variant", "MBConv", "EfficientNet",
+    "EfficientNetVariant", "EFFICIENTNET_RELEASED", "released_variant", "phi_variant",
+    "MBConv", "EfficientNet", "efficientnet_phi",
     "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
     "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
+    "efficientnet_phi1", "efficientnet_phi2", "efficientnet_phi3", "efficientnet_phi4",
+    "efficientnet_phi5", "efficientnet_phi6", "efficientnet_phi7",
 ]
 
 
@@ -117,7 +155,7 @@ def compound_scaling(
     The resolution is ``base_resolution * gamma^phi`` rounded to the nearest pixel.
     """
     if not (isinstance(phi, (int, float)) and math.isfinite(phi) and phi >= 0):
-        raise ValueError(f"phi must be a finite number >= 0 (B0 is phi=0, B7 phi=7), got {phi!r}")
+        raise ValueError(f"phi must be a finite number >= 0 (B0 is phi=0), got {phi!r}")
     for name, value in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
         if not value >= 1:  # the paper's constraint alpha, beta, gamma >= 1
             raise ValueError(f"{name} must be >= 1 (scaling never shrinks the network), got {value}")
@@ -133,21 +171,55 @@ def compound_scaling(
     )
 
 
+# --------------------------------------------------------------------------- the two families
 @dataclass(frozen=True)
 class EfficientNetVariant:
-    """Everything that distinguishes B``phi`` from B0."""
+    """One member of a family: B0's width and depth multipliers, the input side in pixels
+    (``resolution``, the model's ``default_input_size``) and the classifier's dropout."""
 
     name: str
-    scaling: CompoundScaling
+    width: float
+    depth: float
+    resolution: int
     dropout: float
 
 
-def efficientnet_variant(phi: int) -> EfficientNetVariant:
-    """B``phi``: compound scaling at ``phi`` with the paper's alpha, beta, gamma, and dropout
-    "linearly increased from 0.2 for EfficientNet-B0 to 0.5 for B7" (Section 5.2)."""
-    if phi not in range(8):
-        raise ValueError(f"EfficientNet variants are B0..B7 (phi 0..7), got phi={phi!r}")
-    return EfficientNetVariant(f"efficientnet_b{phi}", compound_scaling(phi),
+# The released EfficientNet-B0..B7: (width_coefficient, depth_coefficient, resolution,
+# dropout_rate) of the authors' ``efficientnet_builder.efficientnet_params`` (TF code,
+# github.com/tensorflow/tpu, models/official/efficientnet), the models of the paper's Table 2;
+# torchvision's efficientnet_b0..b7 use the same width_mult, depth_mult and dropout.
+EFFICIENTNET_RELEASED: tuple[EfficientNetVariant, ...] = (
+    #                   name               width  depth  resolution  dropout
+    EfficientNetVariant("efficientnet_b0", 1.0, 1.0, 224, 0.2),
+    EfficientNetVariant("efficientnet_b1", 1.0, 1.1, 240, 0.2),
+    EfficientNetVariant("efficientnet_b2", 1.1, 1.2, 260, 0.3),
+    EfficientNetVariant("efficientnet_b3", 1.2, 1.4, 300, 0.3),
+    EfficientNetVariant("efficientnet_b4", 1.4, 1.8, 380, 0.4),
+    EfficientNetVariant("efficientnet_b5", 1.6, 2.2, 456, 0.4),
+    EfficientNetVariant("efficientnet_b6", 1.8, 2.6, 528, 0.5),
+    EfficientNetVariant("efficientnet_b7", 2.0, 3.1, 600, 0.5),
+)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def released_variant(index: int) -> EfficientNetVariant:
+    """The released EfficientNet-B``index`` (0..7): a row of :data:`EFFICIENTNET_RELEASED`."""
+    if not _is_int(index) or index not in range(len(EFFICIENTNET_RELEASED)):
+        raise ValueError(f"the released EfficientNets are B0..B7, got B{index!r}")
+    return EFFICIENTNET_RELEASED[index]
+
+
+def phi_variant(phi: int) -> EfficientNetVariant:
+    """B0 scaled by compound scaling at integer ``phi`` (0..7) with the paper's alpha, beta,
+    gamma (:func:`compound_scaling`), and dropout raised linearly from 0.2 (phi=0) to 0.5
+    (phi=7). Not a published network for phi >= 1: see the module docstring."""
+    if not _is_int(phi) or phi not in range(8):
+        raise ValueError(f"phi must be an integer 0..7 (the range the paper scales over), got {phi!r}")
+    s = compound_scaling(phi)
+    return EfficientNetVariant(f"efficientnet_phi{phi}", s.width, s.depth, s.resolution,
                                dropout=0.2 + (0.5 - 0.2) * phi / 7)
 
 
@@ -298,61 +370,121 @@ def _dense_init_(weight: torch.Tensor) -> torch.Tensor:
     return nn.init.uniform_(weight, -bound, bound)
 
 
-def _efficientnet(phi: int, num_classes: int, **kwargs) -> EfficientNet:
-    variant = efficientnet_variant(phi)
+def _build(variant: EfficientNetVariant, num_classes: int, **kwargs) -> EfficientNet:
     kwargs.setdefault("dropout", variant.dropout)
     return EfficientNet(
         num_classes,
-        width_mult=variant.scaling.width,
-        depth_mult=variant.scaling.depth,
-        default_input_size=variant.scaling.resolution,
+        width_mult=variant.width,
+        depth_mult=variant.depth,
+        default_input_size=variant.resolution,
         **kwargs,
     )
 
 
+def efficientnet_phi(phi: int, *, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at integer ``phi`` (0..7) by Eq. 3 alone (:func:`phi_variant`).
+
+    Not the published B``phi``: the released B1..B7 (``efficientnet_b1`` ..) use the authors'
+    rounded table. ``efficientnet_phi(0)`` equals ``efficientnet_b0``.
+    """
+    return _build(phi_variant(phi), num_classes, **kwargs)
+
+
+# ------------------------------------------------------------------ released networks (Table 2)
 @register_model
 def efficientnet_b0(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B0 (arXiv:1905.11946, Table 1), 224x224; equals torchvision's count."""
-    return _efficientnet(0, num_classes, **kwargs)
+    """EfficientNet-B0 (arXiv:1905.11946, Table 1), 224x224; equals torchvision's model."""
+    return _build(released_variant(0), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b1(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B1 = compound scaling of B0 with phi=1 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(1, num_classes, **kwargs)
+    """The released EfficientNet-B1 (arXiv:1905.11946, Table 2; the authors' width 1.0,
+    depth 1.1, 240x240, dropout 0.2); equals torchvision's model."""
+    return _build(released_variant(1), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b2(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B2 = compound scaling of B0 with phi=2 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(2, num_classes, **kwargs)
+    """The released EfficientNet-B2 (arXiv:1905.11946, Table 2; the authors' width 1.1,
+    depth 1.2, 260x260, dropout 0.3); equals torchvision's model."""
+    return _build(released_variant(2), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b3(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B3 = compound scaling of B0 with phi=3 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(3, num_classes, **kwargs)
+    """The released EfficientNet-B3 (arXiv:1905.11946, Table 2; the authors' width 1.2,
+    depth 1.4, 300x300, dropout 0.3); equals torchvision's model."""
+    return _build(released_variant(3), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b4(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B4 = compound scaling of B0 with phi=4 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(4, num_classes, **kwargs)
+    """The released EfficientNet-B4 (arXiv:1905.11946, Table 2; the authors' width 1.4,
+    depth 1.8, 380x380, dropout 0.4); equals torchvision's model."""
+    return _build(released_variant(4), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b5(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B5 = compound scaling of B0 with phi=5 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(5, num_classes, **kwargs)
+    """The released EfficientNet-B5 (arXiv:1905.11946, Table 2; the authors' width 1.6,
+    depth 2.2, 456x456, dropout 0.4); equals torchvision's model."""
+    return _build(released_variant(5), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b6(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B6 = compound scaling of B0 with phi=6 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(6, num_classes, **kwargs)
+    """The released EfficientNet-B6 (arXiv:1905.11946, Table 2; the authors' width 1.8,
+    depth 2.6, 528x528, dropout 0.5); equals torchvision's model."""
+    return _build(released_variant(6), num_classes, **kwargs)
 
 
 @register_model
 def efficientnet_b7(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
-    """EfficientNet-B7 = compound scaling of B0 with phi=7 (arXiv:1905.11946, Eq. 3)."""
-    return _efficientnet(7, num_classes, **kwargs)
+    """The released EfficientNet-B7 (arXiv:1905.11946, Table 2; the authors' width 2.0,
+    depth 3.1, 600x600, dropout 0.5); equals torchvision's model."""
+    return _build(released_variant(7), num_classes, **kwargs)
+
+
+# ------------------------------------------------------------------ Eq. 3 alone (not published)
+@register_model
+def efficientnet_phi1(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=1 (Eq. 3: width 1.1, depth 1.2, 258x258); not the published
+    B1 (see :func:`efficientnet_b1`); its parameters equal the released B2's."""
+    return efficientnet_phi(1, num_classes=num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_phi2(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=2 (Eq. 3); not the published B2 (:func:`efficientnet_b2`)."""
+    return efficientnet_phi(2, num_classes=num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_phi3(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=3 (Eq. 3); not the published B3 (:func:`efficientnet_b3`)."""
+    return efficientnet_phi(3, num_classes=num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_phi4(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=4 (Eq. 3); not the published B4 (:func:`efficientnet_b4`)."""
+    return efficientnet_phi(4, num_classes=num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_phi5(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=5 (Eq. 3); not the published B5 (:func:`efficientnet_b5`)."""
+    return efficientnet_phi(5, num_classes=num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_phi6(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=6 (Eq. 3); not the published B6 (:func:`efficientnet_b6`)."""
+    return efficientnet_phi(6, num_classes=num_classes, **kwargs)
+
+
+@register_model
+def efficientnet_phi7(*, num_classes: int = 1000, **kwargs) -> EfficientNet:
+    """B0 compound-scaled at phi=7 (Eq. 3); not the published B7 (:func:`efficientnet_b7`)."""
+    return efficientnet_phi(7, num_classes=num_classes, **kwargs)

@@ -297,5 +297,8 @@ def googlenet(*, num_classes: int = 1000, **kwargs) -> GoogLeNet:
     (both computed in tests/test_models_classic.py). The CS231n slide's "only 5 million" and the
     paper's "12 times fewer than AlexNet" (60,965,224 / 12 = 5.1M) round more generously: the
     ratio is 8.7x with the final 1024 x 1000 classifier counted.
+
+    Not torchvision's ``googlenet``, which adds BatchNorm, drops the LRN and uses 3x3 convs where
+    Table 1 has 5x5 (tests/test_models_classic.py counts the difference exactly).
     """
     return GoogLeNet(num_classes, **kwargs)
