@@ -14,3 +14,7 @@ warnings.filterwarnings("ignore", message=".*weight initialization of inception.
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+# A real PostgreSQL server (session) and a database per test, for the gradebook tests.
+from pg import pg_url, postgresql  # noqa: E402,F401

@@ -422,6 +422,86 @@ def test_autograde_refuses_without_bubblewrap(course_root, tmp_path, monkeypatch
     assert "bubblewrap" in err and "apt-get install bubblewrap" in err and "--unsafe" in err
 
 
+# --------------------------------------------------------------------------- export
+def _grade_directly(root: Path) -> None:
+    """Students and scores written straight into the course's gradebook (no autograding):
+    Ada 5/5; a student whose name a spreadsheet would run, 3/5 less a 0.5 late penalty, one cell
+    awaiting a manual grade; Carol enrolled without a submission."""
+    from nbgrader.api import Gradebook
+
+    from cnnlib.course.autograde import quiet_nbgrader
+
+    course = load_course(root)
+    with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
+        gb.add_student("1234", first_name="Ada", last_name="Lovelace", email="ada@example.org")
+        gb.add_student("88", first_name='=HYPERLINK("x")', last_name="X")
+        gb.add_student("carol", first_name="Carol", last_name="C")
+        for student, scores in (("1234", {"test_square": 1, "test_conv_out": 2, "test_relu": 2}),
+                                ("88", {"test_square": 1, "test_conv_out": 2, "test_relu": None})):
+            gb.add_submission("demo", student)
+            for cell, score in scores.items():
+                grade = gb.find_grade(cell, "demo", "demo", student)
+                grade.auto_score, grade.needs_manual_grade = score, score is None
+        gb.find_submission_notebook("demo", "demo", "88").late_submission_penalty = 0.5
+        gb.db.commit()
+
+
+def test_export_formats_plain_canvas_moodle(course_root, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("CNNLIB_GRADEBOOK_URL", raising=False)
+    _grade_directly(course_root)
+    for fmt in ("plain", "canvas", "moodle"):
+        assert main(["--course", str(course_root), "export", "--format", fmt, str(tmp_path / f"{fmt}.csv")]) == 0
+    assert "wrote 3 row(s) (moodle)" in capsys.readouterr().out
+    plain = list(csv.reader(io.StringIO((tmp_path / "plain.csv").read_text())))
+    assert plain == [
+        ["student_id", "first_name", "last_name", "assignment", "score", "max_score", "submitted", "needs_manual_grade"],
+        ["1234", "Ada", "Lovelace", "demo", "5.0", "5.0", "yes", "no"],
+        ["88", "'=HYPERLINK(\"x\")", "X", "demo", "2.5", "5.0", "yes", "yes"],
+        ["carol", "Carol", "C", "demo", "0.0", "5.0", "no", "no"]]
+    canvas = list(csv.reader(io.StringIO((tmp_path / "canvas.csv").read_text())))
+    assert canvas == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "demo"],
+        ["Points Possible", "", "", "", "", "5.0"],
+        ["Lovelace, Ada", "1234", "", "", "", "5.0"],
+        ["X, =HYPERLINK(\"x\")", "88", "", "", "", "2.5"],
+        ["C, Carol", "carol", "", "", "", "0.0"]]
+    moodle = list(csv.reader(io.StringIO((tmp_path / "moodle.csv").read_text())))
+    assert moodle == [
+        ["First name", "Last name", "ID number", "Email address", "demo"],
+        ["Ada", "Lovelace", "1234", "ada@example.org", "5.0"],
+        ["'=HYPERLINK(\"x\")", "X", "88", "", "2.5"],
+        ["Carol", "C", "carol", "", "0.0"]]
+    # Default file names, --to as before, and the course's CourseExportPlugin settings.
+    monkeypatch.chdir(tmp_path)
+    assert main(["--course", str(course_root), "export", "--format", "canvas"]) == 0
+    assert (tmp_path / "grades-canvas.csv").read_text() == (tmp_path / "canvas.csv").read_text()
+    (course_root / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseExportPlugin.format = 'canvas'\nc.CourseExportPlugin.canvas_id_column = 'SIS Login ID'\n")
+    assert main(["--course", str(course_root), "export", "--to", str(tmp_path / "sis.csv")]) == 0
+    assert [row[:5] for row in csv.reader(io.StringIO((tmp_path / "sis.csv").read_text()))][2] == \
+        ["Lovelace, Ada", "", "", "1234", ""]
+    assert main(["--course", str(course_root), "export", "a.csv", "--to", "b.csv"]) == 1
+    assert "two output files" in capsys.readouterr().err
+
+
+def test_plain_nbgrader_export_writes_the_course_csv(course_root, tmp_path, monkeypatch):
+    """The course's nbgrader_config.py makes CourseExportPlugin nbgrader's exporter."""
+    import os
+    import subprocess
+
+    monkeypatch.delenv("CNNLIB_GRADEBOOK_URL", raising=False)
+    _grade_directly(course_root)
+    (course_root / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
+    assert main(["--course", str(course_root), "export", str(tmp_path / "ours.csv")]) == 0
+    env = {k: v for k, v in os.environ.items() if k != "CNNLIB_GRADEBOOK_URL"}
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter")
+    out = subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=course_root, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "CourseExportPlugin" in out.stderr  # nbgrader logs the exporter it uses
+    assert (course_root / "grades.csv").read_bytes() == (tmp_path / "ours.csv").read_bytes()
+
+
 # --------------------------------------------------------------------------- full cycle
 @pytest.mark.slow
 def test_full_cycle(course_root, tmp_path, capsys):

@@ -125,6 +125,8 @@ def test_views_filter_by_topic_lecture_and_status():
     wrong = ledger.table(status="wrong")
     assert {c.status for c in wrong.items} == {"wrong"}
     assert all(c.key in str(ledger.table(lecture=c.lectures[0]).items) for c in CLAIMS[:3])
+    short = ledger.table(topic="lenet", detail=False)
+    assert "How / why" not in str(short) and "Slide says" in short._repr_html_()
     with pytest.raises(LedgerError, match="unknown topic"):
         ledger.claims(topic="ch04")
 

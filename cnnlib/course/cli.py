@@ -80,8 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", parents=[common], help="HTML feedback per student (hidden tests removed)")
     p.add_argument("assignment", metavar="ASSIGNMENT")
 
-    p = sub.add_parser("export", parents=[common], help="write grades as CSV")
-    p.add_argument("--to", dest="target", default="grades.csv", metavar="CSV", help="output file (default grades.csv)")
+    p = sub.add_parser("export", parents=[common],
+                       help="write grades as CSV: plain, or a gradebook file for Canvas's or Moodle's grade import")
+    p.add_argument("target", nargs="?", metavar="TARGET",
+                   help="output file (default grades.csv; grades-canvas.csv, grades-moodle.csv for those formats)")
+    p.add_argument("--to", dest="to", metavar="CSV", help="the output file, as nbgrader export's --to")
+    p.add_argument("--format", choices=("plain", "canvas", "moodle"), default=None,
+                   help="plain (a row per student and assignment, the default), canvas or moodle "
+                        "(default: CourseExportPlugin.format of the course's nbgrader_config.py, else plain)")
     return parser
 
 
@@ -185,10 +191,15 @@ def _feedback(course, args) -> int:
 
 
 def _export(course, args) -> int:
+    from .export import default_target
     from .reports import export_grades
 
-    rows = export_grades(course, args.target)
-    print(f"wrote {rows} row(s) to {args.target}")
+    if args.target and args.to and args.target != args.to:
+        raise CourseError(f"two output files given ({args.target} and --to {args.to}); give one")
+    fmt = args.format or course.config.CourseExportPlugin.get("format", "plain")
+    target = args.target or args.to or default_target(fmt)
+    rows = export_grades(course, target, fmt)
+    print(f"wrote {rows} row(s) ({fmt}) to {target}")
     return 0
 
 

@@ -10,16 +10,20 @@ gradebook's URL.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-__all__ = ["COURSE_ID", "GRADEBOOK_ENV", "Course", "CourseError", "default_config", "ensure_gradebook", "load_course"]
+__all__ = ["COURSE_ID", "EXPORT_PLUGIN", "GRADEBOOK_ENV", "Course", "CourseError", "default_config", "ensure_gradebook",
+           "gradebook_url", "load_course", "safe_url"]
 
 COURSE_ID = "cnn-architectures"
 GRADEBOOK_ENV = "CNNLIB_GRADEBOOK_URL"
+#: The grade exporter of ``cnnlib-course export`` and plain ``nbgrader export``.
+EXPORT_PLUGIN = "cnnlib.course.export.CourseExportPlugin"
 
 SANITIZE_PREPROCESSORS = [
     "cnnlib.course.preprocessors.RestoreCells",
@@ -51,7 +55,7 @@ def default_config(root: str | os.PathLike) -> Config:
 
     The gradebook is ``gradebook.db`` (SQLite) in ``root``, or any SQLAlchemy URL (e.g.
     ``postgresql://user:password@host/gradebook``) in the environment variable
-    ``CNNLIB_GRADEBOOK_URL``.
+    ``CNNLIB_GRADEBOOK_URL`` (see :func:`gradebook_url`).
     """
     root = Path(root).resolve()
     c = Config()
@@ -63,7 +67,7 @@ def default_config(root: str | os.PathLike) -> Config:
     c.CourseDirectory.submitted_directory = "submitted"
     c.CourseDirectory.autograded_directory = "autograded"
     c.CourseDirectory.feedback_directory = "feedback"
-    c.CourseDirectory.db_url = os.environ.get(GRADEBOOK_ENV) or f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.db_url = gradebook_url(os.environ.get(GRADEBOOK_ENV)) or f"sqlite:///{root / 'gradebook.db'}"
     # Only notebooks are released. nbgrader copies every other file of a source folder into the
     # release; `cnnlib-course release` deletes those that match no glob here. Add e.g.
     # "data/*.csv" (in a course's nbgrader_config.py) to release a data file with an assignment.
@@ -88,6 +92,9 @@ def default_config(root: str | os.PathLike) -> Config:
     # Feedback: built from the judge's verdicts (hidden checks by name and in words, never their
     # code or expected values) and the outputs the student submitted, cut to a small size.
     c.GenerateFeedback.preprocessors = list(FEEDBACK_PREPROCESSORS)
+    # Grades: `cnnlib-course export` and plain `nbgrader export` write the same CSV
+    # (CourseExportPlugin.format: plain, canvas or moodle).
+    c.ExportApp.plugin_class = EXPORT_PLUGIN
     return c
 
 
@@ -149,10 +156,63 @@ class Course:
                               f"{self.source_dir / assignment} (assignments: {known})")
 
 
-def ensure_gradebook(db_url: str) -> None:
-    """Create the gradebook's tables if the database is empty.
+def gradebook_url(url: str | None) -> str | None:
+    """A gradebook URL as SQLAlchemy needs it: spaces stripped, ``postgres://`` (Heroku's and
+    libpq's spelling) as ``postgresql://``, and with SQLAlchemy older than 2.1 (whose default
+    PostgreSQL driver is psycopg2) ``postgresql://`` as ``postgresql+psycopg://``: psycopg 3 is
+    the driver the course installs. Other URLs are returned as they are; empty gives None."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://") and _sqlalchemy_before_2_1():
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
 
-    nbgrader does this itself, but finds the schema version by running the
+
+def _sqlalchemy_before_2_1() -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        numbers = [int(x) for x in re.findall(r"\d+", version("sqlalchemy"))[:2]]
+    except PackageNotFoundError:
+        return False
+    return numbers < [2, 1]
+
+
+def safe_url(db_url: str) -> str:
+    """``db_url`` with its password replaced by ``***`` (for messages and logs)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy can parse: mask what looks like one
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", db_url)
+
+
+def _scrub(text: str, db_url: str) -> str:
+    """``text`` without the password of ``db_url``, plain or percent-encoded (in case a driver
+    repeats it; a password under 4 characters is left, replacing it would garble the text)."""
+    from urllib.parse import quote
+
+    try:
+        from sqlalchemy.engine import make_url
+
+        password = make_url(db_url).password
+    except Exception:  # noqa: BLE001 - unparsable URL: nothing to look for
+        password = None
+    if password and len(password) >= 4:
+        for form in (password, quote(password, safe="")):
+            text = text.replace(form, "***")
+    return text
+
+
+def ensure_gradebook(db_url: str) -> None:
+    """Create the gradebook's tables if the database is empty; raise :class:`CourseError`,
+    naming the URL without its password and what to check, when it cannot be reached.
+
+    nbgrader creates the tables itself, but finds the schema version by running the
     ``alembic`` executable in a subprocess (slow, and it must be on PATH); here
     the version is read in-process from nbgrader's migration scripts.
     """
@@ -161,21 +221,52 @@ def ensure_gradebook(db_url: str) -> None:
     from nbgrader.api import Base
     from nbgrader.dbutil import _temp_alembic_ini
     from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
+    shown = safe_url(db_url)
+    where = f"the URL comes from {GRADEBOOK_ENV} or else CourseDirectory.db_url in nbgrader_config.py"
     if db_url.startswith("sqlite:///"):
         Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(db_url)
+    try:
+        engine = create_engine(db_url, **_connect_args(db_url))
+    except (NoSuchModuleError, ImportError) as exc:
+        driver = ("; PostgreSQL needs psycopg: pip install 'cnnlib[course]' (or 'psycopg[binary]')"
+                  if db_url.startswith("postgres") else "")
+        raise CourseError(f"no database driver for the gradebook URL {shown}: {exc}{driver}") from None
+    except (ArgumentError, ValueError) as exc:
+        raise CourseError(f"invalid gradebook URL {shown}: {_scrub(str(exc), db_url)} (expected e.g. "
+                          f"sqlite:////path/gradebook.db or postgresql://user:password@host:5432/database; "
+                          f"{where})") from None
     try:
         if inspect(engine).get_table_names():
             return
-        with _temp_alembic_ini(db_url) as ini:
+        # Only the migration scripts are read (no database): the URL, whose password may hold a
+        # "%", must not go into the .ini file.
+        with _temp_alembic_ini("sqlite://") as ini:
             head = ScriptDirectory.from_config(AlembicConfig(ini)).get_current_head()
         Base.metadata.create_all(bind=engine)
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
             connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+    except DBAPIError as exc:
+        reason = _scrub(str(getattr(exc, "orig", None) or exc).strip(), db_url)
+        reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
+        check = ("check that the database server is running and accepts connections at that host and port, "
+                 "that the user name and password are right, and that the database exists "
+                 "(PostgreSQL: `createdb -h HOST -U USER DATABASE`)") if not db_url.startswith("sqlite") else \
+            "check that the file is a gradebook and that its folder is writable"
+        raise CourseError(f"cannot use the gradebook database {shown}: {reason}\n{check}; {where}") from None
+    except SQLAlchemyError as exc:
+        raise CourseError(f"cannot use the gradebook database {shown}: {_scrub(str(exc), db_url)}") from None
     finally:
         engine.dispose()
+
+
+def _connect_args(db_url: str) -> dict:
+    """Fail fast on an unreachable PostgreSQL host instead of waiting for TCP's timeout."""
+    if db_url.startswith("postgresql"):
+        return {"connect_args": {"connect_timeout": 15}}
+    return {}
 
 
 def load_course(root: str | os.PathLike | None = None) -> Course:
@@ -192,7 +283,7 @@ def load_course(root: str | os.PathLike | None = None) -> Course:
         except Exception as exc:  # noqa: BLE001 - any error in the user's config file
             raise CourseError(f"cannot load {local}: {exc}") from exc
     config.CourseDirectory.root = str(path)
-    url = os.environ.get(GRADEBOOK_ENV)
+    url = gradebook_url(os.environ.get(GRADEBOOK_ENV)) or gradebook_url(config.CourseDirectory.get("db_url"))
     if url:
         config.CourseDirectory.db_url = url
     return Course(root=path, config=config)

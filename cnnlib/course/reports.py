@@ -1,23 +1,13 @@
-"""Feedback HTML for students and the grade export for the instructor."""
+"""Feedback HTML for students and the grade export for the instructor (:mod:`cnnlib.course.export`)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from .config import Course, CourseError, ensure_gradebook
+from .export import FORMULA_START, csv_safe  # noqa: F401 - csv_safe is part of this module's API
 
 __all__ = ["csv_safe", "export_grades", "generate_feedback"]
-
-#: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """``value`` for a CSV cell: text that a spreadsheet would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def generate_feedback(course: Course, assignment: str) -> list[Path]:
@@ -39,6 +29,7 @@ def generate_feedback(course: Course, assignment: str) -> list[Path]:
     if not graded:
         raise CourseError(f"nothing to give feedback on: no autograded submission of {assignment!r} in "
                           f"{course.autograded_dir} (run `cnnlib-course autograde {assignment}` first)")
+    ensure_gradebook(course.db_url)  # a clear message when the database cannot be reached
     config = course.config
     steps = [str(getattr(p, "__name__", p)) for p in config.GenerateFeedback.get("preprocessors", [])]
     if not steps or not steps[0].endswith("FeedbackFromVerdicts"):
@@ -57,37 +48,31 @@ def generate_feedback(course: Course, assignment: str) -> list[Path]:
     return sorted(course.feedback_dir.glob(f"*/{assignment}/*.html"))
 
 
-def export_grades(course: Course, path: str | Path) -> int:
-    """Write one CSV row per student and released assignment; return the number of rows.
+def export_grades(course: Course, path: str | Path | None = None, fmt: str | None = None) -> int:
+    """Write the grades with the course's nbgrader exporter; return the number of data rows.
 
-    Columns: ``student_id, first_name, last_name, assignment, score, max_score,
-    submitted, needs_manual_grade``. A student without a submission gets score 0. Text cells
-    that a spreadsheet would run as a formula are escaped (:func:`csv_safe`).
+    ``fmt`` is ``plain`` (one row per student and released assignment: ``student_id,
+    first_name, last_name, assignment, score, max_score, submitted, needs_manual_grade``; a
+    student without a submission gets score 0), ``canvas`` or ``moodle`` (a gradebook CSV for
+    that LMS's grade import, one row per student); by default ``CourseExportPlugin.format``
+    of the course's configuration (``plain``). ``path`` defaults to
+    :func:`cnnlib.course.export.default_target`. The same plugin writes ``nbgrader export``'s
+    file (see :mod:`cnnlib.course.export`); text cells that a spreadsheet would run as a formula
+    are escaped (:func:`csv_safe`).
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     from .autograde import quiet_nbgrader
+    from .export import FORMATS, CourseExportPlugin
 
+    if fmt is not None and fmt not in FORMATS:
+        raise CourseError(f"unknown export format {fmt!r} (formats: {', '.join(FORMATS)})")
     ensure_gradebook(course.db_url)
-    rows = []
+    plugin = CourseExportPlugin(config=course.config)
+    if fmt is not None:
+        plugin.format = fmt
+    if path is not None:
+        plugin.to = str(path)
     with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
-        assignments = sorted(gb.assignments, key=lambda a: a.name)
-        for student in sorted(gb.students, key=lambda s: s.id):
-            for assignment in assignments:
-                try:
-                    submission = gb.find_submission(assignment.name, student.id)
-                except MissingEntry:
-                    rows.append([student.id, student.first_name or "", student.last_name or "",
-                                 assignment.name, 0.0, float(assignment.max_score), "no", "no"])
-                    continue
-                rows.append([student.id, student.first_name or "", student.last_name or "", assignment.name,
-                             float(submission.score), float(submission.max_score), "yes",
-                             "yes" if submission.needs_manual_grade else "no"])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student_id", "first_name", "last_name", "assignment", "score", "max_score",
-                         "submitted", "needs_manual_grade"])
-        writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
-    return len(rows)
+        plugin.export(gb)
+    return plugin.rows_written

@@ -394,12 +394,17 @@ def _erratum(key: str):
 
 
 class LedgerTable:
-    """Claims with their recomputed values: HTML in notebooks, text elsewhere."""
+    """Claims with their recomputed values: HTML in notebooks, text elsewhere.
+
+    ``detail=False`` leaves out the slide names and the how / why column (a chapter's short
+    view; the errata page shows them all)."""
 
     _HEAD = ("Claim", "Lecture", "Slide says", "Computed", "Status", "How / why")
+    _SHORT = (0, 2, 3, 4)
 
-    def __init__(self, items: list[Claim]) -> None:
+    def __init__(self, items: list[Claim], *, detail: bool = True) -> None:
         self.items = items
+        self.detail = detail
         checks = {ch.claim.key: ch for ch in check_all(items)}
         self.rows = [(c, checks.get(c.key)) for c in items]
 
@@ -412,8 +417,11 @@ class LedgerTable:
         how = c.method + (f". {c.why}" if c.why else "")
         return (c.quantity, where, said, _correct_text(c, ch), c.status, how)
 
+    def _pick(self, row: tuple) -> tuple:
+        return row if self.detail else tuple(row[i] for i in self._SHORT)
+
     def __str__(self) -> str:
-        return text_table(self._HEAD, [self._cells(c, ch) for c, ch in self.rows])
+        return text_table(self._pick(self._HEAD), [self._pick(self._cells(c, ch)) for c, ch in self.rows])
 
     def _repr_html_(self) -> str:
         esc = html.escape
@@ -422,11 +430,12 @@ class LedgerTable:
             quantity, _, said, correct, status, how = self._cells(c, ch)
             where = Html("<br>".join(f"{esc(LECTURES[s.lecture])}<br><small>{esc(s.where)}</small>"
                                      for s in c.sources))
-            rows.append((quantity, where, said, Html(f"<b>{esc(correct)}</b>"), status, how))
-        return html_table(self._HEAD, rows, css_class="cnnlib-ledger")
+            rows.append(self._pick((quantity, where, said, Html(f"<b>{esc(correct)}</b>"),
+                                    status, how)))
+        return html_table(self._pick(self._HEAD), rows, css_class="cnnlib-errata cnnlib-ledger")
 
 
 def table(*, topic: str | None = None, lecture: str | None = None,
-          status: str | None = None) -> LedgerTable:
+          status: str | None = None, detail: bool = True) -> LedgerTable:
     """The ledger (or a topic's, a lecture's, a status's part of it) as a table."""
-    return LedgerTable(claims(topic=topic, lecture=lecture, status=status))
+    return LedgerTable(claims(topic=topic, lecture=lecture, status=status), detail=detail)
