@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import numbers
+import re
 from typing import Any, Mapping, Sequence
 
 __all__ = ["Table", "Html", "text_table", "html_table"]
@@ -16,6 +17,9 @@ __all__ = ["Table", "Html", "text_table", "html_table"]
 
 class Html(str):
     """Text that is already HTML: :func:`html_table` puts it in without escaping."""
+
+
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def _escape(value: Any) -> str:
@@ -44,23 +48,40 @@ def text_table(head: Sequence[str], rows: Sequence[Sequence[str]], *,
     return "\n".join([*lines, *notes])
 
 
+def _label(value: Any) -> str:
+    """A head cell as plain text for a ``data-label`` attribute (tags of :class:`Html` dropped)."""
+    text = html.unescape(_TAGS.sub("", value)) if isinstance(value, Html) else str(value)
+    return html.escape(" ".join(text.split()), quote=True)
+
+
 def html_table(head: Sequence[Any], rows: Sequence[Sequence[Any]], *, css_class: str,
                align: Sequence[str] | None = None, caption: str = "",
                foot: Sequence[Any] | None = None, align_head: bool = True) -> str:
     """An HTML ``<table>`` of class ``css_class``; cells are escaped unless they are
     :class:`Html`. ``align`` (``"left"`` / ``"right"`` per column) styles the body and foot
-    cells, and the head cells too unless ``align_head`` is False."""
-    def cells(row: Sequence[Any], tag: str, styled: bool) -> str:
-        if align is None or not styled:
-            return "".join(f"<{tag}>{_escape(c)}</{tag}>" for c in row)
-        return "".join(f"<{tag} style='text-align:{a}'>{_escape(c)}</{tag}>"
-                       for c, a in zip(row, align))
+    cells, and the head cells too unless ``align_head`` is False.
+
+    Each body cell carries its column's name as ``data-label``, so that a narrow page can show
+    the rows as stacked cards, each value under its column's name (the book's ``_static/cnnlib.css``
+    does this for the errata table; the other tables scroll sideways in their own box).
+    """
+    labels = [_label(h) for h in head]
+
+    def cells(row: Sequence[Any], tag: str, styled: bool, labelled: bool = False) -> str:
+        out = []
+        for i, c in enumerate(row):
+            attrs = f" data-label='{labels[i]}'" if labelled and i < len(labels) else ""
+            if align is not None and styled and i < len(align):
+                attrs += f" style='text-align:{align[i]}'"
+            out.append(f"<{tag}{attrs}>{_escape(c)}</{tag}>")
+        return "".join(out)
 
     parts = [f"<table class='{css_class}'>"]
     if caption:
         parts.append(f"<caption>{_escape(caption)}</caption>")
     parts.append(f"<thead><tr>{cells(head, 'th', align_head)}</tr></thead>")
-    parts.append("<tbody>" + "".join(f"<tr>{cells(r, 'td', True)}</tr>" for r in rows) + "</tbody>")
+    parts.append("<tbody>" + "".join(f"<tr>{cells(r, 'td', True, labelled=True)}</tr>" for r in rows)
+                 + "</tbody>")
     if foot is not None:
         parts.append(f"<tfoot><tr>{cells(foot, 'th', True)}</tr></tfoot>")
     return "".join(parts) + "</table>"

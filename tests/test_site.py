@@ -269,6 +269,155 @@ def test_browser_every_page(server, browser):
     context.close()
 
 
+# ---------------------------------------------------------------------------- apparatus
+def test_bibliography_glossary_and_labelled_answers(site):
+    """Citations resolve to the references page, glossary terms to the glossary, and every
+    computed "Check your understanding" answer sits behind a toggle that says what it hides."""
+    files = _toc_files()
+    assert "book/glossary" in files and "book/references" in files
+    references = (site / "book" / "references.html").read_text()
+    entries = re.findall(r"^@\w+\{", (ROOT / "references.bib").read_text(), flags=re.M)
+    assert references.count('role="doc-biblioentry"') == len(entries) >= 40
+    for title in ("Gradient-based learning applied to document recognition",
+                  "Deep residual learning for image recognition", "Group normalization"):
+        assert title in references, title
+    glossary = (site / "book" / "glossary.html").read_text()
+    for term in ("term-MAC", "term-FLOP", "term-receptive-field", "term-depthwise-convolution"):
+        assert f'id="{term}"' in glossary, term
+    for chapter in CHAPTERS:
+        page = (site / "book" / f"{chapter}.html").read_text()
+        assert 'href="glossary.html#term-' in page, f"{chapter}: no glossary link"
+        if chapter != "ch00_arithmetic":  # chapter 0 is arithmetic, it cites no paper
+            assert 'href="references.html#' in page, f"{chapter}: no citation"
+        assert "Check your understanding" in page
+        assert "Show code cell" not in page, f"{chapter}: an unlabelled toggle"
+        assert "Show the answers" in page, f"{chapter}: the answers toggle has no label"
+
+
+# Measured in the browser on every page: the tables and figures of the text column must fit in
+# it. An element inside a horizontally scrollable box fits when the box does (its caption must
+# fit the box too); anything else must fit the column itself, and the page must never scroll
+# sideways. Closed toggles are opened first, so that hidden answers are measured as well.
+_LAYOUT_JS = """() => {
+  for (const d of document.querySelectorAll('details')) d.open = true;
+  const column = document.querySelector('article.bd-article') || document.querySelector('main');
+  const col = column.getBoundingClientRect();
+  const out = [];
+  const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const scroller = el => {
+    for (let box = el.parentElement; box && box !== column; box = box.parentElement) {
+      const ox = getComputedStyle(box).overflowX;
+      if (ox === 'auto' || ox === 'scroll') return box;
+    }
+    return null;
+  };
+  const outside = (r, c) => r.left < c.left - 1 || r.right > c.right + 1;
+  for (const el of column.querySelectorAll('table, img, svg')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const box = scroller(el);
+    if (box) {
+      const b = box.getBoundingClientRect();
+      if (outside(b, col)) out.push(`${name(el)}: its scroll box ${Math.round(b.width)} px ` +
+                                    `overflows the ${Math.round(col.width)} px column`);
+      const cap = el.tagName === 'TABLE' && el.querySelector(':scope > caption');
+      if (cap && cap.getBoundingClientRect().width > b.width + 1)
+        out.push(`${name(el)}: caption ${Math.round(cap.getBoundingClientRect().width)} px ` +
+                 `wider than its ${Math.round(b.width)} px box`);
+    } else if (outside(r, col)) {
+      out.push(`${name(el)}: ${Math.round(r.width)} px at x=${Math.round(r.left - col.left)}, ` +
+               `outside the ${Math.round(col.width)} px column`);
+    }
+  }
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth + 1)
+    out.push(`the page scrolls sideways: ${doc.scrollWidth} px in a ${window.innerWidth} px window`);
+  return out;
+}"""
+
+_ALT_JS = """() => [...document.images].filter(img => {
+  const alt = (img.getAttribute('alt') || '').trim();
+  // docutils writes the file name when a figure has no alt text: that does not count.
+  return !alt || alt === img.getAttribute('src') || /(^|\\/)[^ ]+\\.(png|jpe?g|gif|svg)$/i.test(alt);
+}).map(img => img.getAttribute('src'))"""
+
+_ERRATA_JS = """() => {
+  const t = document.querySelector('table.cnnlib-errata');
+  const box = t.parentElement;
+  const heads = [...t.querySelectorAll('thead th')].map(th => th.getBoundingClientRect());
+  return {table: t.getBoundingClientRect().width, box: box.clientWidth,
+          scroll: box.scrollWidth, rows: t.querySelectorAll('tbody tr').length,
+          stacked: getComputedStyle(t.querySelector('tbody tr')).display === 'block',
+          headsInside: heads.every(h => h.right <= box.getBoundingClientRect().right + 1)};
+}"""
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [400, 1400])
+def test_browser_layout_fits_and_figures_have_alt_text(server, browser, width):
+    """At a phone's and a desktop's width, on every page: tables and figures fit the column (or
+    scroll in a box that does), every image has alt text, and no request leaves the site."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    external: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(server):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    problems: list[str] = []
+    for f in _toc_files():
+        assert page.goto(f"{server}/{f}.html", wait_until="load").ok, f
+        problems += [f"{f} @{width}px: {p}" for p in page.evaluate(_LAYOUT_JS)]
+        problems += [f"{f}: <img src={src}> has no alt text" for src in page.evaluate(_ALT_JS)]
+    assert problems == [], "\n".join(problems)
+
+    # The errata table: every column in view at 1400 px, stacked cards at 400 px; no sideways
+    # scrolling at either width. The screenshots are for a person to look at.
+    page.goto(f"{server}/book/errata.html", wait_until="load")
+    errata = page.evaluate(_ERRATA_JS)
+    assert errata["rows"] >= 10, errata
+    assert errata["scroll"] <= errata["box"] + 1 and errata["headsInside"], errata
+    assert errata["stacked"] == (width < 600), errata
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"errata-{width}.png"), full_page=True)
+    assert external == [], f"requests that left the site: {sorted(set(external))}"
+    context.close()
+
+
+@pytest.mark.slow
+def test_browser_math_renders_offline(server, browser):
+    """MathJax ships with the site: with every request outside 127.0.0.1 blocked, a page with
+    $...$ math still renders it (mjx-container elements), and MathJax came from the site."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    external: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(server):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    for f in ("book/ch00_arithmetic", "book/ch07_normalization", "book/glossary"):
+        page.goto(f"{server}/{f}.html", wait_until="load")
+        page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
+        assert page.eval_on_selector_all("mjx-container", "els => els.length") > 3, f
+        scripts = page.eval_on_selector_all("script[src*='mathjax']", "ss => ss.map(s => s.src)")
+        assert scripts and all(s.startswith(server) for s in scripts), scripts
+    assert external == [], f"requests that left the site: {sorted(set(external))}"
+    context.close()
+
+
 def test_find_secrets_allows_markers_only_in_markdown_code_blocks(tmp_path):
     """The README's guide shows the source format in code blocks; a marker in prose, a
     notebook or a page is still a leak, and so is real solution code anywhere."""

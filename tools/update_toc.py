@@ -8,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = [("Foundations", range(0, 1)), ("Classic architectures", range(1, 7)),
          ("Layers", range(7, 9)), ("Beyond ResNet", range(9, 13))]
+# The last part: pages that are not chapters (book/<name>.ipynb or .md).
+REFERENCE_PAGES = ["exercises", "practice", "errata", "glossary", "references"]
 
 
 def main() -> None:
@@ -20,8 +22,8 @@ def main() -> None:
         if files:
             lines += [f"  - caption: {caption}", "    chapters:"]
             lines += [f"      - file: book/{c.stem}" for c in files]
-    lines += ["  - caption: Practice and reference", "    chapters:",
-              "      - file: book/exercises", "      - file: book/practice", "      - file: book/errata"]
+    lines += ["  - caption: Practice and reference", "    chapters:"]
+    lines += [f"      - file: book/{page}" for page in REFERENCE_PAGES]
     (ROOT / "_toc.yml").write_text("\n".join(lines) + "\n")
 
 
