@@ -3,8 +3,9 @@
 The bundle is what the public student repository (or a pages branch) holds:
 
 * ``site/``: the built website (``_build/html``),
-* ``book/``, ``_config.yml``, ``_toc.yml``: the chapter notebooks (without outputs) that the
-  Colab/JupyterHub/Binder buttons open,
+* ``book/``, ``_config.yml``, ``_toc.yml``, ``references.bib``, ``_static/``: the chapter
+  notebooks (without outputs) that the Colab/JupyterHub/Binder buttons open, and what the book
+  needs to be built again from the bundle (its bibliography and style sheet),
 * ``exercises/``: the student versions of the assignments,
 * ``cnnlib/``, ``pyproject.toml``, ``README.md``, ``LICENSE``: the library's source;
 * ``site/wheels/cnnlib-<version>-py3-none-any.whl`` (built with ``uv build`` from a copy of the
@@ -49,7 +50,8 @@ PLACEHOLDERS = {
 }
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-_COPY = ["book", "exercises", "cnnlib", "_config.yml", "_toc.yml", "pyproject.toml", "README.md", "LICENSE"]
+_COPY = ["book", "exercises", "cnnlib", "_config.yml", "_toc.yml", "references.bib", "_static",
+         "pyproject.toml", "README.md", "LICENSE"]
 #: What the wheel is built from (copied to a scratch folder first).
 _WHEEL_SOURCES = ["cnnlib", "pyproject.toml", "README.md", "LICENSE"]
 _NEVER = {"solutions", "submitted", "autograded", "feedback", "downloaded", "release",

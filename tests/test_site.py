@@ -148,6 +148,12 @@ def test_publish_bundle(site, tmp_path):
     # The shipped addresses are placeholders: publishing warns and names each setting.
     assert any("html.baseurl" in w for w in warnings) and any("jupyterhub_url" in w for w in warnings)
     assert (out / "book" / "ch00_arithmetic.ipynb").exists()
+    # what building the book again from the bundle needs: every file _config.yml names
+    config = yaml.safe_load((out / "_config.yml").read_text())
+    for bib in config["bibtex_bibfiles"]:
+        assert (out / bib).is_file(), bib
+    for css in config["sphinx"]["config"].get("html_css_files", []):
+        assert any((out / d / css).is_file() for d in config["sphinx"]["config"]["html_static_path"]), css
     assert (out / "cnnlib" / "__init__.py").exists()
     assert (out / "exercises").is_dir()
     for forbidden in ("solutions", "gradebook.db", "submitted", "autograded", "feedback",
