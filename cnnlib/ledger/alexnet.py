@@ -11,9 +11,9 @@ Section 5 and its Table 2 (:data:`PAPER_SECTION5`, :data:`PAPER_TABLE2`).
 """
 from __future__ import annotations
 
-import functools
 
 from cnnlib.ledger import LedgerError, claim, not_a_claim, uncheckable
+from cnnlib.ledger._shared import meta_model as _model, meta_summary as _summary
 
 L17, NG, L23, MI, SE = "cs231n-2017", "survey-ng", "cs231n-2023", "eecs498-2022", "senet-deck"
 _CASE = "Case Study: AlexNet [Krizhevsky et al. 2012]"
@@ -105,21 +105,8 @@ def _owt_column(offset_from_end: int) -> dict[str, str]:
 
 # ---- the networks, on the meta device --------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
-def _model(name: str):
-    import torch
-
-    from cnnlib.registry import get_model
-
-    with torch.device("meta"):
-        return get_model(name)
 
 
-@functools.lru_cache(maxsize=None)
-def _summary(name: str, size: int):
-    from cnnlib.summary import summarize
-
-    return summarize(_model(name), (3, size, size))
 
 
 def _row(name: str, size: int, layer: str):

@@ -21,6 +21,7 @@ import re
 from collections import Counter
 
 from cnnlib.ledger import LedgerError, claim, not_a_claim
+from cnnlib.ledger._shared import meta_model as _model, meta_summary as _summary, on_meta as _meta, only as _only
 
 _A, _S, _C23, _J, _D = "cs231n-2017", "survey-ng", "cs231n-2023", "eecs498-2022", "senet-deck"
 _CASE = "Case Study: GoogLeNet"
@@ -38,32 +39,12 @@ _C1, _C3, _C5, _BOTTLENECK = 128, 192, 96, 64
 
 
 # ---------------------------------------------------------------------------------- helpers
-@functools.lru_cache(maxsize=None)
-def _model(name: str, **kwargs):
-    from cnnlib.costs import meta_model
-
-    return meta_model(name, **kwargs)
 
 
-@functools.lru_cache(maxsize=None)
-def _summary(name: str, size: int = 224):
-    from cnnlib.summary import summarize
-
-    return summarize(_model(name), (3, size, size))
 
 
-def _only(values, what: str):
-    values = set(values)
-    if len(values) != 1:
-        raise LedgerError(f"several {what}: {sorted(values)}")
-    return values.pop()
 
 
-def _meta(fn):
-    import torch
-
-    with torch.device("meta"):
-        return fn()
 
 
 @functools.lru_cache(maxsize=None)

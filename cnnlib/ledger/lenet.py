@@ -2,7 +2,8 @@
 document recognition", Fig. 2 and Section II.B)."""
 from __future__ import annotations
 
-from cnnlib.ledger import LedgerError, claim
+from cnnlib.ledger import claim
+from cnnlib.ledger._shared import only as _only
 
 _REVIEW = "Review: LeNet-5"
 _SOURCES_REVIEW = ("cs231n-2017", "cs231n-2023", "survey-ng")
@@ -14,11 +15,6 @@ def _lenet5():
     return lenet5()
 
 
-def _only(values: set, what: str):
-    """The one value all layers share (the slide states one for all of them)."""
-    if len(values) != 1:
-        raise LedgerError(f"lenet5() has several {what}: {sorted(values)}")
-    return values.pop()
 
 
 def _convs():

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 
-from cnnlib.ledger import LedgerError, claim, not_a_claim, uncheckable
+from cnnlib.ledger import claim, not_a_claim, uncheckable
+from cnnlib.ledger._shared import meta_model as _meta, only as _only
 
 _2017, _2023, _UMICH, _DECK = "cs231n-2017", "cs231n-2023", "eecs498-2022", "senet-deck"
 
@@ -33,12 +34,6 @@ _CIFAR_1202_N = 200
 
 # ---- helpers ----------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
-def _meta(name: str, **kwargs):
-    """Zoo model ``name`` on the meta device (shapes only)."""
-    from cnnlib.costs import meta_model
-
-    return meta_model(name, **kwargs)
 
 
 @functools.lru_cache(maxsize=None)
@@ -57,12 +52,6 @@ def _layers(name: str, size: int = 224) -> int:
     return count_layers(_summary(name, size))
 
 
-def _only(values, what: str):
-    """The one value all the measured layers share (the slide states one for all of them)."""
-    values = set(values)
-    if len(values) != 1:
-        raise LedgerError(f"several {what}: {sorted(values)}")
-    return values.pop()
 
 
 def _branch_convs(block):

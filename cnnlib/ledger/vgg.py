@@ -13,11 +13,11 @@ comparison and the SENet deck's copy of the CS231n table all lack conv3-3.
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 
 from cnnlib.ledger import LedgerError, claim, not_a_claim, uncheckable
+from cnnlib.ledger._shared import meta_model as _model, meta_summary as _summary, on_meta as _meta, only as _only
 
 _A, _S, _C23, _J, _D = "cs231n-2017", "survey-ng", "cs231n-2023", "eecs498-2022", "senet-deck"
 _CASE = "Case Study: VGGNet"
@@ -156,8 +156,9 @@ FC7: [1x1x4096] memory: 4096 params: 4096*4096 = 16,777,216
 FC8: [1x1x1000] memory: 1000 params: 4096*1000 = 4,096,000
 """
 
-#: The CS231n 2017 figure: AlexNet, VGG16 and VGG19 columns, text in extraction order.
-_FIGURE_2017 = """\
+#: The figure of AlexNet, VGG16 and VGG19 columns, text in extraction order, as both the CS231n
+#: 2017 slides and the Michigan 2022 design-rules slides show it (their captions differ).
+_FIGURE = """\
 3x3 conv, 128
 Pool
 3x3 conv, 64
@@ -216,72 +217,9 @@ Softmax
 3x3 conv, 512
 FC 4096
 FC 1000
-FC 4096[Simonyan and Zisserman, 2014]
-"""
-
-#: The same figure on the Michigan 2022 design-rules slides.
-_FIGURE_2022 = """\
-3x3 conv, 128
-Pool
-3x3 conv, 64
-3x3 conv, 64
-Input
-3x3 conv, 128
-Pool
-3x3 conv, 256
-3x3 conv, 256
-Pool
-3x3 conv, 512
-3x3 conv, 512
-Pool
-3x3 conv, 512
-3x3 conv, 512
-Pool
-FC 4096
-FC 1000
-Softmax
-FC 4096
-3x3 conv, 512
-3x3 conv, 512
-3x3 conv, 384
-Pool
-5x5 conv, 256
-11x11 conv, 96
-Input
-Pool
-3x3 conv, 384
-3x3 conv, 256
-Pool
-FC 4096
-FC 4096
-Softmax
-FC 1000
-Pool
-Input
-Pool
-Pool
-Pool
-Pool
-Softmax
-3x3 conv, 512
-3x3 conv, 512
-3x3 conv, 256
-3x3 conv, 256
-3x3 conv, 128
-3x3 conv, 128
-3x3 conv, 64
-3x3 conv, 64
-3x3 conv, 512
-3x3 conv, 512
-3x3 conv, 512
-3x3 conv, 512
-3x3 conv, 512
-3x3 conv, 512
-FC 4096
-FC 1000
-FC 4096
-AlexNet VGG16 VGG19
-"""
+FC 4096"""
+_FIGURE_2017 = _FIGURE + "[Simonyan and Zisserman, 2014]\n"
+_FIGURE_2022 = _FIGURE + "\nAlexNet VGG16 VGG19\n"
 
 #: The CS231n 2017 figure's VGG16 layer names.
 _COMMON_NAMES = """\
@@ -343,25 +281,10 @@ AlexNet VGG-16
 
 
 # ---------------------------------------------------------------------------------- helpers
-@functools.lru_cache(maxsize=None)
-def _model(name: str, **kwargs):
-    from cnnlib.costs import meta_model
-
-    return meta_model(name, **kwargs)
 
 
-@functools.lru_cache(maxsize=None)
-def _summary(name: str, size: int = 224):
-    from cnnlib.summary import summarize
-
-    return summarize(_model(name), (3, size, size))
 
 
-def _only(values, what: str):
-    values = set(values)
-    if len(values) != 1:
-        raise LedgerError(f"several {what}: {sorted(values)}")
-    return values.pop()
 
 
 def _rows(name: str, *kinds: str, size: int = 224):
@@ -407,11 +330,6 @@ def _c2_coefficient(build) -> float:
     return (params(2 * c) - 2 * params(c)) / (2 * c * c)
 
 
-def _meta(fn):
-    import torch
-
-    with torch.device("meta"):
-        return fn()
 
 
 def _stack(c: int, n: int, kernel: int = 3):

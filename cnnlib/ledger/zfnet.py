@@ -7,9 +7,9 @@ Error rates come from :data:`cnnlib.published.ILSVRC_WINNERS`.
 """
 from __future__ import annotations
 
-import functools
 
 from cnnlib.ledger import claim, not_a_claim
+from cnnlib.ledger._shared import meta_model as _model
 
 L17, NG, L23, MI, SE = "cs231n-2017", "survey-ng", "cs231n-2023", "eecs498-2022", "senet-deck"
 _ZF = "ZFNet [Zeiler and Fergus, 2013] (AlexNet but:)"
@@ -17,14 +17,6 @@ _CONV1 = "CONV1: change from (11x11 stride 4) to (7x7 stride 2)"
 _CONV345 = "CONV3,4,5: instead of 384, 384, 256 filters use 512, 1024, 512"
 
 
-@functools.lru_cache(maxsize=None)
-def _model(name: str):
-    import torch
-
-    from cnnlib.registry import get_model
-
-    with torch.device("meta"):
-        return get_model(name)
 
 
 def _conv(name: str, i: int):
