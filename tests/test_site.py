@@ -218,12 +218,9 @@ def browser():
         b.close()
 
 
-@pytest.mark.slow
-def test_browser_every_page(server, browser):
-    """Open every page: no console errors, no broken images or internal links; search; nav."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    # The test machine has no internet: external requests (fonts, CDNs) are blocked, and the
-    # console errors they cause are not the site's fault. Everything local must load.
+def _block_outside(context, server: str) -> list[str]:
+    """Abort every request of ``context`` that leaves ``server``; returns the list they are
+    recorded in (the test machine has no internet, and the published site must not need it)."""
     external: list[str] = []
 
     def route(r):
@@ -234,6 +231,16 @@ def test_browser_every_page(server, browser):
             r.abort()
 
     context.route("**/*", route)
+    return external
+
+
+@pytest.mark.slow
+def test_browser_every_page(server, browser):
+    """Open every page: no console errors, no broken images or internal links; search; nav."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # The test machine has no internet: external requests (fonts, CDNs) are blocked, and the
+    # console errors they cause are not the site's fault. Everything local must load.
+    external = _block_outside(context, server)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
@@ -367,16 +374,7 @@ def test_browser_layout_fits_and_figures_have_alt_text(server, browser, width):
     """At a phone's and a desktop's width, on every page: tables and figures fit the column (or
     scroll in a box that does), every image has alt text, and no request leaves the site."""
     context = browser.new_context(viewport={"width": width, "height": 900})
-    external: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith(server):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    external = _block_outside(context, server)
     page = context.new_page()
     problems: list[str] = []
     for f in _toc_files():
@@ -403,16 +401,7 @@ def test_browser_math_renders_offline(server, browser):
     """MathJax ships with the site: with every request outside 127.0.0.1 blocked, a page with
     $...$ math still renders it (mjx-container elements), and MathJax came from the site."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    external: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith(server):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    external = _block_outside(context, server)
     page = context.new_page()
     for f in ("book/ch00_arithmetic", "book/ch07_normalization", "book/glossary"):
         page.goto(f"{server}/{f}.html", wait_until="load")
