@@ -11,6 +11,7 @@ from a paper. Results are frozen dataclasses; they also read like the dicts they
   :func:`resnet_config_costs`.
 * Improvements: :func:`se_block_channels`, :func:`se_cost`, :func:`densenet_cost`.
 * Efficient networks: :func:`separable_vs_standard`, :func:`scaled_efficientnet`.
+* Memory: :func:`activation_memory` under one of :data:`MEMORY_CONVENTIONS`.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import nn
 
-from cnnlib.arithmetic import receptive_field
+from cnnlib.arithmetic import BYTES_PER_FLOAT32, receptive_field
 from cnnlib.checks import positive_int
 from cnnlib.display import Table
 from cnnlib.models.densenet import DENSENETS, DenseNet
@@ -36,7 +37,7 @@ from cnnlib.registry import get_model
 from cnnlib.summary import Summary, summarize
 
 __all__ = [
-    "meta_model",
+    "meta_model", "MEMORY_CONVENTIONS", "activation_memory",
     "StageCost", "vgg_stage_cost", "vgg16_stage_costs", "CONFIG_MODELS", "config_table",
     "BRANCHES", "InceptionCost", "inception_cost", "module_totals",
     "BLOCKS", "PartCost", "stage_of", "stage_costs", "count_layers", "ModelCost", "model_costs",
@@ -50,6 +51,34 @@ def meta_model(name: str, **kwargs: Any) -> nn.Module:
     """Zoo model ``name`` built on the meta device: shapes only, no memory, no init."""
     with torch.device("meta"):
         return get_model(name, **kwargs)
+
+
+# ------------------------------------------------------------------------------ memory
+#: Two ways of counting a network's activation memory that the book uses. Both count float32
+#: numbers for one image in the forward pass only (training also keeps gradients); they differ
+#: in which layers' outputs count.
+MEMORY_CONVENTIONS = {
+    "every_layer": "the outputs of every layer the trace records (convs, norms, activations, "
+                   "pools, dropout, FC), the input not included; an in-place ReLU's output counts "
+                   "again although it reuses its input's storage",
+    "conv_pool_fc": "the input image plus the outputs of the conv, pool and FC layers only (the "
+                    "CS231n VGG-16 table's count; activations and norms add no rows)",
+}
+_CONV_POOL_FC = ("Conv2d", "MaxPool2d", "AvgPool2d", "Linear")
+
+
+def activation_memory(summary: Summary, convention: str = "every_layer") -> int:
+    """Activation memory in bytes of a :func:`~cnnlib.summarize` table under ``convention``
+    (a key of :data:`MEMORY_CONVENTIONS`). ``"every_layer"`` is the table's
+    ``total_memory_bytes``; ``"conv_pool_fc"`` adds the input to the conv, pool and FC outputs."""
+    if convention == "every_layer":
+        return summary.total_memory_bytes
+    if convention == "conv_pool_fc":
+        image = summary.batch_size * BYTES_PER_FLOAT32
+        for d in summary.input_size:
+            image *= d
+        return image + sum(r.memory_bytes for r in summary if r.kind in _CONV_POOL_FC)
+    raise ValueError(f"convention must be one of {list(MEMORY_CONVENTIONS)}, got {convention!r}")
 
 
 class _Record(Mapping):

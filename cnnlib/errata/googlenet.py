@@ -4,12 +4,29 @@ from cnnlib.errata import erratum
 
 # The lectures' example: a 28x28x256 input; branches 1x1/128, 3x3/192, 5x5/96 (+3x3 max pool);
 # the reduced module puts 64-channel 1x1 bottlenecks before the 3x3 and 5x5 and after the pool.
+# _REDUCED is the slides' list as written; the entries compute from the model
+# (reduced_module_convs), and the tests check that the two lists hold the same convs.
 _NAIVE = [(256, 128, 1), (256, 192, 3), (256, 96, 5)]
 _REDUCED = [(256, 64, 1), (256, 64, 1), (256, 128, 1), (64, 192, 3), (64, 96, 5), (256, 64, 1)]
 
 
 def _weights(convs) -> int:
     return sum(conv_params(ci, co, k, bias=False) for ci, co, k in convs)
+
+
+def reduced_module_convs() -> list[tuple[int, int, int]]:
+    """``(in, out, kernel)`` of every conv of ``cnnlib``'s :class:`~cnnlib.models.googlenet.Inception`
+    built with the lectures' widths (28x28x256 input, 1x1/128, 3x3/192, 5x5/96, 64-channel
+    bottlenecks and pool projection), in module order: the list the slides write out by hand."""
+    import torch
+    from torch import nn
+
+    from cnnlib.models.googlenet import Inception
+
+    with torch.device("meta"):
+        module = Inception(256, 128, 64, 192, 64, 96, 64)
+    return [(m.in_channels, m.out_channels, m.kernel_size[0])
+            for m in module.modules() if isinstance(m, nn.Conv2d)]
 
 
 def _macs(convs) -> int:
@@ -28,10 +45,16 @@ def _naive_params() -> str:
 @erratum(key="inception-reduced-params", topic="googlenet", lecture="senet-deck",
          where="Inception module with 1x1 bottlenecks: 'Parameters'",
          claim="Total: 33k, decreased from 108k",
-         why="The six convolutions listed hold about 346 thousand weights, again ten times the "
-             "slide's figure (the ratio, about 3x fewer, is right).")
+         why="The slide lists the module's six convolutions (the 1x1 branch, the two 1x1 "
+             "bottlenecks, the 3x3, the 5x5 and the pool projection: the same six as the model), "
+             "but their weights add up to ten times its total, as for the naive module. The "
+             "ratio between the two modules is right.")
 def _reduced_params() -> str:
-    return f"{_weights(_REDUCED):,} weights"
+    convs = reduced_module_convs()
+    reduced, naive = _weights(convs), _weights(_NAIVE)
+    return (f"{len(convs)} convolutions, {reduced:,} weights ({reduced / 33e3:.1f}x the slide's "
+            f"33k); naive {naive:,} ({naive / 108e3:.1f}x its 108k); "
+            f"{naive / reduced:.1f}x fewer")
 
 
 @erratum(key="inception-reduced-ops", topic="googlenet", lecture="cs231n-2017",
@@ -40,7 +63,10 @@ def _reduced_params() -> str:
          why="The six products the slide lists add up to 271M; 358M is what you get if the 3x3 "
              "branch (86.7M) is counted twice. The naive 854M is right.")
 def _reduced_ops() -> str:
-    return f"{_macs(_REDUCED) / 1e6:.1f}M MACs (naive: {_macs(_NAIVE) / 1e6:.1f}M)"
+    convs = reduced_module_convs()
+    three = _macs([c for c in convs if c[2] == 3])
+    return (f"{_macs(convs) / 1e6:.1f}M MACs (naive: {_macs(_NAIVE) / 1e6:.1f}M); with the 3x3 "
+            f"branch ({three / 1e6:.1f}M) counted twice: {(_macs(convs) + three) / 1e6:.1f}M")
 
 
 @erratum(key="bottleneck-5x5-typo", topic="googlenet", lecture="survey-ng",
@@ -130,20 +156,25 @@ def _stem_mflop() -> str:
 @erratum(key="googlenet-stem-vs-vgg16", topic="googlenet", lecture="eecs498-2022",
          where="GoogLeNet: aggressive stem, 'Compare VGG-16'",
          claim="Memory: 42.9 MB (5.7x), Params: 1.1M (8.9x), MFLOP: 7485 (17.8x)",
-         why="These are the numbers of VGG-16's first seven convs only: the slide leaves out "
-             "conv3-3 (its VGG-16 has two convs in stage 3, see chapter 4) and, for memory, the "
-             "pools, which the GoogLeNet stem's 7.5 MB includes. VGG-16 from 224 to 28 is "
-             "stages 1-3 with their pools.")
+         why="The slide's numbers are those of VGG-16's first six convs only (conv1-1 to "
+             "conv3-2), without the pools: its VGG-16 has two convs in stage 3 (see chapter 4), "
+             "so conv3-3 is missing, and its memory leaves out the pools, which the GoogLeNet "
+             "stem's 7.5 MB includes. VGG-16 from 224 to 28 is stages 1-3: seven convs and three "
+             "pools.")
 def _stem_vs_vgg() -> str:
     g, v = _summary("googlenet", 224), _summary("vgg16", 224)
     stem = _stem_rows(g)
     vgg = [r for r in v if r.name.startswith(("stages.stage1.", "stages.stage2.", "stages.stage3."))
            and r.kind in ("Conv2d", "MaxPool2d")]
-    mem_s, mem_v = (sum(r.memory_bytes for r in rows) / 2**20 for rows in (stem, vgg))
-    par_s, par_v = (sum(r.params for r in rows) for rows in (stem, vgg))
-    mac_s, mac_v = (sum(r.macs for r in rows) for rows in (stem, vgg))
-    return (f"Memory {mem_v:.1f} MB ({mem_v / mem_s:.1f}x), Params {par_v / 1e6:.2f}M "
-            f"({par_v / par_s:.1f}x), {mac_v / 1e6:,.0f} M MACs ({mac_v / mac_s:.1f}x)")
+    convs = [r for r in vgg if r.kind == "Conv2d"]
+    slide = convs[:-1]  # conv1-1 ... conv3-2: no conv3-3, no pools
+    mem_s, mem_v, mem_6 = (sum(r.memory_bytes for r in rows) / 2**20 for rows in (stem, vgg, slide))
+    par_s, par_v, par_6 = (sum(r.params for r in rows) for rows in (stem, vgg, slide))
+    mac_s, mac_v, mac_6 = (sum(r.macs for r in rows) for rows in (stem, vgg, slide))
+    return (f"{len(convs)} convs + {len(vgg) - len(convs)} pools: Memory {mem_v:.1f} MB "
+            f"({mem_v / mem_s:.1f}x), Params {par_v / 1e6:.2f}M ({par_v / par_s:.1f}x), "
+            f"{mac_v / 1e6:,.0f} M MACs ({mac_v / mac_s:.1f}x); the slide's {len(slide)} convs, "
+            f"no pools: {mem_6:.1f} MB, {par_6 / 1e6:.2f}M, {mac_6 / 1e6:,.0f} M MACs")
 
 
 @erratum(key="gap-vs-fc-bias", topic="googlenet", lecture="eecs498-2022",

@@ -4,7 +4,7 @@ Published numbers are *cited* (:mod:`cnnlib.published`), never measured here; pa
 MACs are computed from the ``cnnlib`` models.
 
 * :func:`imagenet_models` / :func:`compare` -- the zoo's ImageNet models, summarized once each,
-  with their published top-1 where there is one.
+  with their published top-1 where there is one; :func:`ranking` orders them by a column.
 * :func:`plot_accuracy_vs_macs`, :func:`plot_ilsvrc`, :func:`plot_comparison`,
   :func:`model_chooser` -- figures and a control over those records.
 * :func:`plot_params_vs_macs`, :func:`plot_family` -- parameters against MACs, one point per
@@ -18,13 +18,13 @@ from typing import Any, Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
-from cnnlib.costs import meta_model
+from cnnlib.costs import activation_memory, meta_model
 from cnnlib.published import HUMAN_TOP5_ERROR, ILSVRC_WINNERS, PUBLISHED_TOP1
 from cnnlib.registry import get_model_builder, list_models
 from cnnlib.summary import summarize
 from cnnlib.widgets import is_static
 
-__all__ = ["imagenet_models", "input_size", "compare", "plot_accuracy_vs_macs", "plot_ilsvrc",
+__all__ = ["imagenet_models", "input_size", "compare", "ranking", "plot_accuracy_vs_macs", "plot_ilsvrc",
            "plot_comparison", "model_chooser", "plot_params_vs_macs", "plot_family"]
 
 
@@ -50,8 +50,11 @@ def input_size(name: str, model: torch.nn.Module | None = None) -> int:
 
 
 def compare(names: Sequence[str]) -> list[dict]:
-    """One record per model: ``name``, ``input``, ``params``, ``macs``, ``memory_bytes``
-    (activations, batch 1, float32), and ``top1`` / ``top1_source`` when published."""
+    """One record per model: ``name``, ``input``, ``params``, ``macs``, activation memory
+    (batch 1, float32, forward pass) counted both ways of
+    :data:`cnnlib.costs.MEMORY_CONVENTIONS`: ``memory_bytes`` (every layer's output) and
+    ``memory_conv_pool_fc_bytes`` (input + conv, pool and FC outputs), and ``top1`` /
+    ``top1_source`` when published."""
     records = []
     for name in names:
         model = meta_model(name)
@@ -59,10 +62,22 @@ def compare(names: Sequence[str]) -> list[dict]:
         s = summarize(model, (3, size, size))
         pub = PUBLISHED_TOP1.get(name)
         records.append({"name": name, "input": size, "params": s.total_params,
-                        "macs": s.total_macs, "memory_bytes": s.total_memory_bytes,
+                        "macs": s.total_macs,
+                        "memory_bytes": activation_memory(s, "every_layer"),
+                        "memory_conv_pool_fc_bytes": activation_memory(s, "conv_pool_fc"),
                         "top1": pub.top1 if pub else None,
                         "top1_source": pub.source if pub else ""})
     return records
+
+
+def ranking(records: Sequence[dict], column: str) -> list[str]:
+    """The records' names from the largest ``column`` value to the smallest (ties keep the
+    records' order), e.g. ``ranking(records, "macs")[0]`` is the model with the most MACs."""
+    if not records:
+        raise ValueError("records is empty")
+    if column not in records[0]:
+        raise ValueError(f"unknown column {column!r}; one of {sorted(records[0])}")
+    return [r["name"] for r in sorted(records, key=lambda r: -r[column])]
 
 
 def plot_accuracy_vs_macs(records: Sequence[dict]) -> Figure:
@@ -115,7 +130,7 @@ def plot_comparison(records: Sequence[dict], names: Sequence[str] | None = None)
     fig = Figure(figsize=(11, 0.28 * len(names) + 1.6))
     axes = fig.subplots(1, 3, sharey=True)
     cols = (("params", 1e6, "parameters (M)"), ("macs", 1e9, "GMACs"),
-            ("memory_bytes", 2**20, "activation memory (MiB, batch 1, fp32)"))
+            ("memory_bytes", 2**20, "activation memory (MiB, every layer's output,\nbatch 1, fp32)"))
     for ax, (col, scale, label) in zip(axes, cols):
         ax.barh(range(len(names)), [by_name[n][col] / scale for n in names], color="C0")
         ax.set(xscale="log", xlabel=label)
