@@ -37,7 +37,7 @@ from cnnlib.registry import get_model
 from cnnlib.summary import Summary, summarize
 
 __all__ = [
-    "meta_model", "MEMORY_CONVENTIONS", "activation_memory",
+    "meta_model", "meta_summary", "MEMORY_CONVENTIONS", "activation_memory",
     "StageCost", "vgg_stage_cost", "vgg16_stage_costs", "CONFIG_MODELS", "config_table",
     "BRANCHES", "InceptionCost", "inception_cost", "module_totals",
     "BLOCKS", "PartCost", "stage_of", "stage_costs", "count_layers", "ModelCost", "model_costs",
@@ -51,6 +51,16 @@ def meta_model(name: str, **kwargs: Any) -> nn.Module:
     """Zoo model ``name`` built on the meta device: shapes only, no memory, no init."""
     with torch.device("meta"):
         return get_model(name, **kwargs)
+
+
+@functools.lru_cache(maxsize=None)
+def meta_summary(name: str, size: int = 224):
+    """``summarize`` of zoo model ``name`` (on the meta device) on a ``3 x size x size`` input.
+    Cached, as the errata and the ledger read the same networks many times: treat it as
+    read-only."""
+    from cnnlib.summary import summarize
+
+    return summarize(meta_model(name), (3, size, size))
 
 
 # ------------------------------------------------------------------------------ memory

@@ -1,5 +1,6 @@
 """Errata about GoogLeNet and its Inception module."""
 from cnnlib.arithmetic import conv_macs, conv_params
+from cnnlib.costs import meta_summary
 from cnnlib.errata import erratum
 
 # The lectures' example: a 28x28x256 input; branches 1x1/128, 3x3/192, 5x5/96 (+3x3 max pool);
@@ -79,16 +80,6 @@ def _bottleneck_typo() -> str:
 
 
 # ---------------------------------------------------------------- the whole network
-def _summary(name: str, size: int):
-    """``cnnlib.summarize`` of a zoo model built on the meta device (shapes only, fast)."""
-    import torch
-
-    from cnnlib.registry import get_model
-    from cnnlib.summary import summarize
-
-    with torch.device("meta"):
-        model = get_model(name)
-    return summarize(model, (3, size, size))
 
 
 @erratum(key="inception-naive-output-numbers", topic="googlenet", lecture="cs231n-2017",
@@ -107,7 +98,7 @@ def _naive_output_numbers() -> str:
              "auxiliary classifiers, which are dropped after training) has about 7.0 million. "
              "Even the convolutions alone hold about 6 million.")
 def _five_million() -> str:
-    g = _summary("googlenet", 224)
+    g = meta_summary("googlenet", 224)
     conv = sum(r.params for r in g if r.kind == "Conv2d")
     return f"{g.total_params:,} parameters ({conv:,} in the convolutions)"
 
@@ -119,7 +110,7 @@ def _five_million() -> str:
              "bias of both networks (the two-tower AlexNet of 2012 and GoogLeNet without its "
              "auxiliary heads) gives a smaller ratio.")
 def _vs_alexnet() -> str:
-    a, g = _summary("alexnet", 227), _summary("googlenet", 224)
+    a, g = meta_summary("alexnet", 227), meta_summary("googlenet", 224)
     return (f"AlexNet {a.total_params / 1e6:.1f}M / GoogLeNet {g.total_params / 1e6:.1f}M = "
             f"{a.total_params / g.total_params:.1f}x")
 
@@ -130,7 +121,7 @@ def _vs_alexnet() -> str:
          why="138M / 5M, with the slide's 5 million; with GoogLeNet's real 7.0 million the ratio "
              "is about 20x.")
 def _vs_vgg16() -> str:
-    v, g = _summary("vgg16", 224), _summary("googlenet", 224)
+    v, g = meta_summary("vgg16", 224), meta_summary("googlenet", 224)
     return (f"VGG-16 {v.total_params / 1e6:.1f}M / GoogLeNet {g.total_params / 1e6:.1f}M = "
             f"{v.total_params / g.total_params:.1f}x")
 
@@ -146,7 +137,7 @@ def _stem_rows(g):
              "digits swapped. The column counts multiply-adds (MACs, see chapter 0) for the convs "
              "and one operation per window element for the pools.")
 def _stem_mflop() -> str:
-    rows = _stem_rows(_summary("googlenet", 224))
+    rows = _stem_rows(meta_summary("googlenet", 224))
     macs = sum(r.macs for r in rows)
     pool = sum(r.other_ops for r in rows if r.kind == "MaxPool2d")
     return (f"{macs / 1e6:.1f} M MACs in the convs + {pool / 1e6:.1f} M pool ops = "
@@ -162,7 +153,7 @@ def _stem_mflop() -> str:
              "stem's 7.5 MB includes. VGG-16 from 224 to 28 is stages 1-3: seven convs and three "
              "pools.")
 def _stem_vs_vgg() -> str:
-    g, v = _summary("googlenet", 224), _summary("vgg16", 224)
+    g, v = meta_summary("googlenet", 224), meta_summary("vgg16", 224)
     stem = _stem_rows(g)
     vgg = [r for r in v if r.name.startswith(("stages.stage1.", "stages.stage2.", "stages.stage3."))
            and r.kind in ("Conv2d", "MaxPool2d")]
@@ -183,6 +174,6 @@ def _stem_vs_vgg() -> str:
          why="GoogLeNet's row counts the 1000 biases (1024 x 1000 + 1000 = 1,025k); the VGG-16 "
              "rows leave theirs out (+4096, +4096, +1000).")
 def _gap_bias() -> str:
-    v = _summary("vgg16", 224)
+    v = meta_summary("vgg16", 224)
     return ", ".join(f"{name} {v.row(f'classifier.{name}').params / 1e3:,.1f}k"
                      for name in ("fc6", "fc7", "fc8"))

@@ -6,18 +6,10 @@ helpers below trace the real VGG-16 on the meta device (shapes only, no memory, 
 """
 from __future__ import annotations
 
+from cnnlib.costs import meta_summary
 from cnnlib.errata import erratum
 
 
-def _summary(name: str, size: int):
-    import torch
-
-    from cnnlib.registry import get_model
-    from cnnlib.summary import summarize
-
-    with torch.device("meta"):
-        model = get_model(name)
-    return summarize(model, (3, size, size))
 
 
 def _conv_fc_bytes(summary, skip: tuple[str, ...] = ()) -> int:
@@ -71,7 +63,7 @@ def _stage3() -> str:
              "its VGG-16 lacks conv3-3, as on the design-rules slide: the real VGG-16 minus "
              "conv3-3's 1.85 G MACs is exactly the slide's 13.6.")
 def _total_gflop() -> str:
-    a, v = _summary("alexnet_owt", 227), _summary("vgg16", 224)
+    a, v = meta_summary("alexnet_owt", 227), meta_summary("vgg16", 224)
     missing = v.row(_CONV3_3).macs
     return (f"AlexNet {a.total_macs / 1e9:.2f} G MACs = {a.total_flops / 1e9:.2f} GFLOP; VGG-16 "
             f"{v.total_macs / 1e9:.2f} G MACs = {v.total_flops / 1e9:.1f} GFLOP "
@@ -85,7 +77,7 @@ def _total_gflop() -> str:
          why="The panel adds up the conv and FC outputs (no pools); AlexNet's 1.9 MB is right, "
              "but VGG-16's total again leaves out conv3-3 (56x56x256 floats = 3,136 KB).")
 def _total_memory_mb() -> str:
-    a, v = _summary("alexnet_owt", 227), _summary("vgg16", 224)
+    a, v = meta_summary("alexnet_owt", 227), meta_summary("vgg16", 224)
     mb_a, mb_v = _conv_fc_bytes(a) / 2**20, _conv_fc_bytes(v) / 2**20
     without = _conv_fc_bytes(v, skip=(_CONV3_3,)) / 2**20
     return (f"AlexNet {mb_a:.1f} MB; VGG-16 {mb_v:.1f} MB ({mb_v / mb_a:.0f}x); "
@@ -99,7 +91,7 @@ def _total_memory_mb() -> str:
              "the conv3-3 row (and numbers the pools 1, 2, 2, 3, 4). The 138M total, which "
              "includes conv3-3, is still right.")
 def _table_conv3_3() -> str:
-    v = _summary("vgg16", 224)
+    v = meta_summary("vgg16", 224)
     r = v.row(_CONV3_3)
     c, h, w = r.output_shape
     weights = c * r.input_shape[0] * 9

@@ -17,12 +17,11 @@ def meta_model(name: str, **kwargs: Any):
     return build(name, **kwargs)
 
 
-@functools.lru_cache(maxsize=None)
 def meta_summary(name: str, size: int = 224):
     """``cnnlib.summarize`` of zoo model ``name`` on a ``3 x size x size`` input (cached)."""
-    from cnnlib.summary import summarize
+    from cnnlib.costs import meta_summary as summary
 
-    return summarize(meta_model(name), (3, size, size))
+    return summary(name, size)
 
 
 def on_meta(build: Callable[[], Any]) -> Any:
