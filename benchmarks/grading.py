@@ -3,6 +3,7 @@
     python benchmarks/grading.py                     # heaviest assignment of solutions/, 4 copies, 2 jobs
     python benchmarks/grading.py --assignment ch06_resnet --n 8 --jobs 2 --compare-unsafe
     python benchmarks/grading.py --demo              # the test suite's numpy-only demo assignment
+    python benchmarks/grading.py --rounds 3          # cold and warm kernels alternated, 3 times
     python benchmarks/grading.py --assignment ch00_arithmetic --baseline 800bb3f
                                                      # also the design of an earlier commit, same run
 
@@ -15,6 +16,13 @@ Prints the bytecode warm-up time, wall-clock seconds per submission, CPU seconds
 per submission (kernel, and grader = forked nbgrader workers), and with
 ``--compare-unsafe`` the same run without bubblewrap (the sandbox's overhead).
 On a shared machine compare CPU seconds; wall time depends on the load.
+
+Each round grades the submissions twice, side by side: ``sandboxed`` starts every kernel
+cold in its own bubblewrap (the default design), ``warm`` forks every kernel, each in
+its own sandbox, from a warm-kernel server that imported the assignment's libraries once
+(``--warm-kernels``, :mod:`cnnlib.course.zygote`). A warm kernel's own CPU figure counts
+only what it did after the fork; the server's start-up (wall) and CPU (imports, forks)
+are printed on the same line, and its wall time is inside the run's.
 
 ``--baseline REF`` also measures the grading design of an earlier commit in the same
 run: the commit's tree is exported with ``git archive`` into a temporary folder, its
@@ -104,13 +112,14 @@ def kernel_cpu(course_root: Path, assignment: str) -> float:
     return total
 
 
-def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits) -> dict:
+def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits, warm: bool = False) -> dict:
     from cnnlib.course.autograde import autograde
     from cnnlib.course.config import load_course
 
     course = load_course(course_root)
     cpu0, start = _children_cpu(), time.perf_counter()
-    results = autograde(course, assignment, jobs=jobs, unsafe=unsafe, limits=limits)
+    results = autograde(course, assignment, jobs=jobs, unsafe=unsafe, limits=limits, regrade=True,
+                        warm_kernels=warm)
     wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
     kernels = kernel_cpu(course_root, assignment)
     # Unsandboxed kernels are reaped by the workers, so their CPU is in RUSAGE_CHILDREN too;
@@ -137,6 +146,30 @@ def baseline(ref: str, assignment: str | None, n: int, jobs: int, memory: int) -
     return line
 
 
+def measure(label: str, course_root: Path, assignment: str, args, limits, unsafe: bool, warm: bool) -> float:
+    """Grade the submissions once in one mode; print its line; return wall seconds per submission."""
+    from cnnlib.course import zygote
+
+    before = len(zygote.HISTORY)
+    outcome = run(course_root, assignment, jobs=args.jobs, unsafe=unsafe, limits=limits, warm=warm)
+    results = outcome["results"]
+    scores = {(r.score, r.max_score, r.status, ", ".join(r.flags)) for r in results}
+    per_worker = sum(r.seconds for r in results) / len(results)
+    server = ""
+    if warm and len(zygote.HISTORY) > before:
+        startup, cpu = zygote.HISTORY[-1]
+        server = f"; server: started in {startup:.2f} s, {cpu:.2f} CPU s in all ({cpu / args.n:.2f}/submission)"
+    elif warm:
+        server = "; server: DID NOT START (cold kernels)"
+    print(f"{label:9s}: {outcome['wall'] / args.n:.2f} s/submission wall "
+          f"({outcome['wall']:.1f} s total, {per_worker:.2f} s per worker); CPU s/submission: "
+          f"kernel {outcome['kernel_cpu'] / args.n:.2f} + grader {outcome['cpu'] / args.n:.2f}{server}; "
+          f"results {sorted(scores, key=str)}", flush=True)
+    if any(r.tooling_error or r.score != r.max_score for r in results):
+        print("  warning: a copy of the solution did not get full marks", file=sys.stderr)
+    return outcome["wall"] / args.n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", help="folder of solutions/ (default: the heaviest; the demo if none)")
@@ -146,9 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=int, default=8192, help="kernel memory limit in MiB (default 8192)")
     parser.add_argument("--compare-unsafe", action="store_true", help="also time the run without bubblewrap")
     parser.add_argument("--baseline", metavar="REF", help="also measure the grading design of commit REF")
+    parser.add_argument("--rounds", type=int, default=1, help="times cold and warm kernels are measured (default 1)")
+    parser.add_argument("--no-warm", action="store_true", help="do not measure warm kernels")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.jobs < 1:
-        parser.error("--n and --jobs must be at least 1")
+    if args.n < 1 or args.jobs < 1 or args.rounds < 1:
+        parser.error("--n, --jobs and --rounds must be at least 1")
 
     from cnnlib.course.autograde import _grading_config, preload_modules, warm_up
     from cnnlib.course.config import load_course
@@ -167,20 +202,17 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             warm_up(course, assignment, config, limits)
             print(f"bytecode warm-up, {label}: {time.perf_counter() - start:.2f} s")
-        modes = [("sandboxed", False)] + ([("unsafe", True)] if args.compare_unsafe else [])
-        for label, unsafe in modes:
-            outcome = run(course_root, assignment, jobs=args.jobs, unsafe=unsafe, limits=limits)
-            results = outcome["results"]
-            scores = {(r.score, r.max_score, r.status, ", ".join(r.flags)) for r in results}
-            per_worker = sum(r.seconds for r in results) / len(results)
-            print(f"{label:9s}: {outcome['wall'] / args.n:.2f} s/submission wall "
-                  f"({outcome['wall']:.1f} s total, {per_worker:.2f} s per worker); CPU s/submission: "
-                  f"kernel {outcome['kernel_cpu'] / args.n:.2f} + grader {outcome['cpu'] / args.n:.2f}; "
-                  f"results {sorted(scores, key=str)}")
-            if any(r.tooling_error or r.score != r.max_score for r in results):
-                print("  warning: a copy of the solution did not get full marks", file=sys.stderr)
-            if label == "sandboxed":
-                current = outcome["wall"] / args.n
+        modes = [("sandboxed", False, False)] + ([("warm", False, True)] if not args.no_warm else []) + \
+            ([("unsafe", True, False)] if args.compare_unsafe else [])
+        walls: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for label, unsafe, warm in modes:
+                walls.setdefault(label, []).append(measure(label, course_root, assignment, args, limits, unsafe, warm))
+        current = min(walls["sandboxed"])
+        if "warm" in walls:
+            warm = min(walls["warm"])
+            print(f"per submission (wall, best of {args.rounds}): cold {current:.2f} s, warm {warm:.2f} s "
+                  f"(ratio warm/cold {warm / current:.2f})")
     if args.baseline:
         line = baseline(args.baseline, None if args.demo else assignment, args.n, args.jobs, args.memory)
         before = float(re.search(r"([0-9.]+) s/submission wall", line).group(1))

@@ -55,8 +55,10 @@ def parse_table(text: str) -> dict[str, SimpleNamespace]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+@pytest.fixture(scope="module", params=["cold", "warm"])
+def graded(request, tmp_path_factory):
+    """The corpus graded twice: kernels started cold (one bubblewrap each), and forked by the
+    warm-kernel server (``--warm-kernels``, :mod:`cnnlib.course.zygote`), each in its own sandbox."""
     require_sandbox()
     root = democourse.make_course(tmp_path_factory.mktemp("course"))
     course = load_course(root)
@@ -77,7 +79,9 @@ def graded(tmp_path_factory):
     done = course_command(root, "collect", "demo", "--from", str(inbox))
     assert done.returncode == 0 and f"{len(submissions)} student(s) collected" in done.stdout, done.stdout
     gradebook_before = (root / "gradebook.db").stat().st_size
-    done = course_command(root, "autograde", "demo", *LIMITS)
+    switch = "--warm-kernels" if request.param == "warm" else "--no-warm-kernels"
+    done = course_command(root, "autograde", "demo", *LIMITS, switch)
+    assert "cold sandboxed kernels" not in done.stderr, done.stderr  # the warm run really used the zygote
     assert "student" in done.stdout, done.stderr
     results = parse_table(done.stdout)
     assert sorted(results) == sorted(submissions)

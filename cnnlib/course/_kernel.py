@@ -7,6 +7,10 @@ its file as ``_cnnlib_probe``, imports the libraries the assignment uses, and
 starts a plain IPython kernel. Nothing in this process decides a grade: the
 probe only reports answers, which the judge compares outside
 (:mod:`cnnlib.course.judge`).
+
+With warm kernels (:mod:`cnnlib.course.zygote`) this script is not run per kernel: the
+warm-kernel server (``_zygote_main.py``) loads it by path, imports what :func:`main` imports,
+and each forked kernel applies :func:`apply_limits` and starts ``IPKernelApp`` as here.
 """
 
 import os

@@ -15,6 +15,7 @@ import ast
 import contextlib
 import copy
 import hashlib
+import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -31,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 from .config import Course, CourseError, ensure_gradebook
+from .locking import grading_session
 from .sandbox import Limits, check_sandbox, pycache_dir, warm_pycache
 
 __all__ = ["SubmissionResult", "autograde", "course_limits", "find_students", "format_table", "preload_modules",
@@ -41,6 +43,9 @@ __all__ = ["SubmissionResult", "autograde", "course_limits", "find_students", "f
 PRELOADABLE = ("numpy", "torch", "torchvision", "cnnlib")
 #: Seconds a worker may take beyond the submission's own limit (kernel start, nbgrader).
 WORKER_GRACE_S = 120
+#: Whether kernels are forked from a warm-kernel server (:mod:`cnnlib.course.zygote`) when neither
+#: ``--warm-kernels``/``--no-warm-kernels`` nor ``c.SandboxedKernelManager.warm_kernels`` says.
+WARM_KERNELS_DEFAULT = False
 
 
 @dataclass
@@ -55,6 +60,8 @@ class SubmissionResult:
     seconds: float = 0.0
     tooling_error: bool = False
     log_file: str = ""
+    #: Graded by an earlier run and unchanged since: kept, not graded again.
+    earlier: bool = False
 
 
 @contextlib.contextmanager
@@ -138,6 +145,7 @@ def _run_source_notebooks(course: Course, assignment: str, config, limits: Limit
     from .sandbox import SandboxedKernelManager
 
     os.setpgid(0, 0)
+    tie_to_parent()
     with tempfile.TemporaryDirectory(prefix="cnnlib-warm-up-") as tmp:
         work = Path(tmp) / assignment
         shutil.copytree(course.source_dir / assignment, work)
@@ -323,10 +331,30 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
     return result
 
 
+def _prctl(option: int, arg) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(option, arg, 0, 0, 0)
+
+
+def tie_to_parent() -> None:
+    """Linux: name this forked process as its ``multiprocessing`` process (``autograde-<student>``,
+    cut to 15 characters: what ``ps`` and ``pgrep`` show) and have it killed when the grading
+    command dies, so a killed command leaves no worker grading on behind it."""
+    _prctl(15, multiprocessing.current_process().name.encode()[:15])  # PR_SET_NAME
+    _prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died before the line above
+        os._exit(1)
+
+
 def worker_prologue() -> None:
-    """First thing a forked grading worker does: its own process group, and torch on one
-    thread, so it never enters an OpenMP pool inherited from the parent (that hangs)."""
+    """First thing a forked grading worker does: its own process group, tied to the grading
+    command (:func:`tie_to_parent`), and torch on one thread, so it never enters an OpenMP
+    pool inherited from the parent (that hangs)."""
     os.setpgid(0, 0)
+    tie_to_parent()
     if "torch" in sys.modules:
         from .judge import single_thread
 
@@ -334,12 +362,16 @@ def worker_prologue() -> None:
 
 
 def _worker(course: Course, config, assignment: str, student: str, conn) -> None:
+    from .zygote import lost_reason
+
     worker_prologue()
     try:
         result = _grade_one(course, config, assignment, student)
     except BaseException as exc:  # noqa: BLE001 - report anything to the parent
         result = {"student": student, "tooling_error": True,
                   "status": f"error: {type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    if lost_reason():  # the warm-kernel server died under this submission: not the student's doing
+        result = {"student": student, "zygote_lost": lost_reason()}
     conn.send(result)
     conn.close()
 
@@ -350,12 +382,23 @@ def _kill_group(pid: int) -> None:
 
 
 def autograde(course: Course, assignment: str, *, students: list[str] | None = None, unsafe: bool = False,
-              jobs: int = 1, limits: Limits = Limits(),
-              progress: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+              jobs: int = 1, limits: Limits = Limits(), regrade: bool = False,
+              progress: Callable[[SubmissionResult], None] | None = None,
+              warm_kernels: bool | None = None) -> list[SubmissionResult]:
     """Autograde the submissions of ``assignment`` (all students by default).
 
+    ``warm_kernels``: fork every kernel, each in its own sandbox, from one warm-kernel server
+    (:mod:`cnnlib.course.zygote`); None = ``c.SandboxedKernelManager.warm_kernels`` of the
+    course config, else :data:`WARM_KERNELS_DEFAULT`. Ignored with ``unsafe``.
+
+    One grading command per course at a time: the run holds the course's grading lock
+    (:func:`~cnnlib.course.locking.grading_session`). A submission an earlier run finished
+    grading, unchanged since (:func:`grading_key`), is not graded again unless ``regrade``:
+    its result comes back with ``earlier`` set. A worker that dies is replaced once.
+
     Raises :class:`~cnnlib.course.sandbox.SandboxUnavailable` when bubblewrap is
-    missing and ``unsafe`` is false, and :class:`CourseError` for an unknown
+    missing and ``unsafe`` is false, :class:`~cnnlib.course.locking.CourseBusy` when
+    another command grades the course, and :class:`CourseError` for an unknown
     assignment or student.
     """
     if jobs < 1:
@@ -363,6 +406,16 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     course.require_assignment(assignment)
     bwrap = "" if unsafe else check_sandbox()
     ensure_gradebook(course.db_url)
+    with grading_session(course, f"autograde {assignment}"):
+        return _grade_locked(course, assignment, students=students, unsafe=unsafe, bwrap=bwrap, jobs=jobs,
+                             limits=limits, regrade=regrade, progress=progress, warm_kernels=warm_kernels)
+
+
+def _grade_locked(course: Course, assignment: str, *, students: list[str] | None, unsafe: bool, bwrap: str,
+                  jobs: int, limits: Limits, regrade: bool,
+                  progress: Callable[[SubmissionResult], None] | None,
+                  warm_kernels: bool | None = None) -> list[SubmissionResult]:
+    """:func:`autograde` once the course is locked."""
     # Import everything the workers need before forking, so each one starts warm.
     from nbgrader.converters import Autograde  # noqa: F401
     from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: F401
@@ -374,8 +427,17 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     plan_assignment(course, assignment)  # once here; the forked workers find the plans in memory
     warm_up(course, assignment, config, limits)
     pool = _WorkerPool(course, config, assignment, jobs=jobs,
-                       hard_limit_s=limits.submission_timeout_s + WORKER_GRACE_S, progress=progress)
-    return pool.run(students)
+                       hard_limit_s=limits.submission_timeout_s + WORKER_GRACE_S, progress=progress,
+                       resume=not regrade)
+    km = config.SandboxedKernelManager
+    km.warm_kernels = not unsafe and bool(km.get("warm_kernels", WARM_KERNELS_DEFAULT) if warm_kernels is None
+                                          else warm_kernels)
+    try:
+        if km.warm_kernels:
+            pool.start_zygote(bwrap, limits)
+        return pool.run(students)
+    finally:
+        pool.stop_zygote()
 
 
 def _students_to_grade(course: Course, assignment: str, students: list[str] | None) -> list[str]:
@@ -397,24 +459,145 @@ def _students_to_grade(course: Course, assignment: str, students: list[str] | No
     return available if students is None else list(students)
 
 
+def grading_key(course: Course, config, assignment: str, student: str) -> str:
+    """What a grade depends on, hashed: the student's submitted files, the assignment's source
+    and released notebooks, and the grading limits and sandbox setting of ``config``."""
+    digest = hashlib.sha256()
+    folder = course.submitted_dir / student / assignment
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(folder)}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    for name in course.notebooks(assignment):
+        for path in (course.source_dir / assignment / f"{name}.ipynb", course.release_dir / assignment / f"{name}.ipynb"):
+            digest.update(path.read_bytes() if path.is_file() else b"(none)")
+    km = config.SandboxedKernelManager
+    settings = [config.Execute.get("timeout"), config.SandboxedExecute.get("submission_timeout"),
+                *(km.get(name) for name in ("sandbox", "memory_mb", "cpu_seconds", "file_size_mb", "tmpfs_mb", "nproc"))]
+    digest.update(json.dumps(settings, default=str).encode())
+    return digest.hexdigest()
+
+
+def _record_path(course: Course, assignment: str, student: str) -> Path:
+    """The completion record of a student's grading, next to its nbgrader log."""
+    return course.autograded_dir / student / f"{assignment}.graded.json"
+
+
+def _save_record(path: Path, key: str, result: SubmissionResult) -> None:
+    """Write the completion record atomically: a killed run leaves the old file or the new one."""
+    import datetime
+
+    record = {"key": key, "score": result.score, "max_score": result.max_score, "status": result.status,
+              "flags": result.flags, "log_file": result.log_file,
+              "finished": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(partial, "w", encoding="utf-8") as fh:
+        json.dump(record, fh, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, path)
+
+
+def _forget_record(path: Path) -> None:
+    """Remove a completion record (and what a killed write of one left) before grading again."""
+    for stale in [path, *path.parent.glob(f".{path.name}.*.tmp")]:
+        stale.unlink(missing_ok=True)
+
+
+def finished_earlier(course: Course, config, assignment: str, student: str) -> SubmissionResult | None:
+    """The result of an earlier run that finished grading this submission, if the submission, the
+    assignment and the limits are unchanged since (:func:`grading_key`) and the gradebook and
+    ``autograded/`` still hold it; else None."""
+    try:
+        record = json.loads(_record_path(course, assignment, student).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("key") != grading_key(course, config, assignment, student):
+        return None
+    score, max_score = _score_of(course, assignment, student)
+    if record.get("score") is not None:  # graded (not refused): its outputs must still be there
+        graded = course.autograded_dir / student / assignment
+        submitted = course.submitted_dir / student / assignment
+        if score is None or any((submitted / f"{n}.ipynb").exists() and not (graded / f"{n}.ipynb").exists()
+                                for n in course.notebooks(assignment)):
+            return None
+    return SubmissionResult(student, score=score, max_score=max_score, earlier=True,
+                            status=f"{record.get('status', 'ok')} (graded earlier)",
+                            flags=list(record.get("flags", [])), log_file=record.get("log_file", ""))
+
+
 class _WorkerPool:
-    """At most ``jobs`` forked workers, one per submission; a worker that dies or outlives
-    ``hard_limit_s`` costs its submission only (recorded as a tooling error / a kill)."""
+    """At most ``jobs`` forked workers, one per submission. A worker that dies is replaced by a
+    fresh one for its submission, once; a second death or a worker that outlives
+    ``hard_limit_s`` costs its submission only (recorded as a tooling error / a kill). A
+    submission graded to the end gets a completion record; with ``resume``, one that an earlier
+    run finished (:func:`finished_earlier`) is not graded again."""
 
     def __init__(self, course: Course, config, assignment: str, *, jobs: int, hard_limit_s: float,
-                 progress: Callable[[SubmissionResult], None] | None) -> None:
+                 progress: Callable[[SubmissionResult], None] | None, resume: bool = True) -> None:
         self.course, self.config, self.assignment = course, config, assignment
-        self.jobs, self.hard_limit_s, self.progress = jobs, hard_limit_s, progress
+        self.jobs, self.hard_limit_s, self.progress, self.resume = jobs, hard_limit_s, progress, resume
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self.running: dict = {}
         self.results: dict[str, SubmissionResult] = {}
+        self.died: dict[str, int | None] = {}  # student -> exit code of the worker that died
+        self.zygote, self.zygote_args, self.zygote_retries = None, None, {}
+
+    def start_zygote(self, bwrap: str, limits: Limits) -> bool:
+        """Start the warm-kernel server the workers' kernels are forked from (True); if it cannot
+        start, say so on stderr and let the workers start their kernels cold (False)."""
+        from .zygote import ZygoteServer, ZygoteUnavailable
+
+        km = self.config.SandboxedKernelManager
+        self.zygote_args = (bwrap, limits)
+        server = ZygoteServer(bwrap, limits, list(km.get("preload", [])), km.get("pycache", ""))
+        try:
+            server.start()
+        except ZygoteUnavailable as exc:
+            print(f"cnnlib-course: {exc}; grading with cold sandboxed kernels", file=sys.stderr, flush=True)
+            km.zygote_dir = ""
+            return False
+        self.zygote = server
+        km.zygote_dir = server.runtime_dir  # the workers forked from now on use it
+        return True
+
+    def stop_zygote(self) -> None:
+        if self.zygote is not None:
+            self.zygote.stop()
+            self.zygote = None
+        self.config.SandboxedKernelManager.zygote_dir = ""
+
+    def _zygote_lost(self, student: str, reason: str) -> bool:
+        """The warm-kernel server died under ``student``'s kernel: restart it if it is down and grade
+        the submission again in a fresh worker (False once that happened MAX_RETRIES times)."""
+        from .zygote import MAX_RETRIES
+
+        tries = self.zygote_retries[student] = self.zygote_retries.get(student, 0) + 1
+        if tries > MAX_RETRIES:
+            return False
+        print(f"cnnlib-course: the warm-kernel server was lost while grading {student} ({reason}); "
+              f"grading {student} again (retry {tries} of {MAX_RETRIES})", file=sys.stderr, flush=True)
+        if self.zygote is not None and not self.zygote.alive():
+            self.stop_zygote()
+            self.start_zygote(*self.zygote_args)
+        del self.running[student]
+        self._start(student)
+        return True
 
     def run(self, students: list[str]) -> list[SubmissionResult]:
         pending = deque(students)
         while pending or self.running:
             while pending and len(self.running) < self.jobs:
-                self._start(pending.popleft())
+                student = pending.popleft()
+                earlier = finished_earlier(self.course, self.config, self.assignment, student) \
+                    if self.resume else None
+                if earlier is not None:
+                    self._report(earlier)
+                else:
+                    self._start(student)
+            if not self.running:
+                continue
             waitables = [e["conn"] for e in self.running.values() if e["data"] is None] + \
                         [e["proc"].sentinel for e in self.running.values()]
             multiprocessing.connection.wait(waitables, timeout=1.0)
@@ -423,12 +606,15 @@ class _WorkerPool:
         return [self.results[s] for s in students]
 
     def _start(self, student: str) -> None:
+        key = grading_key(self.course, self.config, self.assignment, student)
+        _forget_record(_record_path(self.course, self.assignment, student))  # not finished until it is
         receiver, sender = self.context.Pipe(duplex=False)
         proc = self.context.Process(target=_worker, name=f"autograde-{student}", daemon=False,
                                     args=(self.course, self.config, self.assignment, student, sender))
         proc.start()
         sender.close()
-        self.running[student] = {"proc": proc, "conn": receiver, "start": time.monotonic(), "data": None}
+        self.running[student] = {"proc": proc, "conn": receiver, "start": time.monotonic(), "data": None,
+                                 "key": key}
 
     def _poll(self, student: str, entry: dict) -> None:
         proc, conn = entry["proc"], entry["conn"]
@@ -440,7 +626,11 @@ class _WorkerPool:
         if not proc.is_alive():
             proc.join()
             conn.close()
-            self._finish(student, entry["data"], f"error: worker died with exit code {proc.exitcode}",
+            if entry["data"] is None and student not in self.died:
+                self._retry(student, proc.exitcode)
+                return
+            again = " (also on its retry)" if student in self.died else ""
+            self._finish(student, entry["data"], f"error: worker died with exit code {proc.exitcode}{again}",
                          tooling_error=True)
         elif time.monotonic() - entry["start"] > self.hard_limit_s:
             _kill_group(proc.pid)
@@ -448,7 +638,18 @@ class _WorkerPool:
             conn.close()
             self._finish(student, None, f"killed after {self.hard_limit_s} s (hard limit); regrade it")
 
+    def _retry(self, student: str, exitcode: int | None) -> None:
+        """Grade again, in a fresh worker, a submission whose worker died without a result."""
+        self.died[student] = exitcode
+        del self.running[student]
+        self._start(student)
+
     def _finish(self, student: str, data: dict | None, status: str = "", tooling_error: bool = False) -> None:
+        if data is not None and data.get("zygote_lost"):
+            if self._zygote_lost(student, data["zygote_lost"]):
+                return
+            data = {"tooling_error": True, "status": "error: the warm-kernel server was lost each time this "
+                    f"submission was graded ({data['zygote_lost']}); grade it again"}
         entry = self.running.pop(student)
         elapsed = time.monotonic() - entry["start"]
         if data is None:
@@ -459,7 +660,14 @@ class _WorkerPool:
                                       status=data.get("status", "ok"), flags=data.get("flags", []),
                                       seconds=elapsed, tooling_error=data.get("tooling_error", False),
                                       log_file=data.get("log_file", ""))
-        self.results[student] = result
+            if not result.tooling_error:
+                _save_record(_record_path(self.course, self.assignment, student), entry["key"], result)
+        if student in self.died:
+            result.flags = [*result.flags, f"graded again: its first worker died (exit code {self.died[student]})"]
+        self._report(result)
+
+    def _report(self, result: SubmissionResult) -> None:
+        self.results[result.student] = result
         if self.progress is not None:
             self.progress(result)
 

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run students' code without the bubblewrap sandbox (only for code you trust)")
     p.add_argument("--jobs", type=_positive, default=jobs, metavar="N",
                    help=f"submissions graded in parallel (default {jobs})")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every submission again; by default a submission that an earlier run graded "
+                        "to the end, unchanged since (same files, assignment and limits), is kept")
     defaults = Limits()
     p.add_argument("--timeout", type=_positive, metavar="S",
                    help=f"per-cell timeout in seconds (default: Execute.timeout, {defaults.cell_timeout_s})")
@@ -76,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "`import torch` alone maps about 3100)")
     p.add_argument("--cpu", type=_positive, metavar="S",
                    help=f"CPU-time limit of a kernel in seconds (default {defaults.cpu_seconds})")
+    p.add_argument("--warm-kernels", action=argparse.BooleanOptionalAction, default=None,
+                   help="fork each kernel, in its own sandbox, from a server that imported the assignment's "
+                        "libraries once (default: SandboxedKernelManager.warm_kernels, else off)")
 
     p = sub.add_parser("feedback", parents=[common], help="HTML feedback per student (hidden tests removed)")
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -171,11 +177,15 @@ def _autograde(course, args) -> int:
         print("warning: --unsafe: students' code runs without the sandbox and can read and change "
               "every file you can", file=sys.stderr)
     results = autograde(course, args.assignment, students=args.student, unsafe=args.unsafe,
-                        jobs=args.jobs, limits=limits)
+                        jobs=args.jobs, limits=limits, regrade=args.regrade, warm_kernels=args.warm_kernels)
     if not results:
         print(f"no submissions of {args.assignment!r} in {course.submitted_dir}")
         return 0
     print(format_table(results))
+    kept = sum(r.earlier for r in results)
+    if kept:
+        print(f"{kept} submission(s) graded to the end by an earlier run and unchanged since were kept "
+              "(not graded again); --regrade grades them again")
     errors = [r for r in results if r.tooling_error]
     for r in errors:
         print(f"tooling error for {r.student}: see {r.log_file or 'the message above'}", file=sys.stderr)

@@ -54,7 +54,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Bool, Enum, Integer, Unicode
 
-from . import judge
+from . import judge, zygote
 from .sandbox import SandboxedKernelManager
 
 __all__ = ["FeedbackFromVerdicts", "INCIDENT_NAMES", "RestoreCells", "SandboxedExecute", "SaveJudgedGrades"]
@@ -321,6 +321,8 @@ class SandboxedExecute(Execute):
             if self.km is not None:
                 with contextlib.suppress(Exception):
                     self._cleanup_kernel()
+            if zygote.lost_reason():  # not the submission's fault: the worker grades it again
+                raise zygote.ZygoteLost(zygote.lost_reason()) from exc
             detail = _log_tail(km)
             raise RuntimeError(f"the grading kernel did not start: {exc}"
                                + (f"; kernel log: {detail}" if detail else "")) from exc
@@ -372,6 +374,8 @@ class SandboxedExecute(Execute):
                 for output in cell.outputs:
                     if output.get("output_type") == "error" and output.get("ename") in INCIDENT_NAMES:
                         record["incidents"].append({"cell": index, "grade_id": grade_id, "kind": output["ename"]})
+        if zygote.lost_reason():  # the kernel died with the warm-kernel server: save no grade
+            raise zygote.ZygoteLost(f"the warm-kernel server was lost: {zygote.lost_reason()}")
         record["output_capped"] = self._output_capped
         record["limits_hit"] = list(getattr(km, "limits_hit", []))
         previous = self.nb.metadata.get(META_KEY)

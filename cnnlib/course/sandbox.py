@@ -66,6 +66,12 @@ for code you trust.
 The per-cell timeout, the per-submission wall-clock limit and the handling of a
 kernel that dies or stops responding live in
 :class:`cnnlib.course.preprocessors.SandboxedExecute`.
+
+Warm kernels (opt-in, ``autograde --warm-kernels`` or ``SandboxedKernelManager.warm_kernels``):
+instead of a bubblewrap per kernel, one sandboxed server per autograde run imports the
+assignment's libraries once and forks each kernel into its own new namespaces, fresh tmpfs,
+cgroup, limits and environment (:func:`zygote_command`, :mod:`cnnlib.course.zygote`, whose
+docstring has the design and how it compares with the list above).
 """
 
 from __future__ import annotations
@@ -291,8 +297,9 @@ def visible_files(workdir: str | None, *, source_dir: str | None = None,
 
 
 def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: Limits,
-               env: dict[str, str], pycache: str = "") -> list[str]:
-    """The bubblewrap prefix for a kernel command (see the module docstring)."""
+               env: dict[str, str], pycache: str = "", extra: Sequence[str] = ()) -> list[str]:
+    """The bubblewrap prefix for a kernel command (see the module docstring); ``extra``
+    arguments go last, before the root is made read-only."""
     argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--die-with-parent", "--cap-drop", "ALL", "--hostname", "sandbox", "--clearenv"]
     for key, value in sorted(env.items()):
@@ -323,8 +330,26 @@ def bwrap_argv(bwrap: str, *, runtime_dir: str, files: dict[str, str], limits: L
         argv += ["--ro-bind", host, f"{SANDBOX_WORKDIR}/{rel}"]
     # The root of the sandbox is itself a tmpfs bubblewrap made: read-only, so the only writable
     # places are /tmp and the home, both size-limited (and charged to the submission's cgroup).
-    argv += ["--bind", runtime_dir, runtime_dir, "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR, "--"]
+    argv += ["--bind", runtime_dir, runtime_dir, *extra, "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR, "--"]
     return argv
+
+
+def zygote_command(bwrap: str, *, runtime_dir: str, limits: Limits, preload: Sequence[str], pycache: str,
+                   socket_path: str) -> list[str]:
+    """The command of the warm-kernel server (:mod:`cnnlib.course.zygote`): a kernel's sandbox
+    (same environment, installation and limits) where nothing but ``runtime_dir`` is writable;
+    the host's ``/proc`` read-only and matplotlib's font cache are kept under ``/run/cnnlib``
+    for the kernels' own sandboxes."""
+    from . import _zygote_main
+
+    env = kernel_env(limits, home=SANDBOX_HOME, preload=preload, trusted=_trusted_roots())
+    extra = ["--ro-bind", "/proc", _zygote_main.HOSTPROC]
+    for host in _mpl_cache_files():
+        extra += ["--ro-bind", host, f"{_zygote_main.MPL_STASH}/{os.path.basename(host)}"]
+    extra += ["--remount-ro", "/tmp", "--remount-ro", SANDBOX_HOME, "--remount-ro", "/dev"]
+    cache = ["-X", f"pycache_prefix={pycache}"] if pycache else ["-B"]
+    return bwrap_argv(bwrap, runtime_dir=runtime_dir, files={}, limits=limits, env=env, pycache=pycache,
+                      extra=extra) + [sys.executable, "-I", *cache, _zygote_main.__file__, socket_path]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -348,12 +373,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         config=True)
     source_directory = Unicode("", help="Instructor's source folder of the assignment being graded.").tag(config=True)
     include = List(Unicode(), ["*.ipynb"], help="Globs of source files released to students.").tag(config=True)
+    warm_kernels = Bool(False, help="Fork each kernel, in its own sandbox, from a warm-kernel server that "
+                        "imported the assignment's libraries once per run (cnnlib.course.zygote); "
+                        "`cnnlib-course autograde --warm-kernels`.").tag(config=True)
+    zygote_dir = Unicode("", help="Runtime folder of the running warm-kernel server (set by autograde while "
+                         "it runs one; empty = start kernels cold).").tag(config=True)
 
     _runtime_dir: str | None = None
     _log_file = None
     _cgroup: SubmissionCgroup | None = None
     #: The submission cgroup's limits that were reached (set when the kernel is cleaned up).
     limits_hit: list[str] = []
+
+    @property
+    def warm(self) -> bool:
+        """Whether this kernel is forked by the warm-kernel server (else started cold in bubblewrap)."""
+        return bool(self.sandbox and self.warm_kernels and self.zygote_dir)
 
     @property
     def limits(self) -> Limits:
@@ -380,20 +415,29 @@ class SandboxedKernelManager(AsyncKernelManager):
         return self._kernel_spec
 
     async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
-        self._runtime_dir = tempfile.mkdtemp(prefix="cnnlib-kernel-")
+        # (Short names: a Unix socket's path has at most 107 bytes.)
+        run = self._runtime_dir = tempfile.mkdtemp(prefix="k" if self.warm else "cnnlib-kernel-",
+                                                   dir=self.zygote_dir if self.warm else None)
         self.transport = "ipc"
-        self.ip = os.path.join(self._runtime_dir, "zmq")
-        self.connection_file = os.path.join(self._runtime_dir, "kernel.json")
+        self.ip = os.path.join(run, "zmq")
+        self.connection_file = os.path.join(run, "kernel.json")
+        self._log_path = os.path.join(run, "kernel.log")
         files = visible_files(kw.pop("cwd", None), source_dir=self.source_directory or None,
                               include=self.include)
         trusted = _trusted_roots()
         if self.sandbox:
             self._bwrap = self.bwrap or check_sandbox()
-            self._cgroup = SubmissionCgroup(self.memory_mb, self.nproc, os.path.basename(self._runtime_dir))
+            name = os.path.basename(self._runtime_dir)
+            self._cgroup = SubmissionCgroup(self.memory_mb, self.nproc, f"cnnlib-warm-{name}" if self.warm else name)
             self._cgroup.create()
             home = SANDBOX_HOME
             self._files = files
             kw["cwd"] = self._runtime_dir
+            if self.warm:  # staged beside the runtime folder, which is all the kernel sees of the zygote's
+                for rel, host in files.items():
+                    staged = os.path.join(self._runtime_dir + ".files", rel)
+                    os.makedirs(os.path.dirname(staged), exist_ok=True)
+                    shutil.copyfile(host, staged)
         else:
             home = os.path.join(self._runtime_dir, "home")
             work = os.path.join(home, "work")
@@ -406,14 +450,28 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw["cwd"] = work
         self._env = kernel_env(self.limits, home=home, preload=self.preload, trusted=trusted)
         kw["env"] = dict(self._env) if not self.sandbox else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        self._log_file = open(os.path.join(self._runtime_dir, "kernel.log"), "wb")  # noqa: SIM115
+        self._log_file = open(self._log_path, "wb")  # noqa: SIM115
         kw["stdout"] = self._log_file
         kw["stderr"] = subprocess.STDOUT
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:  # type: ignore[override]
+        if not self.warm:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        from . import zygote
+
+        kernel = zygote.spawn(
+            self.zygote_dir, run_dir=self._runtime_dir, files_dir=self._runtime_dir + ".files",
+            tmpfs_bytes=self.tmpfs_mb * 2**20, connection_file=self.connection_file,
+            log_fd=self._log_file.fileno(), cgroup=self._cgroup)
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, None
+        self._reconcile_connection_info(provisioner.connection_info)
+        return None
+
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
-        if not self.sandbox:
+        if not self.sandbox or self.warm:
             return cmd
         argv = bwrap_argv(self._bwrap, runtime_dir=self._runtime_dir, files=self._files,
                           limits=self.limits, env=self._env, pycache=self.pycache) + cmd
@@ -426,7 +484,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         data = self._saved_log
         if self._runtime_dir:
             try:
-                data = Path(self._runtime_dir, "kernel.log").read_bytes()
+                data = Path(self._log_path).read_bytes()
             except OSError:
                 pass
         return data[-max_bytes:].decode("utf-8", "replace")
@@ -443,7 +501,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self._runtime_dir and not restart:
             self._saved_log = self.kernel_log(16000).encode()
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            shutil.rmtree(self._runtime_dir + ".files", ignore_errors=True)
             self._runtime_dir = None
+
+    # nbclient cleans up a kernel that already died with ``km.cleanup_resources()``, which
+    # AsyncKernelManager binds to the base class's method: without this line the override above
+    # (the cgroup, its limits_hit, the runtime folder) was skipped for every kernel that died.
+    cleanup_resources = _async_cleanup_resources
 
 
 
@@ -506,6 +570,11 @@ class SubmissionCgroup:
     @property
     def available(self) -> bool:
         return bool(self.dirs)
+
+    def add(self, pid: int) -> None:
+        """Move process ``pid`` (and so every process it starts later) into the group."""
+        for folder in self.dirs:
+            (folder / "cgroup.procs").write_text(str(pid))
 
     def wrap(self, argv: list[str]) -> list[str]:
         """``argv`` started inside the group (a shell joins it, then execs the command)."""
