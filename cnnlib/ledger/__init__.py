@@ -432,7 +432,8 @@ class LedgerTable:
                                      for s in c.sources))
             rows.append(self._pick((quantity, where, said, Html(f"<b>{esc(correct)}</b>"),
                                     status, how)))
-        return html_table(self._pick(self._HEAD), rows, css_class="cnnlib-errata cnnlib-ledger")
+        kind = "cnnlib-ledger" if self.detail else "cnnlib-ledger-short"
+        return html_table(self._pick(self._HEAD), rows, css_class=f"cnnlib-errata {kind}")
 
 
 def table(*, topic: str | None = None, lecture: str | None = None,
