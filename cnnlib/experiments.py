@@ -6,13 +6,23 @@ in about a minute on a 2-core CPU. It shows the *direction* of an effect on a to
 it is not the paper's setting and its numbers are not the paper's numbers. Every result
 says so in its ``note``.
 
-``size="gpu"`` trains on CIFAR-10 with a short schedule of this course's choosing (cosine
-decay, mixed precision on CUDA; the epochs per experiment are in :data:`GPU_EPOCHS`), meant for
-one evening on a free Colab GPU: enough to show the paper's effect, not its final numbers.
-``size="paper"`` runs the schedule the cited paper published (hours to days on one GPU) and
-checkpoints every run after every epoch into ``checkpoint_dir``, so that calling the same
-experiment again, in a new session, resumes where it stopped. Both need CIFAR-10 on disk or
-``download=True``.
+``size="gpu"`` trains on CIFAR-10 (MNIST for LeNet-5) with a short schedule of this course's
+choosing (cosine decay, mixed precision on CUDA; the epochs per experiment are in
+:data:`GPU_EPOCHS`), meant for one evening on a free Colab GPU: enough to show the paper's
+effect, not its final numbers. ``size="paper"`` runs the schedule the cited paper published
+(hours to days on one GPU) and checkpoints every run after every epoch into ``checkpoint_dir``,
+so that calling the same experiment again, in a new session, resumes where it stopped. Where no
+paper published a setting for an experiment (the chapters' classroom miniatures), the paper
+size runs the GPU size's setting, checkpointed, and its ``note`` says so. Both need the dataset
+on disk or ``download=True``.
+
+The experiments, by topic: :func:`lenet_c3_connections` (LeNet-5's full or sparse C3),
+:func:`relu_vs_tanh` with :func:`steps_to_training_error` (AlexNet's Figure 1),
+:func:`first_layer_stride` (AlexNet's or ZFNet's first layer), :func:`vgg_training`,
+:func:`inception_training`, :func:`degradation` (ResNet), :func:`batchnorm_ablation`,
+:func:`activation_comparison`, :func:`stochastic_depth`, :func:`separable_convs` (MobileNet's
+depthwise separable convolutions), :func:`random_search` with :func:`search_candidates` (a toy
+architecture search) and :func:`train_fast`.
 
 Before it trains, an experiment times a few steps of each of its models on the machine's own
 data loader and device and prints how long the whole experiment should take
@@ -22,7 +32,7 @@ Every experiment takes the same keyword options (:class:`RunOptions`: data, devi
 epochs, ...; any other keyword overrides a :class:`~cnnlib.train.TrainConfig` field), and its
 runs share one ``TrainConfig`` that differs between runs only where the experiment says so.
 Each returns an :class:`ExperimentResult`: the histories (plain data), the configuration
-used, the dataset and device it ran on, and ``plot()``.
+used, the dataset and device it ran on, the trained models, and ``plot()``.
 
 Also here: :func:`train_fast` with :func:`fast_cifar10_recipe`, a recipe in the spirit of the
 fastest published CIFAR-10 runs, for the zoo's :func:`~cnnlib.models.resnet9.resnet9` (Page's
@@ -30,6 +40,7 @@ DAWNBench ResNet-9; still importable from here).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -43,10 +54,13 @@ import torch
 from torch import nn
 
 from cnnlib.models.resnet9 import RESNET9_LOGIT_SCALE, RESNET9_STAGES, ResNet9, resnet9
+from cnnlib.models.zfnet import FIRST_LAYERS  # the pair first_layer_stride compares
 from cnnlib.train import History, TrainConfig, fit, resolve_device, seed_everything
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
+
+    from cnnlib.search import Candidate, SearchSpace
 
 __all__ = [
     "SIZES", "default_size", "RunOptions", "ExperimentResult", "ExperimentPlan", "GPU_SCHEDULE",
@@ -54,6 +68,9 @@ __all__ = [
     "activation_comparison", "stochastic_depth", "ResNet9", "resnet9", "fast_cifar10_recipe",
     "train_fast", "RESNET_CIFAR_SCHEDULE", "STOCHASTIC_DEPTH_SCHEDULE", "CPU_SCHEDULE",
     "RESNET9_STAGES", "RESNET9_LOGIT_SCALE", "ACTIVATIONS",
+    "lenet_c3_connections", "relu_vs_tanh", "steps_to_training_error", "first_layer_stride",
+    "FIRST_LAYERS", "vgg_training", "inception_training", "separable_convs", "random_search",
+    "search_candidates",
 ]
 
 SIZES = ("cpu", "gpu", "paper")
@@ -99,15 +116,30 @@ GPU_EPOCHS: dict[str, int] = {
     "activation_comparison": 12,  # 5 runs of ResNet-20
     "stochastic_depth": 20,       # 2 runs of ResNet-56 (the paper: ResNet-110, 500 epochs)
     "train_fast": 24,             # Page's full recipe: it is already short
+    # The chapters' classroom experiments. Our estimates for a free Colab T4 (2 CPU cores that
+    # also load the data), not measurements: each should take well under 15 minutes, and each
+    # prints its own estimate, timed on the machine it runs on, before it starts.
+    "lenet_c3_connections": 10,   # 2 runs of LeNet-5 on MNIST (the paper: 20 passes)
+    "relu_vs_tanh": 15,           # 6 runs: tanh/ReLU x 3 learning rates, a four-layer net
+    "first_layer_stride": 15,     # 2 runs (one seed) of a three-conv network
+    "vgg_training": 20,           # 1 run of vgg11_bn
+    "inception_training": 20,     # 1 run of tiny_inception(width=32)
+    "separable_convs": 20,        # 2 runs of a small MobileNet-like network
+    "random_search": 5,           # 12 candidates of the toy search space, 5 epochs each
 }
 _CPU_DATA = dict(size=8, channels=3, batch_size=64)
-_CPU_NOTE = (
-    "Small CPU demo on the offline digits (scikit-learn's 1,797 8x8 images of 10 digit "
-    "classes, 1,437 train / 360 validation), trained for a few epochs. This is not the "
-    "paper's setting (CIFAR-10, 32x32, tens of thousands of iterations): it shows the "
-    "direction of the effect on a toy problem, and its numbers are not the paper's. "
-    "Run with size='gpu' (or CNNLIB_SIZE=gpu) for the published schedule on CIFAR-10."
-)
+
+
+def _cpu_note(paper_setting: str = "CIFAR-10, 32x32, tens of thousands of iterations",
+              larger: str = "size='gpu' (or CNNLIB_SIZE=gpu) runs a short schedule on "
+                            "CIFAR-10, size='paper' the published one") -> str:
+    return ("Small CPU demo on the offline digits (scikit-learn's 1,797 8x8 images of 10 digit "
+            "classes, 1,437 train / 360 validation), trained for a few epochs. This is not the "
+            f"paper's setting ({paper_setting}): it shows the direction of the effect on a toy "
+            f"problem, and its numbers are not the paper's. {larger}.")
+
+
+_CPU_NOTE = _cpu_note()
 
 
 _SIZE_CHOICES = "'cpu', 'gpu' or 'paper'"
@@ -147,12 +179,19 @@ class ExperimentResult:
     seconds: float = 0.0
     plot_metrics: tuple[str, ...] = ("train_loss", "val_acc")
     plan: "ExperimentPlan | None" = None
+    #: The trained networks, by run (in memory only: not part of :meth:`to_dict`).
+    models: dict[str, nn.Module] = field(default_factory=dict, repr=False)
+    #: The shape of one input image, ``(channels, height, width)``.
+    input_shape: tuple[int, ...] = ()
 
-    def plot(self, metrics: str | Sequence[str] | None = None) -> "Figure":
-        """One panel per metric, one line per run (see :func:`cnnlib.plots.plot_histories`)."""
+    def plot(self, metrics: str | Sequence[str] | None = None, *, title: str | None = None,
+             ) -> "Figure":
+        """One panel per metric, one line per run (see :func:`cnnlib.plots.plot_histories`);
+        the default title names the experiment, its dataset and size."""
         from cnnlib.plots import plot_histories
 
-        title = f"{self.name} ({self.dataset}, {self.size})"
+        if title is None:
+            title = f"{self.name} ({self.dataset.split(' (')[0]}, {self.size})"
         return plot_histories(self.histories, metrics or self.plot_metrics, title=title)
 
     def summary(self) -> list[dict[str, Any]]:
@@ -176,7 +215,7 @@ class ExperimentResult:
         return {
             "name": self.name, "size": self.size, "dataset": self.dataset, "device": self.device,
             "note": self.note, "config": self.config, "params": dict(self.params),
-            "seconds": self.seconds, "histories": {k: h.to_dict() for k, h in self.histories.items()},
+            "input_shape": list(self.input_shape), "seconds": self.seconds, "histories": {k: h.to_dict() for k, h in self.histories.items()},
         }
 
     def __repr__(self) -> str:
@@ -253,6 +292,8 @@ class _Recipe:
     schedule: Mapping[str, Any]
     epochs: int | None  # None: the schedule's
     note: str
+    threads: int | None = None  # torch CPU threads while it trains on a CPU (None: leave as is)
+    accelerate: bool = False    # mixed precision / channels-last on CUDA (always at size "gpu")
 
 
 def _gpu_note(experiment: str, what: str) -> str:
@@ -261,11 +302,12 @@ def _gpu_note(experiment: str, what: str) -> str:
             f"direction and rough size of the effect; size='paper' runs the published schedule.")
 
 
-def _resnet_recipe(size: str, experiment: str, paper_note: str) -> _Recipe:
-    """The CPU demo (4 epochs), the short GPU schedule, or the ResNet paper's CIFAR-10
-    schedule (164 epochs)."""
+def _resnet_recipe(size: str, experiment: str, paper_note: str, *,
+                   threads: int | None = None) -> _Recipe:
+    """The CPU demo (4 epochs; ``threads``: its torch CPU threads), the short GPU schedule, or
+    the ResNet paper's CIFAR-10 schedule (164 epochs)."""
     if size == "cpu":
-        return _Recipe(CPU_SCHEDULE, 4, _CPU_NOTE)
+        return _Recipe(CPU_SCHEDULE, 4, _CPU_NOTE, threads=threads)
     if size == "gpu":
         return _Recipe(GPU_SCHEDULE, GPU_EPOCHS[experiment],
                        _gpu_note(experiment, "the ResNet paper's 164 (64k iterations)"))
@@ -279,7 +321,26 @@ class _Run:
     fit_overrides: dict[str, Any] = field(default_factory=dict)
 
 
-def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA):
+@dataclass(frozen=True)
+class _Dataset:
+    """The data of the GPU and paper sizes: a dataset of :func:`cnnlib.data.dataloaders`."""
+
+    name: str
+    description: str
+    augment: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+_CIFAR10 = _Dataset("cifar10", "CIFAR-10 (50,000 train with pad-4 crop + flip; validation = "
+                    "the 10,000 test images)")
+_CIFAR10_PLAIN = _Dataset("cifar10", "CIFAR-10 (50,000 train, no augmentation; validation = "
+                          "the 10,000 test images)", augment=False)
+_MNIST32 = _Dataset("mnist", "MNIST (60,000 train, 28x28 padded to 32x32, no augmentation; "
+                    "validation = the 10,000 test images)", augment=False,
+                    options=MappingProxyType(dict(size=32, channels=1)))
+
+
+def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA, dataset: _Dataset = _CIFAR10):
     from cnnlib import data
 
     if opts.size == "cpu":
@@ -287,13 +348,15 @@ def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA):
         if opts.batch_size is not None:
             kw["batch_size"] = opts.batch_size
         train, val = data.digits(**kw)
-        desc = f"digits ({kw['size']}x{kw['size']}, offline, scikit-learn)"
+        desc = (f"digits ({kw['size']}x{kw['size']}, offline, scikit-learn; "
+                f"{len(train.dataset):,} train / {len(val.dataset):,} validation images)")
         return train, val, desc, kw
-    kw = dict(batch_size=opts.batch_size or 128, num_workers=opts.num_workers)
-    train, val = data.dataloaders("cifar10", root=opts.root, download=opts.download,
-                                  augment=True, verify_md5=opts.verify_md5, **kw)
-    desc = "CIFAR-10 (50,000 train with pad-4 crop + flip; validation = the 10,000 test images)"
-    return train, val, desc, kw
+    kw = dict(batch_size=opts.batch_size or 128, num_workers=opts.num_workers, **dataset.options)
+    if dataset.name == "cifar10":
+        kw["verify_md5"] = opts.verify_md5
+    train, val = data.dataloaders(dataset.name, root=opts.root, download=opts.download,
+                                  augment=dataset.augment, **kw)
+    return train, val, dataset.description, dict(kw, dataset=dataset.name, augment=dataset.augment)
 
 
 def _shared_config(opts: RunOptions, recipe: _Recipe, device: torch.device) -> TrainConfig:
@@ -302,7 +365,7 @@ def _shared_config(opts: RunOptions, recipe: _Recipe, device: torch.device) -> T
     if recipe.epochs is not None:
         settings["epochs"] = recipe.epochs
     settings["on_nonfinite"] = "stop"  # a diverging run is a result, not a crash
-    if opts.size == "gpu":
+    if opts.size == "gpu" or recipe.accelerate:
         settings.update(_accelerated(device))
     settings.update(opts.fit)
     return TrainConfig(**settings, device=str(device), seed=opts.seed)
@@ -324,41 +387,72 @@ def _run_experiment(
     *,
     plot_metrics: tuple[str, ...],
     cpu_data: Mapping[str, Any] = _CPU_DATA,
+    dataset: _Dataset = _CIFAR10,
+    validate: bool = True,
 ) -> "ExperimentResult | ExperimentPlan":
-    """Train every run with the shared config; they differ only in their ``fit_overrides``."""
+    """Train every run with the shared config; they differ only in their ``fit_overrides``.
+
+    ``cpu_data``: the digits of the CPU size (:func:`cnnlib.data.digits` keywords);
+    ``dataset``: the data of the GPU and paper sizes; ``validate=False`` trains without
+    evaluating (an experiment about training error only).
+    """
     dev = resolve_device(opts.device)
-    train_loader, val_loader, dataset, data_cfg = _data(opts, cpu_data)
+    train_loader, val_loader, dataset_desc, data_cfg = _data(opts, cpu_data, dataset)
+    if not validate:
+        val_loader = None
     config = _shared_config(opts, recipe, dev)
-    plan = _plan(name, opts, runs, config, train_loader, val_loader, dev)
-    if opts.dry_run:
-        return plan
-    print(plan, flush=True)  # before training starts: how long the chosen size will take
-    histories: dict[str, History] = {}
-    params: dict[str, int] = {}
-    run_cfg: dict[str, Any] = {}
-    t0 = time.perf_counter()
-    for run_name, run in runs.items():
-        # Same seed for every run: same initial RNG state for the weights, the same order of
-        # batches, so the runs differ only in what the experiment varies.
-        seed_everything(opts.seed)
-        model = run.build()
-        params[run_name] = sum(p.numel() for p in model.parameters())
-        run_config = config.replace(**run.fit_overrides)
-        ckpt = _checkpoint_path(opts, name, run_name)
-        resume = _resumable(ckpt, run_config)
-        histories[run_name] = fit(model, train_loader, val_loader, run_config,
-                                  checkpoint_path=ckpt, resume_from=resume, progress=opts.progress)
-        run_cfg[run_name] = {"model": _describe(run.model_kwargs),
-                             "fit_overrides": dict(run.fit_overrides),
-                             "checkpoint": None if ckpt is None else str(ckpt),
-                             "resumed_at_epoch": None if resume is None else _epoch_of(resume)}
+    with _cpu_threads(recipe.threads, dev):
+        plan = _plan(name, opts, runs, config, train_loader, val_loader, dev)
+        if opts.dry_run:
+            return plan
+        print(plan, flush=True)  # before training starts: how long the chosen size will take
+        histories: dict[str, History] = {}
+        params: dict[str, int] = {}
+        models: dict[str, nn.Module] = {}
+        run_cfg: dict[str, Any] = {}
+        t0 = time.perf_counter()
+        for run_name, run in runs.items():
+            run_config = config.replace(**run.fit_overrides)
+            # Same seed for every run (unless the run sets its own): same initial RNG state for
+            # the weights, the same order of batches, so the runs differ only in what the
+            # experiment varies.
+            seed_everything(run_config.seed)
+            model = run.build()
+            params[run_name] = sum(p.numel() for p in model.parameters())
+            ckpt = _checkpoint_path(opts, name, run_name)
+            resume = _resumable(ckpt, run_config)
+            histories[run_name] = fit(model, train_loader, val_loader, run_config,
+                                      checkpoint_path=ckpt, resume_from=resume,
+                                      progress=opts.progress)
+            models[run_name] = model
+            run_cfg[run_name] = {"model": _describe(run.model_kwargs),
+                                 "fit_overrides": dict(run.fit_overrides),
+                                 "checkpoint": None if ckpt is None else str(ckpt),
+                                 "resumed_at_epoch": None if resume is None else _epoch_of(resume)}
+        seconds = time.perf_counter() - t0
     return ExperimentResult(
-        name=name, size=opts.size, dataset=dataset, device=str(dev), note=recipe.note,
+        name=name, size=opts.size, dataset=dataset_desc, device=str(dev), note=recipe.note,
         config={"fit": config.to_dict(), "data": _describe(data_cfg), "runs": run_cfg,
                 "seed": opts.seed},
-        histories=histories, params=params, seconds=time.perf_counter() - t0,
-        plot_metrics=plot_metrics, plan=plan,
+        histories=histories, params=params, seconds=seconds,
+        plot_metrics=plot_metrics, plan=plan, models=models,
+        input_shape=tuple(train_loader.dataset[0][0].shape),
     )
+
+
+@contextlib.contextmanager
+def _cpu_threads(threads: int | None, dev: torch.device):
+    """Train with ``threads`` torch CPU threads, and restore the number after: for the CPU
+    demos' tiny models one thread is as fast as several and spares a shared machine."""
+    if threads is None or dev.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 # --------------------------------------------------------------------------------------
@@ -486,8 +580,11 @@ def _plan(name: str, opts: RunOptions, runs: Mapping[str, _Run], config: TrainCo
     rng = torch.get_rng_state()
     steps = len(train_loader) if config.max_steps_per_epoch is None else \
         min(len(train_loader), config.max_steps_per_epoch)
-    val = len(val_loader) if config.max_val_steps is None else \
-        min(len(val_loader), config.max_val_steps)
+    if val_loader is None:
+        val = 0
+    else:
+        val = len(val_loader) if config.max_val_steps is None else \
+            min(len(val_loader), config.max_val_steps)
     epochs, per_step, done = {}, {}, {}
     for run_name, run in runs.items():
         run_config = config.replace(**run.fit_overrides)
@@ -539,7 +636,8 @@ def degradation(size: str | None = None, *, depths: Sequence[int] = (20, 56),
         for kind in ("plain", "resnet"):
             runs[f"{kind}{d}"] = _Run(_zoo(f"{kind}{d}"), {"name": f"{kind}{d}"})
     recipe = _resnet_recipe(opts.size, "degradation", "He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on "
-                            "CIFAR-10; the paper reports test error with training error in Fig. 6.")
+                            "CIFAR-10; the paper reports test error with training error in Fig. 6.",
+                            threads=1)  # 8x8 inputs: one CPU thread is as fast
     return _run_experiment("degradation", opts, runs, recipe,
                            plot_metrics=("train_error", "val_error"))
 
@@ -650,7 +748,7 @@ def stochastic_depth(size: str | None = None, *, model: str | None = None,
             _zoo(model, drop_path_rate=drop_path_rate),
             {"name": model, "drop_path_rate": drop_path_rate}),
     }
-    recipe = {"cpu": _Recipe(CPU_SCHEDULE, 6, _CPU_NOTE),
+    recipe = {"cpu": _Recipe(CPU_SCHEDULE, 6, _CPU_NOTE, threads=1),
               "gpu": _Recipe(GPU_SCHEDULE, GPU_EPOCHS["stochastic_depth"], _gpu_note(
                   "stochastic_depth", "the paper's 500 epochs of ResNet-110 (here ResNet-56)")),
               }.get(opts.size) or _Recipe(
@@ -661,6 +759,369 @@ def stochastic_depth(size: str | None = None, *, model: str | None = None,
         "train and the 10,000 test images are the validation set.")
     return _run_experiment("stochastic_depth", opts, runs, recipe,
                            plot_metrics=("train_loss", "val_acc"))
+
+
+# --------------------------------------------------------------------------------------
+# The chapters' classroom experiments: small networks, one question each
+# --------------------------------------------------------------------------------------
+def _gpu_or_same(size: str, experiment: str, schedule: Mapping[str, Any], gpu_note: str,
+                 no_paper: str) -> _Recipe:
+    """The GPU recipe. At the paper size the same (mixed precision included, checkpointed):
+    for an experiment whose papers published no setting for it to reproduce (``no_paper``)."""
+    epochs = GPU_EPOCHS[experiment]
+    if size == "gpu":
+        return _Recipe(schedule, epochs, gpu_note)
+    return _Recipe(schedule, epochs, f"The paper size is the GPU size here: {no_paper} {gpu_note}",
+                   accelerate=True)
+
+
+def _short(experiment: str, what: str) -> str:
+    return f"GPU size: {what}, {GPU_EPOCHS[experiment]} epochs (a short schedule of this course's)."
+
+
+_LENET_SCHEDULE: dict[str, Any] = dict(optimizer="adamw", schedule="cosine")
+
+
+def lenet_c3_connections(size: str | None = None, **options: Any) -> ExperimentResult:
+    """LeNet-5 with every C3 map connected to all six S2 maps, and with the paper's Table I.
+
+    Runs ``"full C3"`` and ``"sparse C3 (Table I)"``: :func:`~cnnlib.models.lenet.lenet5`
+    with ``sparse_c3`` off and on (LeCun et al. 1998), with the paper's tanh units and
+    initialization, trained with a modern recipe: AdamW with a cosine decay (the paper used a
+    stochastic diagonal Levenberg-Marquardt method, one image at a time).
+
+    ``size="cpu"``: the digits upscaled to 1x32x32, batch 32, lr 3e-3, 6 epochs, one CPU
+    thread. ``size="gpu"``: MNIST padded to 32x32 without distortions, batch 128, lr 1e-3,
+    ``GPU_EPOCHS["lenet_c3_connections"]`` (10) epochs, half the paper's passes.
+    ``size="paper"``: the paper's 20 passes over MNIST (Section III, which reports 0.95% test
+    error without distortions), same recipe, fp32. ``options``: see :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    runs = {name: _Run(_zoo("lenet5", sparse_c3=sparse), {"name": "lenet5", "sparse_c3": sparse})
+            for name, sparse in (("full C3", False), ("sparse C3 (Table I)", True))}
+    schedule_gpu = dict(_LENET_SCHEDULE, lr=1e-3)
+    recipe = {
+        "cpu": _Recipe(dict(_LENET_SCHEDULE, lr=3e-3), 6, _cpu_note(
+            "MNIST, 60,000 28x28 digits, 20 passes", "size='gpu' (or CNNLIB_SIZE=gpu) trains "
+            "on MNIST for 10 epochs, size='paper' for the paper's 20 passes"), threads=1),
+        "gpu": _Recipe(schedule_gpu, GPU_EPOCHS["lenet_c3_connections"], _short(
+            "lenet_c3_connections", "MNIST padded to 32x32, AdamW lr 1e-3 with a cosine decay")
+            + " The paper trained for 20 passes (size='paper') and reports 0.95% test error."),
+    }.get(opts.size) or _Recipe(
+        schedule_gpu, 20, "LeCun et al. 1998, Section III: 20 passes over MNIST without "
+        "distortions (0.95% test error published for LeNet-5). The optimizer is this course's "
+        "AdamW with a cosine decay, batch 128, not the paper's stochastic diagonal "
+        "Levenberg-Marquardt method with one image per step.")
+    return _run_experiment("lenet_c3_connections", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"),
+                           cpu_data=dict(size=32, channels=1, batch_size=32), dataset=_MNIST32)
+
+
+def relu_vs_tanh(size: str | None = None, *, lrs: Sequence[float] = (0.01, 0.03, 0.1),
+                 **options: Any) -> ExperimentResult:
+    """The same network with tanh and with ReLU units, each at several learning rates: the
+    experiment of AlexNet's Figure 1, read with :func:`steps_to_training_error`.
+
+    Krizhevsky et al. 2012 (Fig. 1): a four-layer convolutional network with ReLUs reached
+    25% training error on CIFAR-10 six times faster than the same network with tanh units,
+    each at the learning rate that made it fastest, with no regularization of any kind. Here
+    every run is SGD with momentum 0.9 at a constant learning rate from ``lrs``, without
+    weight decay or augmentation, from PyTorch's default initialization for both activations
+    (the same seed); nothing is validated, the figure is about training error. Runs
+    ``"Tanh, lr=..."`` and ``"ReLU, lr=..."``.
+
+    ``size="cpu"``: LeNet-5 (:func:`~cnnlib.models.lenet.lenet5_default_init`) on the digits
+    upscaled to 1x32x32, batch 32, 20 "epochs" of 5 steps each (a point of the curve every
+    5 steps), one CPU thread. ``size="gpu"``: :func:`~cnnlib.models.alexnet.four_layer_cifar_net`
+    (our reading of the paper's network) on CIFAR-10, batch 128,
+    ``GPU_EPOCHS["relu_vs_tanh"]`` (15) epochs, mixed precision on CUDA. ``size="paper"``:
+    the same network for 40 epochs in fp32 (our choice: the paper does not say how long it
+    trained). ``options``: see :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    lrs = list(lrs)
+    if not lrs or any(not lr > 0 for lr in lrs):
+        raise ValueError(f"lrs must be positive learning rates, got {lrs}")
+    from cnnlib.models.alexnet import four_layer_cifar_net
+    from cnnlib.models.lenet import lenet5_default_init
+
+    if opts.size == "cpu":
+        def build(act):
+            return lambda: lenet5_default_init(act, in_channels=1)
+        model_name = "lenet5_default_init"
+    else:
+        def build(act):
+            return lambda: four_layer_cifar_net(act)
+        model_name = "four_layer_cifar_net"
+    runs = {f"{act.__name__}, lr={lr:g}": _Run(build(act), {"name": model_name, "act_layer": act},
+                                               {"lr": lr})
+            for act in (nn.Tanh, nn.ReLU) for lr in lrs}
+    sgd = dict(optimizer="sgd", momentum=0.9, weight_decay=0.0, schedule="constant", lr=lrs[0])
+    recipe = {
+        "cpu": _Recipe(dict(sgd, max_steps_per_epoch=5), 20, _cpu_note(
+            "CIFAR-10 and a four-layer network, trained until 25% training error"), threads=1),
+        "gpu": _Recipe(sgd, GPU_EPOCHS["relu_vs_tanh"], _short(
+            "relu_vs_tanh", "CIFAR-10 without augmentation, a four-layer network "
+            "(cnnlib.models.alexnet.four_layer_cifar_net), SGD at constant learning rates")
+            + " A slow tanh run may not reach 25% training error in that time; size='paper' "
+            "trains 40 epochs."),
+    }.get(opts.size) or _Recipe(
+        sgd, 40, "Krizhevsky et al. 2012, Fig. 1: a four-layer network on CIFAR-10, no "
+        "regularization, each activation at its fastest learning rate. The network is our "
+        "reading of it (cuda-convnet's four-layer example); 40 epochs and the learning-rate "
+        "grid are this course's choices.")
+    return _run_experiment("relu_vs_tanh", opts, runs, recipe, plot_metrics=("train_error",),
+                           cpu_data=dict(size=32, channels=1, batch_size=32),
+                           dataset=_CIFAR10_PLAIN, validate=False)
+
+
+def steps_to_training_error(result: ExperimentResult, target: float = 0.25) -> dict[str, Any]:
+    """Read a :func:`relu_vs_tanh` result as the paper's Figure 1: optimizer steps until the
+    training error falls below ``target``, per run, and the speed-up of the fastest ReLU run
+    over the fastest tanh run.
+
+    The training error is recorded once per epoch (at the CPU size an epoch of 5 steps), as
+    the average over that epoch's batches; a run's count is the step at the end of the first
+    epoch whose error is below ``target``, ``None`` if there is none. The fastest run of an
+    activation has the fewest steps, then the lowest final training error, then the smaller
+    learning rate. Returns plain data: ``target``, ``steps_per_epoch``; ``runs``: for each
+    run its ``activation``, ``lr``, ``steps`` and ``train_error`` (the curve) and
+    ``steps_to_target``; ``fastest``: activation -> run; ``speedup``: the fastest tanh run's
+    steps over the fastest ReLU run's (``None`` unless both reach the target).
+    """
+    if not 0 < target < 1:
+        raise ValueError(f"target is a training error in (0, 1), got {target}")
+    runs: dict[str, dict[str, Any]] = {}
+    per_epoch = result.plan.steps_per_epoch if result.plan is not None else None
+    for run, h in result.histories.items():
+        n = per_epoch or (len(h.step_loss) // max(h.epochs, 1))
+        errors = [1.0 - a for a in h.train_acc]
+        steps = [(i + 1) * n for i in range(len(errors))]
+        reached = next((s for s, e in zip(steps, errors) if e < target), None)
+        cfg = result.config["runs"][run]
+        runs[run] = {"activation": cfg["model"]["act_layer"], "lr": cfg["fit_overrides"]["lr"],
+                     "steps": steps, "train_error": errors, "steps_to_target": reached}
+    fastest: dict[str, str] = {}
+    best: dict[str, tuple] = {}
+    for run, r in runs.items():
+        key = (r["steps_to_target"] if r["steps_to_target"] is not None else math.inf,
+               r["train_error"][-1] if r["train_error"] else math.inf, r["lr"])
+        if r["activation"] not in best or key < best[r["activation"]]:
+            best[r["activation"]], fastest[r["activation"]] = key, run
+    speedup = None
+    if "Tanh" in fastest and "ReLU" in fastest:
+        t, r = runs[fastest["Tanh"]]["steps_to_target"], runs[fastest["ReLU"]]["steps_to_target"]
+        if t is not None and r is not None:
+            speedup = t / r
+    return {"target": target, "steps_per_epoch": per_epoch, "runs": runs, "fastest": fastest,
+            "speedup": speedup}
+
+
+def first_layer_stride(size: str | None = None, *, seeds: int | None = None,
+                       **options: Any) -> ExperimentResult:
+    """Two networks that differ only in their first layer: AlexNet's 11x11 filters at stride
+    4 or ZFNet's 7x7 at stride 2 (:data:`FIRST_LAYERS`,
+    :func:`~cnnlib.models.zfnet.first_layer_net`), each trained from ``seeds`` seeds (the
+    run option ``seed``, ``seed + 1``, ...). Runs ``"<first layer>, seed <s>"``; the trained
+    networks are in ``result.models`` (their first-layer filters, ``model[0].weight``).
+
+    Zeiler & Fergus (arXiv:1311.2901, Sec. 4.1) made this change to AlexNet's first layer on
+    ImageNet after looking at its filters; no paper trains this pair, so there is no published
+    setting and ``size="paper"`` is the GPU size. ``size="cpu"``: the digits upscaled to
+    1x16x16 (a stride of 4 leaves a 4x4 grid), batch 32, AdamW lr 3e-3 with a cosine decay,
+    6 epochs, 2 seeds, one CPU thread. ``size="gpu"``: CIFAR-10, batch 128, AdamW lr 1e-3,
+    ``GPU_EPOCHS["first_layer_stride"]`` (15) epochs, 1 seed. ``options``: see
+    :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    seeds = seeds if seeds is not None else (2 if opts.size == "cpu" else 1)
+    if not (isinstance(seeds, int) and seeds >= 1):
+        raise ValueError(f"seeds must be a positive number of seeds, got {seeds!r}")
+    from cnnlib.models.zfnet import first_layer_net
+
+    channels = 1 if opts.size == "cpu" else 3
+    runs = {}
+    for name, (k, stride, pad) in FIRST_LAYERS.items():
+        for s in range(opts.seed, opts.seed + seeds):
+            runs[f"{name}, seed {s}"] = _Run(
+                lambda k=k, stride=stride, pad=pad: first_layer_net(k, stride, pad, in_channels=channels),
+                {"name": "first_layer_net", "kernel": k, "stride": stride, "padding": pad,
+                 "in_channels": channels}, {"seed": s})
+    recipe = {
+        "cpu": _Recipe(dict(optimizer="adamw", schedule="cosine", lr=3e-3), 6, _cpu_note(
+            "ImageNet, 224x224; no paper trains this pair", "size='gpu' (or CNNLIB_SIZE=gpu) "
+            "trains the pair on CIFAR-10"), threads=1),
+    }.get(opts.size) or _gpu_or_same(
+        opts.size, "first_layer_stride", dict(optimizer="adamw", schedule="cosine", lr=1e-3),
+        _short("first_layer_stride", "CIFAR-10, AdamW lr 1e-3 with a cosine decay, one seed"),
+        "ZFNet's comparison was on ImageNet and no paper trains this pair.")
+    return _run_experiment("first_layer_stride", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"),
+                           cpu_data=dict(size=16, channels=1, batch_size=32))
+
+
+_VGG_SCHEDULE: dict[str, Any] = dict(optimizer="sgd", momentum=0.9, lr=0.05, weight_decay=5e-4,
+                                     schedule="cosine")
+
+
+def vgg_training(size: str | None = None, **options: Any) -> ExperimentResult:
+    """Train a VGG network: stages of 3x3 convolutions (with BatchNorm), 2x2 max pools, an FC
+    head (Simonyan & Zisserman, arXiv:1409.1556).
+
+    ``size="cpu"``: VGG in miniature (:func:`~cnnlib.models.vgg.small_vgg`, 8-16-32 channels)
+    on the digits upscaled to 3x16x16, batch 64, 4 epochs, one CPU thread. ``size="gpu"``: the
+    zoo's ``vgg11_bn`` (configuration A with BatchNorm, as torchvision's) on CIFAR-10, batch
+    128, ``GPU_EPOCHS["vgg_training"]`` (20) epochs. Both: SGD with momentum 0.9, lr 0.05, the
+    paper's weight decay 5e-4, a warm-up (half an epoch; one epoch) and a cosine decay.
+    VGG's published schedule is for ImageNet (Sec. 3.1: batch 256, lr 1e-2 divided by 10
+    three times when the validation accuracy stopped improving, 74 epochs); there is no
+    published CIFAR-10 one, so ``size="paper"`` is the GPU size. One run, named after the
+    network. ``options``: see :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    if opts.size == "cpu":
+        from cnnlib.models.vgg import small_vgg
+
+        runs = {"small_vgg": _Run(small_vgg, {"name": "small_vgg"})}
+        recipe = _Recipe(dict(_VGG_SCHEDULE, warmup_epochs=0.5), 4, _cpu_note(
+            "VGG-11 to VGG-19 on ImageNet, 224x224, 74 epochs", "size='gpu' (or CNNLIB_SIZE=gpu) "
+            "trains vgg11_bn on CIFAR-10"), threads=1)
+    else:
+        runs = {"vgg11_bn": _Run(_zoo("vgg11_bn"), {"name": "vgg11_bn"})}
+        recipe = _gpu_or_same(
+            opts.size, "vgg_training", dict(_VGG_SCHEDULE, warmup_epochs=1),
+            _short("vgg_training", "vgg11_bn on CIFAR-10, SGD lr 0.05, weight decay 5e-4, "
+                   "one warm-up epoch and a cosine decay"),
+            "VGG's published schedule is ImageNet's (74 epochs); there is none for CIFAR-10.")
+    return _run_experiment("vgg_training", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"),
+                           cpu_data=dict(size=16, channels=3, batch_size=64))
+
+
+def inception_training(size: str | None = None, **options: Any) -> ExperimentResult:
+    """Train a tiny Inception network (:func:`~cnnlib.models.googlenet.tiny_inception`: a 3x3
+    stem, two Inception modules with BatchNorm and a max pool between them, global average
+    pooling, one linear layer; no auxiliary classifiers).
+
+    ``size="cpu"``: ``tiny_inception()`` (width 8) on the digits upscaled to 3x12x12, batch
+    128, lr 0.1, half an epoch of warm-up, 5 epochs, one CPU thread. ``size="gpu"``: the same
+    design four times wider (``width=32``) on CIFAR-10, batch 128, lr 0.05, one warm-up epoch,
+    ``GPU_EPOCHS["inception_training"]`` (20) epochs. Both: SGD with momentum 0.9, weight
+    decay 5e-4, cosine decay. GoogLeNet's published schedule trains the full network on
+    ImageNet (Szegedy et al., arXiv:1409.4842, Sec. 6); none exists for this miniature, so
+    ``size="paper"`` is the GPU size. One run, ``"tiny_inception"``. ``options``: see
+    :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    from cnnlib.models.googlenet import tiny_inception
+
+    schedule = dict(optimizer="sgd", momentum=0.9, weight_decay=5e-4, schedule="cosine")
+    if opts.size == "cpu":
+        width = 8
+        recipe = _Recipe(dict(schedule, lr=0.1, warmup_epochs=0.5), 5, _cpu_note(
+            "GoogLeNet on ImageNet, 224x224", "size='gpu' (or CNNLIB_SIZE=gpu) trains a four "
+            "times wider network on CIFAR-10"), threads=1)
+    else:
+        width = 32
+        recipe = _gpu_or_same(
+            opts.size, "inception_training", dict(schedule, lr=0.05, warmup_epochs=1),
+            _short("inception_training", "tiny_inception(width=32) on CIFAR-10, SGD lr 0.05, "
+                   "one warm-up epoch and a cosine decay"),
+            "GoogLeNet's published schedule is for the full network on ImageNet.")
+    runs = {"tiny_inception": _Run(lambda: tiny_inception(width), {"name": "tiny_inception",
+                                                                   "width": width})}
+    return _run_experiment("inception_training", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"),
+                           cpu_data=dict(size=12, channels=3, batch_size=128))
+
+
+def separable_convs(size: str | None = None, **options: Any) -> ExperimentResult:
+    """The same small network with standard 3x3 convolutions and with depthwise separable ones
+    (:func:`~cnnlib.models.mobilenet.small_mobilenet`; runs ``"standard 3x3"`` and
+    ``"depthwise separable"``), like MobileNet's comparison with "Conv MobileNet" (Howard et al.
+    2017, arXiv:1704.04861, Table 4, on ImageNet).
+
+    ``size="cpu"``: the digits at their native 3x8x8, batch 64, AdamW lr 3e-3 with a cosine
+    decay, 4 epochs, one CPU thread. ``size="gpu"``: CIFAR-10, batch 128, the course's short
+    schedule (:data:`GPU_SCHEDULE`), ``GPU_EPOCHS["separable_convs"]`` (20) epochs. The paper
+    compared full networks on ImageNet; there is no published setting for this pair, so
+    ``size="paper"`` is the GPU size. ``options``: see :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    from cnnlib.models.mobilenet import small_mobilenet
+
+    runs = {label: _Run(lambda sep=sep: small_mobilenet(sep), {"name": "small_mobilenet",
+                                                               "separable": sep})
+            for label, sep in (("standard 3x3", False), ("depthwise separable", True))}
+    recipe = {
+        "cpu": _Recipe(dict(optimizer="adamw", schedule="cosine", lr=3e-3), 4, _cpu_note(
+            "MobileNet and its standard-conv twin on ImageNet", "size='gpu' (or "
+            "CNNLIB_SIZE=gpu) trains the pair on CIFAR-10"), threads=1),
+    }.get(opts.size) or _gpu_or_same(
+        opts.size, "separable_convs", GPU_SCHEDULE,
+        _short("separable_convs", "CIFAR-10, this course's GPU_SCHEDULE"),
+        "MobileNet's comparison is of full networks on ImageNet.")
+    return _run_experiment("separable_convs", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"),
+                           cpu_data=dict(size=8, channels=3, batch_size=64))
+
+
+def random_search(size: str | None = None, *, candidates: int | None = None,
+                  space: "SearchSpace | None" = None, **options: Any) -> ExperimentResult:
+    """Random architecture search in the toy space of :mod:`cnnlib.search`: draw ``candidates``
+    distinct architectures (:func:`cnnlib.search.sample_architectures` with the run option
+    ``seed``), train each with the same short schedule and seed, then read them with
+    :func:`search_candidates` (parameters, MACs, validation accuracy: the points of a Pareto
+    plot). Runs are named by architecture (``16c5r-32c3``: 16 channels, 5x5, residual; then
+    32 channels, 3x3).
+
+    ``size="cpu"``: ``SearchSpace()`` (widths 8, 16, 32), 6 candidates, the digits at 3x8x8,
+    batch 64, AdamW at a constant lr 1e-2, 3 epochs each, one CPU thread. ``size="gpu"``:
+    widths 16 to 128, 12 candidates, CIFAR-10, batch 128, ``GPU_EPOCHS["random_search"]``
+    (5) epochs each. The NAS papers' searches (their own spaces, thousands of GPU-days) are
+    not a setting to reproduce here, so ``size="paper"`` is the GPU size. ``options``: see
+    :class:`RunOptions`.
+    """
+    opts = RunOptions.parse(size, options)
+    from cnnlib.models.tinynet import TinyNet
+    from cnnlib.search import SearchSpace, sample_architectures
+
+    if space is None:
+        space = SearchSpace() if opts.size == "cpu" else SearchSpace(widths=(16, 32, 64, 128))
+    n = candidates if candidates is not None else (6 if opts.size == "cpu" else 12)
+    runs = {"-".join(map(str, arch)): _Run(lambda arch=arch: TinyNet(arch, in_channels=3),
+                                           {"name": "TinyNet", "arch": "-".join(map(str, arch))})
+            for arch in sample_architectures(space, n, seed=opts.seed)}
+    schedule = dict(optimizer="adamw", lr=1e-2, schedule="constant")
+    recipe = {
+        "cpu": _Recipe(schedule, 3, _cpu_note(
+            "the NAS papers search their own spaces on CIFAR-10 and ImageNet",
+            "size='gpu' (or CNNLIB_SIZE=gpu) searches 12 candidates on CIFAR-10"), threads=1),
+    }.get(opts.size) or _gpu_or_same(
+        opts.size, "random_search", schedule,
+        _short("random_search", f"{n} candidates with widths up to {max(space.widths)} on "
+               "CIFAR-10, AdamW lr 1e-2"),
+        "the published searches (their own spaces, thousands of GPU-days) are not a setting "
+        "to reproduce here.")
+    return _run_experiment("random_search", opts, runs, recipe,
+                           plot_metrics=("train_loss", "val_acc"),
+                           cpu_data=dict(size=8, channels=3, batch_size=64))
+
+
+def search_candidates(result: ExperimentResult) -> list["Candidate"]:
+    """The candidates of a :func:`random_search` result, in the order they were drawn, as
+    :class:`cnnlib.search.Candidate`: architecture, parameters and MACs (:func:`cnnlib.summarize`
+    at the result's input shape), final validation accuracy, seconds of training."""
+    from cnnlib.search import Candidate
+    from cnnlib.summary import summarize
+
+    out = []
+    for run, model in result.models.items():
+        table = summarize(model, result.input_shape)
+        h = result.histories[run]
+        out.append(Candidate(tuple(model.arch), table.total_params, table.total_macs,
+                             h.val_acc[-1] if h.val_acc else math.nan, h.total_time_s))
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import cnnlib
 from cnnlib import experiments as E
 from cnnlib.data import DatasetUnavailableError
 from cnnlib.train import load_checkpoint, lr_schedule
+from cnnlib.search import SearchSpace, sample_architectures
 from helpers import write_fake_cifar10
 
 TINY = dict(size="cpu", epochs=1, max_steps_per_epoch=2, progress=False)
@@ -83,6 +84,133 @@ def test_train_fast_cpu():
     h = result.histories["resnet9"]
     assert h.config["label_smoothing"] == 0.2 and h.config["schedule"] == "onecycle"
     assert h.config["nesterov"] is True and h.config["precision"] == "fp32"
+
+
+# ---- the chapters' classroom experiments at the CPU size: what each chapter relies on ----
+
+def _check_classroom(result, runs, input_shape, **fit):
+    assert result.size == "cpu" and result.dataset.startswith("digits")
+    assert "not the paper's setting" in result.note and "1,437 train / 360 validation" in result.dataset
+    assert list(result.histories) == runs and list(result.models) == runs
+    assert result.input_shape == input_shape
+    for key, value in fit.items():
+        assert result.config["fit"][key] == value, key
+    json.dumps(result.to_dict())
+    assert result.seconds > 0 and result.name in str(result)
+
+
+def test_lenet_c3_connections_cpu():
+    result = E.lenet_c3_connections(**TINY)
+    _check_classroom(result, ["full C3", "sparse C3 (Table I)"], (1, 32, 32),
+                     optimizer="adamw", lr=3e-3, schedule="cosine")
+    # Table I saves 900 of C3's 2,416 parameters; the rest of the network is the same
+    assert result.params["full C3"] - result.params["sparse C3 (Table I)"] == 2416 - 1516
+    assert result.config["data"]["batch_size"] == 32
+    assert E.lenet_c3_connections("cpu", dry_run=True).epochs == {
+        "full C3": 6, "sparse C3 (Table I)": 6}
+
+
+def test_relu_vs_tanh_cpu():
+    result = E.relu_vs_tanh("cpu", lrs=(0.03, 0.1), epochs=2, progress=False)
+    runs = ["Tanh, lr=0.03", "Tanh, lr=0.1", "ReLU, lr=0.03", "ReLU, lr=0.1"]
+    _check_classroom(result, runs, (1, 32, 32), optimizer="sgd", momentum=0.9,
+                     weight_decay=0.0, schedule="constant", max_steps_per_epoch=5)
+    for run, h in result.histories.items():  # 5 steps a point, no validation (Fig. 1: training error)
+        assert len(h.step_loss) == 10 and h.val_acc == [] and h.config["lr"] == float(run.split("=")[1])
+    acts = {run: type(m.body.act1).__name__ for run, m in result.models.items()}
+    assert acts == {run: run.split(",")[0] for run in runs}
+    speed = E.steps_to_training_error(result, target=0.99)  # every run is below 99% error at once
+    assert speed["steps_per_epoch"] == 5 and speed["speedup"] == 1.0
+    assert all(r["steps_to_target"] == 5 and r["steps"] == [5, 10] for r in speed["runs"].values())
+    assert E.steps_to_training_error(result, target=0.001)["speedup"] is None
+    with pytest.raises(ValueError, match="positive learning rates"):
+        E.relu_vs_tanh(lrs=(), **TINY)
+
+
+def test_steps_to_training_error_reads_figure_1():
+    from cnnlib.train import History
+
+    def run(*accs):
+        return History(train_loss=[0.0] * len(accs), train_acc=list(accs), step_loss=[0.0] * 10 * len(accs))
+
+    histories = {"Tanh, lr=0.01": run(.2, .5, .7, .8), "Tanh, lr=0.1": run(.3, .6, .76, .9),
+                 "ReLU, lr=0.01": run(.5, .8, .9, .95), "ReLU, lr=0.1": run(.6, .7, .8, .9)}
+    config = {"runs": {r: {"model": {"act_layer": r.split(",")[0]},
+                           "fit_overrides": {"lr": float(r.split("=")[1])}} for r in histories}}
+    result = E.ExperimentResult("relu_vs_tanh", "cpu", "digits", "cpu", "", config, histories)
+    speed = E.steps_to_training_error(result)  # 10 steps per point, from the step losses
+    assert {r: v["steps_to_target"] for r, v in speed["runs"].items()} == {
+        "Tanh, lr=0.01": 40, "Tanh, lr=0.1": 30, "ReLU, lr=0.01": 20, "ReLU, lr=0.1": 30}
+    assert speed["fastest"] == {"Tanh": "Tanh, lr=0.1", "ReLU": "ReLU, lr=0.01"}
+    assert speed["speedup"] == 1.5
+    assert speed["runs"]["Tanh, lr=0.01"]["train_error"] == pytest.approx([.8, .5, .3, .2])
+    with pytest.raises(ValueError, match="target"):
+        E.steps_to_training_error(result, target=25)
+
+
+def test_first_layer_stride_cpu():
+    result = E.first_layer_stride(**TINY)
+    runs = [f"{name}, seed {s}" for name in E.FIRST_LAYERS for s in (0, 1)]  # two seeds each
+    _check_classroom(result, runs, (1, 16, 16), optimizer="adamw", lr=3e-3, schedule="cosine")
+    for run, model in result.models.items():
+        kernel, stride, padding = E.FIRST_LAYERS[run.rsplit(",", 1)[0]]
+        assert model[0].kernel_size == (kernel, kernel) and model[0].stride == (stride, stride)
+        assert result.histories[run].config["seed"] == int(run[-1])
+    # everything but the first layer is the same: the parameters differ by its weights only
+    assert (result.params["11x11, stride 4, seed 0"] - result.params["7x7, stride 2, seed 0"]
+            == 16 * (11 * 11 - 7 * 7))
+    assert E.first_layer_stride(seeds=1, **TINY).histories.keys() == {
+        "11x11, stride 4, seed 0", "7x7, stride 2, seed 0"}
+    with pytest.raises(ValueError, match="seeds"):
+        E.first_layer_stride(seeds=0, **TINY)
+
+
+def test_vgg_training_cpu():
+    result = E.vgg_training(**TINY)
+    _check_classroom(result, ["small_vgg"], (3, 16, 16), optimizer="sgd", lr=0.05,
+                     weight_decay=5e-4, warmup_epochs=0.5, schedule="cosine")
+    assert result.config["data"]["batch_size"] == 64
+    assert result.params["small_vgg"] == sum(p.numel() for p in cnnlib.models.vgg.small_vgg().parameters())
+
+
+def test_inception_training_cpu():
+    result = E.inception_training(**TINY)
+    _check_classroom(result, ["tiny_inception"], (3, 12, 12), optimizer="sgd", lr=0.1,
+                     weight_decay=5e-4, warmup_epochs=0.5)
+    assert result.config["runs"]["tiny_inception"]["model"]["width"] == 8
+    assert result.config["data"]["batch_size"] == 128
+
+
+def test_separable_convs_cpu():
+    result = E.separable_convs(**TINY)
+    _check_classroom(result, ["standard 3x3", "depthwise separable"], (3, 8, 8),
+                     optimizer="adamw", lr=3e-3, schedule="cosine")
+    std, sep = (cnnlib.summarize(result.models[r], result.input_shape)
+                for r in ("standard 3x3", "depthwise separable"))
+    assert sep.total_params < std.total_params / 3 and sep.total_macs < std.total_macs / 3
+
+
+def test_random_search_cpu():
+    from cnnlib.search import pareto_front
+    from cnnlib.models.tinynet import TinyNet
+
+    result = E.random_search(candidates=3, **TINY)
+    archs = sample_architectures(SearchSpace(), 3, seed=0)
+    _check_classroom(result, ["-".join(map(str, a)) for a in archs], (3, 8, 8),
+                     optimizer="adamw", lr=1e-2, schedule="constant")
+    found = E.search_candidates(result)
+    assert [c.arch for c in found] == archs
+    for c, h in zip(found, result.histories.values()):
+        fresh = cnnlib.summarize(TinyNet(c.arch), (3, 8, 8))
+        assert (c.params, c.macs) == (fresh.total_params, fresh.total_macs)
+        assert c.val_acc == h.val_acc[-1] and c.seconds == h.total_time_s
+    assert pareto_front([c.macs for c in found], [c.val_acc for c in found])
+
+
+def test_cpu_demos_restore_the_thread_count():
+    before = torch.get_num_threads()
+    E.separable_convs(epochs=1, max_steps_per_epoch=1, progress=False, size="cpu")  # trains on 1 thread
+    assert torch.get_num_threads() == before
 
 
 def test_size_switch_reads_the_environment(monkeypatch, tmp_path):
@@ -176,10 +304,27 @@ def test_resnet9_lives_in_the_zoo():
 
 # ---- every size end to end: the real CIFAR-10 loader on tiny files in the official format ----
 
+def _write_fake_mnist(root, n=8, seed=0):
+    """Tiny MNIST in torchvision's raw idx format (root/MNIST/raw)."""
+    import struct
+
+    import numpy as np
+
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for split in ("train", "t10k"):
+        for kind, magic, shape in (("images-idx3", 2051, (n, 28, 28)), ("labels-idx1", 2049, (n,))):
+            a = rng.integers(0, 256 if kind.startswith("images") else 10, size=shape, dtype=np.uint8)
+            header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in a.shape)
+            (raw / f"{split}-{kind}-ubyte").write_bytes(header + a.tobytes())
+
+
 @pytest.fixture(scope="module")
 def cifar_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("cifar")
     write_fake_cifar10(root, n_per_batch=8)
+    _write_fake_mnist(root)  # LeNet-5's GPU and paper sizes train on MNIST
     return root
 
 
@@ -201,25 +346,63 @@ EXPERIMENTS = {
     "stochastic_depth": (E.stochastic_depth, dict(model="resnet20"),
                          ["resnet20", "resnet20, stochastic depth 0.5"]),
     "train_fast": (E.train_fast, dict(warmup_epochs=0), ["resnet9"]),  # 5 epochs: longer than 2 steps
+    "lenet_c3_connections": (E.lenet_c3_connections, {}, ["full C3", "sparse C3 (Table I)"]),
+    "relu_vs_tanh": (E.relu_vs_tanh, dict(lrs=(0.1,)), ["Tanh, lr=0.1", "ReLU, lr=0.1"]),
+    "first_layer_stride": (E.first_layer_stride, dict(seeds=1),
+                           ["11x11, stride 4, seed 0", "7x7, stride 2, seed 0"]),
+    "vgg_training": (E.vgg_training, {},
+                     lambda size: ["small_vgg"] if size == "cpu" else ["vgg11_bn"]),
+    "inception_training": (E.inception_training, {}, ["tiny_inception"]),
+    "separable_convs": (E.separable_convs, {}, ["standard 3x3", "depthwise separable"]),
+    "random_search": (E.random_search, dict(candidates=2), lambda size: [
+        "-".join(map(str, arch)) for arch in sample_architectures(
+            SearchSpace() if size == "cpu" else SearchSpace(widths=(16, 32, 64, 128)), 2, seed=0)]),
 }
+#: The GPU and paper sizes' dataset, where it is not CIFAR-10.
+LARGER_DATASET = {"lenet_c3_connections": "MNIST"}
+#: Experiments about training error only: nothing is validated.
+NOT_VALIDATED = {"relu_vs_tanh"}
 
 
 @pytest.mark.parametrize("size", E.SIZES)
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_every_experiment_runs_at_every_size(name, size, cifar_root, tmp_path, capsys):
     run, extra, runs = EXPERIMENTS[name]
+    runs = runs(size) if callable(runs) else runs
     result = run(size, **_few_steps(size, cifar_root, checkpoint_dir=tmp_path / "ck", **extra))
     assert result.size == size and list(result.histories) == runs
-    assert result.dataset.startswith("digits" if size == "cpu" else "CIFAR-10")
+    assert result.dataset.startswith("digits" if size == "cpu" else LARGER_DATASET.get(name, "CIFAR-10"))
     for h in result.histories.values():
-        assert h.epochs == 1 and len(h.val_acc) == 1
+        assert h.epochs == 1 and len(h.val_acc) == (0 if name in NOT_VALIDATED else 1)
+    assert list(result.models) == runs and len(result.input_shape) == 3
     # the time estimate is printed before training, and kept with the result
     printed = capsys.readouterr().out
     assert printed.startswith(f"{name} ({size} size) on cpu: {len(runs)} run(s)")
     assert result.plan.estimated_s > 0 and set(result.plan.seconds_per_step) == set(runs)
-    if size == "gpu":  # the short schedule, in the course's style, with the stated epochs
-        fit_cfg = result.config["fit"]
+    fit_cfg = result.config["fit"]
+    if size == "gpu" and name in GPU_STYLE:  # the short schedule, in the course's style
         assert fit_cfg["schedule"] in ("cosine", "onecycle") and fit_cfg["nesterov"] is True
+    if size == "gpu" and name not in GPU_STYLE:  # the chapter's own recipe, said in the note
+        assert result.note.startswith("GPU size:")
+
+
+#: The experiments whose GPU size uses GPU_SCHEDULE (or Page's recipe); the chapters' classroom
+#: experiments keep their chapter's optimizer (AdamW, plain SGD) at every size.
+GPU_STYLE = {"degradation", "batchnorm_ablation", "activation_comparison", "stochastic_depth",
+             "train_fast", "separable_convs"}
+
+
+@pytest.mark.parametrize("name", [n for n in EXPERIMENTS if n in E.GPU_EPOCHS and n != "train_fast"])
+def test_larger_sizes_train_the_stated_epochs(name, cifar_root):
+    """gpu: GPU_EPOCHS[name]; paper: the published count where there is one, else the GPU's."""
+    run, extra, _ = EXPERIMENTS[name]
+    gpu = run("gpu", dry_run=True, **_few_steps("gpu", cifar_root, epochs=None, **extra))
+    paper = run("paper", dry_run=True, **_few_steps("paper", cifar_root, epochs=None,
+                                                    checkpoint_dir=None, **extra))
+    assert set(gpu.epochs.values()) == {E.GPU_EPOCHS[name]}
+    published = {"degradation": 164, "batchnorm_ablation": 164, "activation_comparison": 164,
+                 "stochastic_depth": 500, "lenet_c3_connections": 20, "relu_vs_tanh": 40}
+    assert set(paper.epochs.values()) == {published.get(name, E.GPU_EPOCHS[name])}
 
 
 def test_sizes_pick_their_schedules_and_models(cifar_root):

@@ -523,3 +523,47 @@ def test_tiny_inception_widths_follow_the_inception_formula():
     assert model(torch.randn(2, 3, 12, 12)).shape == (2, 10)
     with pytest.raises(ValueError, match="even integer"):
         googlenet_mod.tiny_inception(3)
+
+
+# ---- the classroom builders the chapters' experiments train (cnnlib.experiments) ----
+
+def test_lenet5_default_init_is_pytorchs_init_of_the_same_network():
+    torch.manual_seed(0)
+    tanh_net = lenet_mod.lenet5_default_init(nn.Tanh)
+    torch.manual_seed(0)
+    relu_net = lenet_mod.lenet5_default_init(nn.ReLU)
+    # same seed, same initial weights whatever the activation: only the units differ
+    for (name, a), b in zip(tanh_net.state_dict().items(), relu_net.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert isinstance(relu_net.body.act1, nn.ReLU) and isinstance(tanh_net.body.act1, nn.Tanh)
+    assert num_params(tanh_net) == num_params(get_model("lenet5"))
+    # PyTorch's default conv init is uniform in +-1/sqrt(fan_in), not the paper's +-2.4/fan_in
+    bound = 1 / (1 * 5 * 5) ** 0.5
+    assert tanh_net.body.c1.weight.abs().max() <= bound
+    assert tanh_net.body.c1.weight.abs().max() > 2.4 / 25
+    assert lenet_mod.lenet5_default_init(nn.ReLU, in_channels=3)(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_first_layer_net_pair_differs_only_in_the_first_layer():
+    nets = {name: zfnet_mod.first_layer_net(*first, in_channels=1)
+            for name, first in zfnet_mod.FIRST_LAYERS.items()}
+    a, b = (cnnlib.summarize(net, (1, 16, 16)) for net in nets.values())
+    assert a.rows[0].output_shape == (16, 4, 4) and b.rows[0].output_shape == (16, 8, 8)
+    assert a.total_params - b.total_params == conv_params(1, 16, 11) - conv_params(1, 16, 7)
+    assert b.total_macs > a.total_macs  # the stride-2 layer leaves larger maps for the rest
+    for net in nets.values():
+        assert net(torch.randn(2, 1, 16, 16)).shape == (2, 10)
+    assert zfnet_mod.first_layer_net(7, 2, 3)(torch.randn(1, 3, 32, 32)).shape == (1, 10)
+    with pytest.raises(ValueError, match="three widths"):
+        zfnet_mod.first_layer_net(7, 2, 3, widths=(8, 16))
+
+
+def test_four_layer_cifar_net_shapes_and_params():
+    net = alexnet_mod.four_layer_cifar_net(nn.Tanh)
+    s = cnnlib.summarize(net, (3, 32, 32))
+    pools = [r.output_shape for r in s.rows if r.kind in ("MaxPool2d", "AvgPool2d")]
+    assert pools == [(32, 16, 16), (32, 8, 8), (64, 4, 4)]  # cuda-convnet's 32 -> 16 -> 8 -> 4
+    assert s.total_params == (conv_params(3, 32, 5) + conv_params(32, 32, 5) + conv_params(32, 64, 5)
+                              + linear_params(64 * 4 * 4, 10))
+    assert sum(isinstance(m, nn.Tanh) for m in net.modules()) == 3
+    assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)

@@ -678,3 +678,18 @@ def test_friendly_input_errors():
     model = cnnlib.get_model("mobilenet_v2", num_classes=10)
     with pytest.raises(ValueError, match="expects input of shape"):
         model(torch.randn(1, 1, 64, 64))
+
+
+def test_small_mobilenet_pair_same_layout_cheaper_blocks():
+    from cnnlib.models.mobilenet import DepthwiseSeparableConv, small_mobilenet
+
+    torch.manual_seed(0)
+    std, sep = small_mobilenet(separable=False), small_mobilenet()
+    assert sum(isinstance(m, DepthwiseSeparableConv) for m in sep.modules()) == 3
+    assert not any(isinstance(m, DepthwiseSeparableConv) for m in std.modules())
+    a, b = cnnlib.summarize(std, (3, 8, 8)), cnnlib.summarize(sep, (3, 8, 8))
+    assert b.total_params < a.total_params and b.total_macs < a.total_macs
+    # the same maps come out of both: 128 channels at 1/8 of the side
+    assert std.features(torch.randn(1, 3, 32, 32)).shape == sep.features(torch.randn(1, 3, 32, 32)).shape == (1, 128, 4, 4)
+    assert sep(torch.randn(2, 3, 8, 8)).shape == (2, 10)
+    assert small_mobilenet(widths=(8, 16), num_classes=5)(torch.randn(1, 3, 8, 8)).shape == (1, 5)

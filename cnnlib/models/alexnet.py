@@ -20,7 +20,7 @@ from cnnlib.registry import register_model
 
 __all__ = [
     "AlexNet", "AlexNetConv", "ALEXNET_CFGS", "alexnet_lrn",
-    "alexnet", "alexnet_ungrouped", "alexnet_owt",
+    "alexnet", "alexnet_ungrouped", "alexnet_owt", "four_layer_cifar_net",
 ]
 
 
@@ -174,3 +174,23 @@ def alexnet_owt(*, num_classes: int = 1000, **kwargs) -> AlexNet:
     2012 paper's here, PyTorch's default there).
     """
     return AlexNet(ALEXNET_CFGS["owt"], num_classes, **kwargs)
+
+
+def four_layer_cifar_net(act_layer: LayerFactory = nn.ReLU, *, in_channels: int = 3,
+                         num_classes: int = 10) -> nn.Sequential:
+    """A four-layer CIFAR-10 network for the tanh-versus-ReLU comparison of the paper's Fig. 1.
+
+    Not registered. The paper says only "a four-layer convolutional neural network" on
+    CIFAR-10 (Fig. 1 caption). This is an assumption: the four-layer network of Krizhevsky's
+    cuda-convnet examples (``layers-18pct``): three 5x5 convolutions of 32, 32 and 64 filters
+    (padding 2), each followed by ``act_layer`` and a 3x3 / stride-2 pool (max, then average,
+    average; ``ceil_mode`` as cuda-convnet counts its pooling outputs: 32 -> 16 -> 8 -> 4),
+    and one linear layer from 64 x 4 x 4 to the classes. Left out: cuda-convnet's response
+    normalization layers and its initialization (PyTorch's default here, the same rule for
+    every activation).
+    """
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 32, 5, padding=2), act_layer(), nn.MaxPool2d(3, 2, ceil_mode=True),
+        nn.Conv2d(32, 32, 5, padding=2), act_layer(), nn.AvgPool2d(3, 2, ceil_mode=True),
+        nn.Conv2d(32, 64, 5, padding=2), act_layer(), nn.AvgPool2d(3, 2, ceil_mode=True),
+        nn.Flatten(), nn.Linear(64 * 4 * 4, num_classes))

@@ -39,7 +39,7 @@ from cnnlib.layers.weight_init import apply_init, lecun_uniform_
 from cnnlib.models._base import ImageClassifier
 from cnnlib.registry import register_model
 
-__all__ = ["LeNet5", "SparseC3", "LENET5_C3_TABLE", "lenet5"]
+__all__ = ["LeNet5", "SparseC3", "LENET5_C3_TABLE", "lenet5", "lenet5_default_init"]
 
 # Table I of LeCun et al. (1998): which S2 maps (0-5) feed each of the 16 C3 maps. The first six
 # C3 maps see three contiguous S2 maps, the next six four contiguous ones, the next three four
@@ -145,3 +145,19 @@ def lenet5(*, num_classes: int = 10, **kwargs) -> LeNet5:
     other differences (tanh, average pooling, linear output instead of RBF units).
     """
     return LeNet5(num_classes, **kwargs)
+
+
+def lenet5_default_init(act_layer: LayerFactory = nn.Tanh, *, in_channels: int = 1,
+                        num_classes: int = 10) -> LeNet5:
+    """LeNet-5 with PyTorch's default initialization of every conv and linear layer.
+
+    Not registered (a classroom variant, chapter 2's tanh-versus-ReLU demo): the network of
+    :func:`lenet5` with ``act_layer``, built as ``lenet5`` builds it (the paper's
+    initialization), then re-initialized with each layer's ``reset_parameters()``, so that
+    tanh and ReLU networks start from the same, activation-neutral initialization rule.
+    """
+    net = LeNet5(num_classes, in_channels=in_channels, act_layer=act_layer)
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            m.reset_parameters()
+    return net

@@ -26,6 +26,7 @@ from cnnlib.registry import register_model
 __all__ = [
     "DepthwiseSeparableConv", "MobileNetV1", "MOBILENET_V1_LAYERS", "mobilenet_v1",
     "InvertedResidual", "MobileNetV2", "MobileNetV2Row", "MOBILENET_V2_SETTING", "mobilenet_v2",
+    "SmallMobileNet", "small_mobilenet",
 ]
 
 # Howard et al. 2017, Table 1: conv 3x3 / 2 to 32 channels, then 13 depthwise separable layers
@@ -251,3 +252,33 @@ def mobilenet_v1(*, num_classes: int = 1000, **kwargs) -> MobileNetV1:
 def mobilenet_v2(*, num_classes: int = 1000, **kwargs) -> MobileNetV2:
     """MobileNet V2 (arXiv:1801.04381, Table 2); parameter count equals torchvision's."""
     return MobileNetV2(num_classes, **kwargs)
+
+
+# ------------------------------------------------------------------ a classroom miniature
+class SmallMobileNet(nn.Module):
+    """3x3 stem of 16 channels, one stride-2 block per width (depthwise separable or a
+    standard 3x3 conv, each with BatchNorm and ReLU), global average pooling, linear."""
+
+    def __init__(self, separable: bool = True, widths: tuple[int, ...] = (32, 64, 128),
+                 num_classes: int = 10, *, in_channels: int = 3) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        layers, c = [ConvNormAct(in_channels, 16, 3)], 16
+        for w in widths:
+            layers.append(DepthwiseSeparableConv(c, w, 2) if separable else ConvNormAct(c, w, 3, 2))
+            c = w
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+def small_mobilenet(separable: bool = True, *, widths: tuple[int, ...] = (32, 64, 128),
+                    num_classes: int = 10, in_channels: int = 3) -> SmallMobileNet:
+    """MobileNet in miniature, with depthwise separable blocks or (``separable=False``) the
+    same layout with standard 3x3 convs, like the paper's comparison of MobileNet with "Conv
+    MobileNet" (Howard et al. 2017, Table 4). Not registered, not a published network: chapter
+    10's classroom pair. PyTorch's default initialization.
+    """
+    return SmallMobileNet(separable, tuple(widths), num_classes, in_channels=in_channels)

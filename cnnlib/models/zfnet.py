@@ -33,7 +33,8 @@ from cnnlib.models._base import ImageClassifier
 from cnnlib.models.alexnet import alexnet_lrn
 from cnnlib.registry import register_model
 
-__all__ = ["ZFNet", "ZFNET_WIDTHS", "ZFNET_CS231N_WIDTHS", "zfnet", "zfnet_cs231n"]
+__all__ = ["ZFNet", "ZFNET_WIDTHS", "ZFNET_CS231N_WIDTHS", "zfnet", "zfnet_cs231n",
+           "FIRST_LAYERS", "first_layer_net"]
 
 # (out_channels, kernel, stride, padding, pool_and_norm_after) per conv layer, paper Fig. 3.
 _ZFNET_LAYOUT = ((7, 2, 1, "pool+norm"), (5, 2, 0, "pool+norm"), (3, 1, 1, ""), (3, 1, 1, ""),
@@ -113,3 +114,30 @@ def zfnet_cs231n(*, num_classes: int = 1000, **kwargs) -> ZFNet:
     """ZFNet with the CS231n lecture's conv3/4/5 widths 512-1024-512 (arXiv:1311.2901, Table 2)."""
     kwargs.setdefault("widths", ZFNET_CS231N_WIDTHS)
     return ZFNet(num_classes, **kwargs)
+
+
+#: The two first layers chapter 3 compares, as ``(kernel, stride, padding)``: AlexNet's
+#: 11x11 / 4 and ZFNet's 7x7 / 2 (paddings ours, chosen to keep the sizes simple).
+FIRST_LAYERS: dict[str, tuple[int, int, int]] = {
+    "11x11, stride 4": (11, 4, 5),
+    "7x7, stride 2": (7, 2, 3),
+}
+
+
+def first_layer_net(kernel: int, stride: int, padding: int, *, in_channels: int = 3,
+                    widths: Sequence[int] = (16, 32, 64), num_classes: int = 10) -> nn.Sequential:
+    """A three-conv network whose first layer is ``kernel`` x ``kernel`` at ``stride``.
+
+    Not registered, not a published network: chapter 3's classroom pair (:data:`FIRST_LAYERS`)
+    that differ only in the first convolution. After it: ReLU, 3x3 / 2 max pool (padding 1),
+    a 5x5 conv, ReLU, the same pool, a 3x3 conv, ReLU, global average pooling and a linear
+    classifier; ``widths`` are the three convs' channels. PyTorch's default initialization.
+    """
+    if len(widths) != 3:
+        raise ValueError(f"first_layer_net needs three widths, got {tuple(widths)}")
+    c1, c2, c3 = widths
+    return nn.Sequential(
+        nn.Conv2d(in_channels, c1, kernel, stride, padding), nn.ReLU(), nn.MaxPool2d(3, 2, padding=1),
+        nn.Conv2d(c1, c2, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2, padding=1),
+        nn.Conv2d(c2, c3, 3, padding=1), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c3, num_classes))
