@@ -51,7 +51,7 @@ STACK = ["numpy>=1.24,<2", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "
 #: Tests that compare with a torch.nn API newer than the floor (see the module docstring).
 DESELECT = ["tests/test_layers_scratch.py::test_batchnorm2d_without_bias_and_custom_eps",
             "tests/test_layers_scratch.py::test_norm_reprs_match_torch"]
-TESTS = ["conftest.py", "helpers.py", "test_summary.py", "test_arithmetic.py", "test_models_classic.py",
+TESTS = ["conftest.py", "helpers.py", "pg.py", "test_summary.py", "test_arithmetic.py", "test_models_classic.py",
          "test_models_resnet.py", "test_models_efficient.py", "test_layers_scratch.py"]
 
 ENV_CHECK = '''\

@@ -167,7 +167,15 @@ def build_filesystem(request: dict) -> None:
             files[os.path.relpath(path, request["files_dir"])] = os.open(path, os.O_PATH | os.O_NOFOLLOW)
     fonts = {name: os.open(os.path.join(MPL_STASH, name), os.O_PATH)
              for name in (os.listdir(MPL_STASH) if os.path.isdir(MPL_STASH) else [])}
+    # The Python installation may live under /tmp (a checkout in /tmp, as CI clones may be): the
+    # zygote's sandbox bound it read-only there; keep those binds above the fresh /tmp.
+    under_tmp = {point: os.open(point, os.O_PATH | os.O_DIRECTORY)
+                 for point in readonly_mounts_under("/tmp", skip=(run, zygote_dir))}
     tmpfs("/tmp", size, "1777")
+    for point, fd in sorted(under_tmp.items()):
+        os.makedirs(point, exist_ok=True)
+        bind_fd(fd, point, readonly=True)
+        os.close(fd)
     tmpfs(HOME, size)
     tmpfs("/dev/shm", size, "1777")
     mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
@@ -191,6 +199,21 @@ def build_filesystem(request: dict) -> None:
         bind_fd(fd, target, readonly=True)
     for fd in [opened, *files.values(), *fonts.values()]:
         os.close(fd)
+
+
+def readonly_mounts_under(folder: str, skip: tuple[str, ...]) -> list[str]:
+    """Read-only directory mounts below ``folder`` (outermost first), except those in ``skip``
+    and below them."""
+    found = []
+    with open("/proc/self/mountinfo") as fh:
+        for line in fh:
+            fields = line.split()
+            point = fields[4].encode().decode("unicode_escape")
+            inside = point.startswith(folder.rstrip("/") + "/")
+            skipped = any(point == s or point.startswith(s.rstrip("/") + "/") for s in skip)
+            if inside and not skipped and "ro" in fields[5].split(",") and os.path.isdir(point):
+                found.append(point)
+    return sorted(dict.fromkeys(found), key=lambda p: (p.count("/"), p))
 
 
 def writable_mounts() -> list[str]:
