@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 1 or args.jobs < 1 or args.rounds < 1:
         parser.error("--n, --jobs and --rounds must be at least 1")
 
-    from cnnlib.course.autograde import _grading_config, preload_modules, warm_up
+    from cnnlib.course.autograde import grading_config, preload_modules, warm_up
     from cnnlib.course.config import load_course
     from cnnlib.course.sandbox import Limits, check_sandbox
 
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         course = load_course(course_root)
         preload = preload_modules(course, assignment)
         print(f"assignment {assignment!r}: {args.n} submissions, {args.jobs} job(s), preloaded {preload or 'nothing'}")
-        config = _grading_config(course, assignment, unsafe=False, bwrap=bwrap, limits=limits)
+        config = grading_config(course, assignment, unsafe=False, bwrap=bwrap, limits=limits)
         for label in ("first (fills the cache if needed)", "again (what every autograde run pays)"):
             start = time.perf_counter()
             warm_up(course, assignment, config, limits)

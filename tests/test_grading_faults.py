@@ -253,12 +253,19 @@ def test_killed_command_run_again_grades_every_submission_once(clean, tmp_path, 
     assert _gradebook(f"sqlite:///{root / 'gradebook.db'}") == clean["gradebook"]
 
 
+def _assert_still_running(first: subprocess.Popen, second: subprocess.CompletedProcess) -> None:
+    if first.poll() is not None:
+        out, err = first.communicate()
+        pytest.fail(f"the first command ended (exit code {first.returncode}) before the second one tried:\n"
+                    f"{out}\n{err}\nthe second printed:\n{second.stdout}\n{second.stderr}")
+
+
 def test_second_command_on_the_same_course_refuses_and_the_first_is_unharmed(clean, tmp_path, env):
-    root = _make_course(tmp_path / "course", bob_sleeps=6, students=("ann", "bob"))
+    root = _make_course(tmp_path / "course", bob_sleeps=15, students=("ann", "bob"))
     first = _start(root, env, *GRADE)
     _wait_for(lambda: _worker_in_flight("bob"), first, "bob in flight")
     second = _run(root, env, *GRADE)
-    assert first.poll() is None, "the first command ended before the second one tried"
+    _assert_still_running(first, second)
     assert second.returncode == 1 and "student" not in second.stdout
     assert f"another grading command holds the course: `cnnlib-course autograde demo`, pid {first.pid} on " \
            f"{socket.gethostname()}, since " in second.stderr
@@ -279,13 +286,14 @@ def test_second_command_on_a_postgresql_gradebook_refuses_from_another_folder(pg
     cannot see the other command, the gradebook's advisory lock does."""
     require_sandbox()
     env = {**env, GRADEBOOK_ENV: pg_url}
-    here = _make_course(tmp_path / "here", bob_sleeps=6, students=("ann", "bob"), env=env)
+    # bob sleeps long enough for the second command to start, connect and be refused on a loaded machine
+    here = _make_course(tmp_path / "here", bob_sleeps=20, students=("ann", "bob"), env=env)
     there = tmp_path / "there"
     shutil.copytree(here, there)
     first = _start(here, env, *GRADE)
     _wait_for(lambda: _worker_in_flight("bob"), first, "bob in flight")
     second = _run(there, env, *GRADE)
-    assert first.poll() is None, "the first command ended before the second one tried"
+    _assert_still_running(first, second)
     assert second.returncode == 1, second.stdout + second.stderr
     assert f"another grading command holds course '{COURSE_ID}' in the gradebook postgresql" in second.stderr
     assert f"cnnlib-course pid {first.pid} on {socket.gethostname()}"[:63] in second.stderr

@@ -212,7 +212,7 @@ def _dotted(item) -> str:
     return item if isinstance(item, str) else f"{item.__module__}.{item.__qualname__}"
 
 
-def _grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str, limits: Limits):
+def grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str, limits: Limits):
     from .config import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
 
     c = copy.deepcopy(course.config)
@@ -266,7 +266,23 @@ def _incidents(nb: nbformat.NotebookNode) -> tuple[str | None, list[str]]:
     return f"{INCIDENT_NAMES.get(first['kind'], first['kind'])} in {where}", flags
 
 
-def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
+def refusal(course: Course, config, assignment: str, student: str) -> dict | None:
+    """The result of a submission refused before grading (a notebook too large or not a notebook),
+    or None when it can be graded."""
+    from .collect import notebook_problem
+
+    max_bytes = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
+    for name in course.notebooks(assignment):
+        submitted = course.submitted_dir / student / assignment / f"{name}.ipynb"
+        problem = notebook_problem(submitted.read_bytes(), max_bytes) if submitted.exists() else None
+        if problem:
+            return {"student": student, "seconds": 0.0, "log_file": "", "flags": ["refused"],
+                    "tooling_error": False, "score": None, "max_score": None,
+                    "status": f"refused: {name}.ipynb is {problem}; not graded"}
+    return None
+
+
+def grade_one(course: Course, config, assignment: str, student: str) -> dict:
     """Autograde one submission (runs in the forked worker)."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -274,17 +290,10 @@ def _grade_one(course: Course, config, assignment: str, student: str) -> dict:
 
     from .scan import flag_submission, student_lines
 
-    from .collect import notebook_problem
-
     start = time.monotonic()
-    max_bytes = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
-    for name in course.notebooks(assignment):
-        submitted = course.submitted_dir / student / assignment / f"{name}.ipynb"
-        problem = notebook_problem(submitted.read_bytes(), max_bytes) if submitted.exists() else None
-        if problem:
-            return {"student": student, "seconds": time.monotonic() - start, "log_file": "", "flags": ["refused"],
-                    "tooling_error": False, "score": None, "max_score": None,
-                    "status": f"refused: {name}.ipynb is {problem}; not graded"}
+    refused = refusal(course, config, assignment, student)
+    if refused is not None:
+        return refused
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     coursedir.student_id = student
@@ -338,12 +347,17 @@ def _prctl(option: int, arg) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(option, arg, 0, 0, 0)
 
 
+def die_with_parent() -> None:
+    """Linux: have this process killed (SIGKILL) when the thread that started it ends."""
+    _prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+
 def tie_to_parent() -> None:
     """Linux: name this forked process as its ``multiprocessing`` process (``autograde-<student>``,
     cut to 15 characters: what ``ps`` and ``pgrep`` show) and have it killed when the grading
     command dies, so a killed command leaves no worker grading on behind it."""
     _prctl(15, multiprocessing.current_process().name.encode()[:15])  # PR_SET_NAME
-    _prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    die_with_parent()
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # it died before the line above
         os._exit(1)
@@ -366,7 +380,7 @@ def _worker(course: Course, config, assignment: str, student: str, conn) -> None
 
     worker_prologue()
     try:
-        result = _grade_one(course, config, assignment, student)
+        result = grade_one(course, config, assignment, student)
     except BaseException as exc:  # noqa: BLE001 - report anything to the parent
         result = {"student": student, "tooling_error": True,
                   "status": f"error: {type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
@@ -384,8 +398,12 @@ def _kill_group(pid: int) -> None:
 def autograde(course: Course, assignment: str, *, students: list[str] | None = None, unsafe: bool = False,
               jobs: int = 1, limits: Limits = Limits(), regrade: bool = False,
               progress: Callable[[SubmissionResult], None] | None = None,
-              warm_kernels: bool | None = None) -> list[SubmissionResult]:
+              warm_kernels: bool | None = None, cluster: str | None = None) -> list[SubmissionResult]:
     """Autograde the submissions of ``assignment`` (all students by default).
+
+    ``cluster``: the address of a Dask scheduler (``tcp://host:8786``): each submission is graded
+    on one of its workers, in a sandbox there, and the results are recorded here
+    (:mod:`cnnlib.course.cluster`); ``jobs`` and ``warm_kernels`` are then the workers' business.
 
     ``warm_kernels``: fork every kernel, each in its own sandbox, from one warm-kernel server
     (:mod:`cnnlib.course.zygote`); None = ``c.SandboxedKernelManager.warm_kernels`` of the
@@ -404,6 +422,16 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     course.require_assignment(assignment)
+    if cluster is not None:
+        if unsafe:
+            raise CourseError("--unsafe and --cluster do not go together: the cluster's workers always "
+                              "grade in the sandbox")
+        from .cluster import grade_on_cluster
+
+        ensure_gradebook(course.db_url)
+        with grading_session(course, f"autograde {assignment} --cluster {cluster}") as run_dir:
+            return grade_on_cluster(course, assignment, cluster, students=students, limits=limits,
+                                    regrade=regrade, progress=progress, run_dir=run_dir)
     bwrap = "" if unsafe else check_sandbox()
     ensure_gradebook(course.db_url)
     with grading_session(course, f"autograde {assignment}"):
@@ -422,8 +450,8 @@ def _grade_locked(course: Course, assignment: str, *, students: list[str] | None
 
     from . import preprocessors, scan  # noqa: F401
 
-    students = _students_to_grade(course, assignment, students)
-    config = _grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
+    students = students_to_grade(course, assignment, students)
+    config = grading_config(course, assignment, unsafe=unsafe, bwrap=bwrap, limits=limits)
     plan_assignment(course, assignment)  # once here; the forked workers find the plans in memory
     warm_up(course, assignment, config, limits)
     pool = _WorkerPool(course, config, assignment, jobs=jobs,
@@ -440,7 +468,7 @@ def _grade_locked(course: Course, assignment: str, *, students: list[str] | None
         pool.stop_zygote()
 
 
-def _students_to_grade(course: Course, assignment: str, students: list[str] | None) -> list[str]:
+def students_to_grade(course: Course, assignment: str, students: list[str] | None) -> list[str]:
     """``students`` (all who submitted, by default), after checking the assignment is released
     and each named student has a submission."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -477,7 +505,7 @@ def grading_key(course: Course, config, assignment: str, student: str) -> str:
     return digest.hexdigest()
 
 
-def _record_path(course: Course, assignment: str, student: str) -> Path:
+def record_path(course: Course, assignment: str, student: str) -> Path:
     """The completion record of a student's grading, next to its nbgrader log."""
     return course.autograded_dir / student / f"{assignment}.graded.json"
 
@@ -498,7 +526,7 @@ def _save_record(path: Path, key: str, result: SubmissionResult) -> None:
     os.replace(partial, path)
 
 
-def _forget_record(path: Path) -> None:
+def forget_record(path: Path) -> None:
     """Remove a completion record (and what a killed write of one left) before grading again."""
     for stale in [path, *path.parent.glob(f".{path.name}.*.tmp")]:
         stale.unlink(missing_ok=True)
@@ -509,7 +537,7 @@ def finished_earlier(course: Course, config, assignment: str, student: str) -> S
     assignment and the limits are unchanged since (:func:`grading_key`) and the gradebook and
     ``autograded/`` still hold it; else None."""
     try:
-        record = json.loads(_record_path(course, assignment, student).read_text(encoding="utf-8"))
+        record = json.loads(record_path(course, assignment, student).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("key") != grading_key(course, config, assignment, student):
@@ -607,7 +635,7 @@ class _WorkerPool:
 
     def _start(self, student: str) -> None:
         key = grading_key(self.course, self.config, self.assignment, student)
-        _forget_record(_record_path(self.course, self.assignment, student))  # not finished until it is
+        forget_record(record_path(self.course, self.assignment, student))  # not finished until it is
         receiver, sender = self.context.Pipe(duplex=False)
         proc = self.context.Process(target=_worker, name=f"autograde-{student}", daemon=False,
                                     args=(self.course, self.config, self.assignment, student, sender))
@@ -656,12 +684,7 @@ class _WorkerPool:
             result = SubmissionResult(student, status=status, seconds=elapsed, tooling_error=tooling_error)
             result.score, result.max_score = _score_of(self.course, self.assignment, student)
         else:
-            result = SubmissionResult(student, score=data.get("score"), max_score=data.get("max_score"),
-                                      status=data.get("status", "ok"), flags=data.get("flags", []),
-                                      seconds=elapsed, tooling_error=data.get("tooling_error", False),
-                                      log_file=data.get("log_file", ""))
-            if not result.tooling_error:
-                _save_record(_record_path(self.course, self.assignment, student), entry["key"], result)
+            result = record_result(self.course, self.assignment, student, data, entry["key"], elapsed)
         if student in self.died:
             result.flags = [*result.flags, f"graded again: its first worker died (exit code {self.died[student]})"]
         self._report(result)
@@ -670,6 +693,19 @@ class _WorkerPool:
         self.results[result.student] = result
         if self.progress is not None:
             self.progress(result)
+
+
+def record_result(course: Course, assignment: str, student: str, data: dict, key: str,
+                  seconds: float) -> SubmissionResult:
+    """The result a grading worker reported (:func:`grade_one`'s dict), with its completion record
+    written when it was graded to the end (keyed by :func:`grading_key`)."""
+    result = SubmissionResult(student, score=data.get("score"), max_score=data.get("max_score"),
+                              status=data.get("status", "ok"), flags=data.get("flags", []),
+                              seconds=seconds, tooling_error=data.get("tooling_error", False),
+                              log_file=data.get("log_file", ""))
+    if not result.tooling_error:
+        _save_record(record_path(course, assignment, student), key, result)
+    return result
 
 
 def _score_of(course: Course, assignment: str, student: str) -> tuple[float | None, float | None]:

@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "`import torch` alone maps about 3100)")
     p.add_argument("--cpu", type=_positive, metavar="S",
                    help=f"CPU-time limit of a kernel in seconds (default {defaults.cpu_seconds})")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="grade on the workers of a Dask scheduler (tcp://HOST:8786), each submission in a "
+                        "sandbox on a worker; this machine records the grades (needs cnnlib[cluster] here and "
+                        "on the workers; --jobs and --warm-kernels do not apply)")
     p.add_argument("--warm-kernels", action=argparse.BooleanOptionalAction, default=None,
                    help="fork each kernel, in its own sandbox, from a server that imported the assignment's "
                         "libraries once (default: SandboxedKernelManager.warm_kernels, else off)")
@@ -177,7 +181,8 @@ def _autograde(course, args) -> int:
         print("warning: --unsafe: students' code runs without the sandbox and can read and change "
               "every file you can", file=sys.stderr)
     results = autograde(course, args.assignment, students=args.student, unsafe=args.unsafe,
-                        jobs=args.jobs, limits=limits, regrade=args.regrade, warm_kernels=args.warm_kernels)
+                        jobs=args.jobs, limits=limits, regrade=args.regrade, warm_kernels=args.warm_kernels,
+                        cluster=args.cluster)
     if not results:
         print(f"no submissions of {args.assignment!r} in {course.submitted_dir}")
         return 0

@@ -45,7 +45,7 @@ import nbformat
 
 from .config import Course, CourseError, load_course
 
-__all__ = ["SLIPS_FILE", "Slip", "VerifyReport", "load_slips", "scratch_course", "submission_from_source",
+__all__ = ["SLIPS_FILE", "Slip", "VerifyReport", "load_scratch", "load_slips", "scratch_course", "submission_from_source",
            "verify"]
 
 SLIPS_FILE = "slips.yml"
@@ -164,6 +164,13 @@ def scratch_course(course: Course, assignments: list[str], root: Path) -> Course
     config_file = course.root / "nbgrader_config.py"
     if config_file.is_file():
         shutil.copy(config_file, root / "nbgrader_config.py")
+    return load_scratch(root)
+
+
+def load_scratch(root: Path) -> Course:
+    """The scratch course at ``root``: its ``nbgrader_config.py`` (the instructor's settings), with
+    the standard folder names and a gradebook of its own (``root/gradebook.db``), whatever the
+    settings or ``CNNLIB_GRADEBOOK_URL`` say."""
     scratch = load_course(root)
     directory = scratch.config.CourseDirectory
     directory.db_url = f"sqlite:///{root / 'gradebook.db'}"

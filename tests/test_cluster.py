@@ -1,0 +1,187 @@
+"""Grading on a real Dask cluster: ``cnnlib-course autograde demo --cluster ADDRESS``.
+
+A scheduler and two workers run on 127.0.0.1 as Dask's own ``dask scheduler`` and ``dask worker``
+commands (processes of their own, as on separate machines: the workers see neither the course
+folder nor the gradebook). The reference is the local pool's clean run of the same course
+(:mod:`test_grading_faults`): the cluster must leave the same gradebook, export and files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from cnnlib.course.config import GRADEBOOK_ENV
+from test_grading_faults import (  # noqa: F401 - clean and env are fixtures
+    KEPT,
+    SCORES,
+    _assert_autograded_complete,
+    _export,
+    _finish,
+    _gradebook,
+    _make_course,
+    _processes,
+    _run,
+    _start,
+    _survivors,
+    _table,
+    _wait_for,
+    _worker_in_flight,
+    clean,
+    env,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+DASK = str(Path(sys.executable).with_name("dask"))
+LIMITS = ["--timeout", "30", "--submission-timeout", "120", "--memory", "1024"]
+
+
+class LocalCluster:
+    """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1, each in a process group."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.workers, self.scheduler = folder, {}, None
+        self.env = {k: v for k, v in os.environ.items() if k != GRADEBOOK_ENV}
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        env = {**self.env, "TMPDIR": tempfile.mkdtemp(prefix=f"cdk-{name}-")}  # short: kernel socket paths
+        log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start(self) -> None:
+        file = self.folder / "scheduler.json"
+        self.scheduler = self._spawn("scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                                   "--no-dashboard", "--scheduler-file", str(file)])
+        deadline = time.monotonic() + 120
+        while not file.exists() and time.monotonic() < deadline:
+            assert self.scheduler.poll() is None, (self.folder / "scheduler.log").read_text()
+            time.sleep(0.2)
+        time.sleep(0.2)  # the file is written once complete, but give the writer a moment
+        self.address = json.loads(file.read_text())["address"]
+        for name in ("w1", "w2"):
+            self.add_worker(name)
+        self.wait_for_workers(2)
+
+    def add_worker(self, name: str) -> None:
+        self.workers[name] = self._spawn(name, [DASK, "worker", self.address, "--name", name, "--nthreads", "1",
+                                                "--no-nanny", "--no-dashboard", "--memory-limit", "0"])
+
+    def wait_for_workers(self, n: int) -> None:
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(n, timeout=120)
+
+    def worker_of(self, pid: int) -> str | None:
+        """The worker whose process tree holds ``pid``."""
+        parents = {p["pid"]: p["ppid"] for p in _processes()}
+        owners = {proc.pid: name for name, proc in self.workers.items()}
+        while pid and pid not in owners:
+            pid = parents.get(pid, 0)
+        return owners.get(pid)
+
+    def stop(self) -> None:
+        for proc in [*self.workers.values(), self.scheduler]:
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    from helpers import require_sandbox
+
+    require_sandbox()
+    running = LocalCluster(tmp_path_factory.mktemp("dask"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+def test_the_cluster_grades_as_the_local_pool_and_a_rerun_keeps_the_grades(clean, cluster, tmp_path, env):
+    root = _make_course(tmp_path / "course")
+    done = _run(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {s: row[0] for s, row in _table(done.stdout).items()} == SCORES
+    # The coordinator wrote the gradebook: the same rows and grades as the local pool's run.
+    assert _gradebook(f"sqlite:///{root / 'gradebook.db'}") == clean["gradebook"]
+    assert _export(root, env) == clean["export"]
+    _assert_autograded_complete(root, clean["root"])
+    for student in SCORES:
+        log = (root / "autograded" / student / "demo.autograde.log").read_text()
+        assert "--- graded on Dask worker w" in log and "--- recorded on the coordinator" in log
+    assert list(Path(env["TMPDIR"]).iterdir()) == []
+
+    again = _run(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert {s: (row[0], row[1].endswith(KEPT)) for s, row in _table(again.stdout).items()} == \
+        {s: (score, True) for s, score in SCORES.items()}
+    assert _gradebook(f"sqlite:///{root / 'gradebook.db'}") == clean["gradebook"]
+
+
+def test_a_worker_killed_mid_batch_costs_no_grade(clean, cluster, tmp_path, env):
+    root = _make_course(tmp_path / "course", bob_sleeps=10)
+    command = _start(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)
+    grading = _wait_for(lambda: _worker_in_flight("bob"), command, "bob graded on a worker")
+    victim = cluster.worker_of(grading)
+    assert victim is not None, "bob's grading process is not under a Dask worker"
+    os.kill(cluster.workers[victim].pid, signal.SIGKILL)
+    try:
+        done = _finish(command)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert {s: row[0] for s, row in _table(done.stdout).items()} == SCORES
+        log = (root / "autograded" / "bob" / "demo.autograde.log").read_text()
+        survivor = "w1" if victim == "w2" else "w2"
+        assert f"--- graded on Dask worker {survivor}" in log  # the scheduler gave bob to the other worker
+        assert _gradebook(f"sqlite:///{root / 'gradebook.db'}") == clean["gradebook"]
+        assert _export(root, env) == clean["export"]
+        _assert_autograded_complete(root, clean["root"])
+        # The killed worker took its grading process and bob's sandboxed kernel with it.
+        assert _survivors("cnnlib-task-", wait_s=15) == []
+    finally:
+        cluster.workers[victim].wait()
+        cluster.add_worker(victim)
+        cluster.wait_for_workers(2)
+
+
+def test_cluster_errors_are_clear(tmp_path, env):
+    root = _make_course(tmp_path / "course", students=("ann",))
+    unreachable = _run(root, env, "autograde", "demo", "--cluster", "tcp://127.0.0.1:9", *LIMITS)
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in unreachable.stderr
+    assert "dask worker tcp://HOST:8786" in unreachable.stderr
+    unsafe = _run(root, env, "autograde", "demo", "--cluster", "tcp://127.0.0.1:9", "--unsafe")
+    assert unsafe.returncode == 1 and "--unsafe and --cluster do not go together" in unsafe.stderr
+    assert not (root / "autograded" / "ann" / "demo.graded.json").exists()
+
+
+def test_the_bundle_holds_what_a_worker_needs_and_no_submission(tmp_path):
+    """A worker gets the instructor's sources, the released notebooks, the settings and a gradebook
+    with the assignment: never another student's files, nor the course's gradebook."""
+    import io
+    import sqlite3
+    import tarfile
+
+    from cnnlib.course.cluster import course_bundle
+    from cnnlib.course.config import load_course
+
+    root = _make_course(tmp_path / "course", students=("ann", "bob"))
+    with tarfile.open(fileobj=io.BytesIO(course_bundle(load_course(root), "demo")), mode="r:gz") as tar:
+        names = sorted(tar.getnames())
+        tar.extract("gradebook.db", tmp_path / "unpacked", filter="data")
+    # (the demo course has no nbgrader_config.py; answers.txt is a file of its source folder)
+    assert names == ["exercises/demo/demo.ipynb", "gradebook.db", "solutions/demo/answers.txt",
+                     "solutions/demo/demo.ipynb"]
+    with sqlite3.connect(tmp_path / "unpacked" / "gradebook.db") as db:
+        assert db.execute("SELECT name FROM assignment").fetchall() == [("demo",)]
+        assert db.execute("SELECT count(*) FROM student").fetchone() == (0,)
