@@ -24,6 +24,14 @@ its own sandbox, from a warm-kernel server that imported the assignment's librar
 only what it did after the fork; the server's start-up (wall) and CPU (imports, forks)
 are printed on the same line, and its wall time is inside the run's.
 
+``--cluster-workers N`` also grades the submissions on a local Dask cluster (Dask's
+``LocalCluster``: a scheduler and N worker processes of one thread each on this machine) through
+``autograde(..., cluster=ADDRESS)`` (:mod:`cnnlib.course.cluster`), and prints submissions per
+hour for each mode, CPU seconds per submission (workers, and the coordinator that records the
+grades), and the projection for more worker cores from the measured figures: each worker core
+grades ``3600 / (its seconds per submission)`` an hour, until the coordinator's recording (one
+process) is the limit.
+
 ``--baseline REF`` also measures the grading design of an earlier commit in the same
 run: the commit's tree is exported with ``git archive`` into a temporary folder, its
 own environment is made with ``uv sync --frozen`` (from uv's cache), and its own
@@ -127,6 +135,49 @@ def run(course_root: Path, assignment: str, *, jobs: int, unsafe: bool, limits, 
     return {"results": results, "wall": wall, "cpu": cpu - kernels if unsafe else cpu, "kernel_cpu": kernels}
 
 
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_cluster(course_root: Path, assignment: str, n_workers: int, limits) -> dict:
+    """Grade on a local Dask cluster of ``n_workers`` one-thread workers; print its lines."""
+    from distributed import LocalCluster
+
+    from cnnlib.course.autograde import autograde
+    from cnnlib.course.config import load_course
+
+    import dask
+
+    n = len(list((course_root / "submitted").iterdir()))
+    children0, self0 = _children_cpu(), _self_cpu()
+    # Non-daemonic workers may start the grading processes' fork server (see cnnlib.course.cluster).
+    with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        start = time.perf_counter()
+        coordinator0 = _self_cpu()
+        results = autograde(load_course(course_root), assignment, limits=limits, regrade=True,
+                            cluster=cluster.scheduler_address)
+        wall, coordinator = time.perf_counter() - start, _self_cpu() - coordinator0
+    workers_cpu = _children_cpu() - children0  # the worker processes, reaped at close, with what they reaped
+    worker_s = sum(r.seconds for r in results) / n
+    print(f"cluster  : {wall / n:.2f} s/submission wall ({wall:.1f} s total, {n_workers} worker(s) of 1 thread); "
+          f"{3600 * n / wall:.0f} submissions/hour; {worker_s:.2f} s per submission on a worker; CPU s/submission: "
+          f"workers {workers_cpu / n:.2f} + coordinator {coordinator / n:.2f} (its whole process "
+          f"{(_self_cpu() - self0) / n:.2f}); results {sorted({(r.score, r.max_score, r.status) for r in results}, key=str)}",
+          flush=True)
+    if any(r.tooling_error or r.score != r.max_score for r in results):
+        print("  warning: a copy of the solution did not get full marks on the cluster", file=sys.stderr)
+    return {"wall": wall, "worker_s": worker_s, "coordinator_s": coordinator / n}
+
+
+def projection(cluster: dict, workers: tuple[int, ...] = (8, 32, 128, 512)) -> str:
+    """Submissions per hour with more worker cores, from the measured per-submission figures."""
+    ceiling = 3600 / cluster["coordinator_s"]
+    parts = [f"{w} cores: {min(w * 3600 / cluster['worker_s'], ceiling):,.0f}/h" for w in workers]
+    return (f"projection (each worker core {3600 / cluster['worker_s']:.0f}/h; the coordinator records at most "
+            f"{ceiling:,.0f}/h): " + ", ".join(parts))
+
+
 def baseline(ref: str, assignment: str | None, n: int, jobs: int, memory: int) -> str:
     """The ``sandboxed`` line that commit ``ref``'s own benchmark prints for the same run."""
     with tempfile.TemporaryDirectory(prefix="cnnlib-baseline-") as tmp:
@@ -181,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", metavar="REF", help="also measure the grading design of commit REF")
     parser.add_argument("--rounds", type=int, default=1, help="times cold and warm kernels are measured (default 1)")
     parser.add_argument("--no-warm", action="store_true", help="do not measure warm kernels")
+    parser.add_argument("--cluster-workers", type=int, default=0, metavar="N",
+                        help="also grade on a local Dask cluster of N one-thread workers")
     args = parser.parse_args(argv)
     if args.n < 1 or args.jobs < 1 or args.rounds < 1:
         parser.error("--n, --jobs and --rounds must be at least 1")
@@ -213,6 +266,13 @@ def main(argv: list[str] | None = None) -> int:
             warm = min(walls["warm"])
             print(f"per submission (wall, best of {args.rounds}): cold {current:.2f} s, warm {warm:.2f} s "
                   f"(ratio warm/cold {warm / current:.2f})")
+        if args.cluster_workers:
+            cluster = measure_cluster(course_root, assignment, args.cluster_workers, limits)
+            hourly = ", ".join(f"{label} {3600 / min(w):.0f}" for label, w in walls.items())
+            print(f"submissions/hour on this machine: local pool of {args.jobs} job(s): {hourly}; "
+                  f"local cluster of {args.cluster_workers} worker(s): {3600 * args.n / cluster['wall']:.0f} "
+                  f"(ratio cluster/cold pool {current * args.n / cluster['wall']:.2f})")
+            print(projection(cluster))
     if args.baseline:
         line = baseline(args.baseline, None if args.demo else assignment, args.n, args.jobs, args.memory)
         before = float(re.search(r"([0-9.]+) s/submission wall", line).group(1))

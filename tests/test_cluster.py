@@ -185,3 +185,31 @@ def test_the_bundle_holds_what_a_worker_needs_and_no_submission(tmp_path):
     with sqlite3.connect(tmp_path / "unpacked" / "gradebook.db") as db:
         assert db.execute("SELECT name FROM assignment").fetchall() == [("demo",)]
         assert db.execute("SELECT count(*) FROM student").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("mode", ["fork server", "fresh process"])
+def test_a_worker_grades_from_the_bundle_alone(tmp_path, monkeypatch, mode):
+    """What a Dask task does on a worker, called directly: both ways of starting the grading
+    process (the fork server; a fresh Python under a daemonic worker) grade the same."""
+    import dataclasses
+
+    import cnnlib
+    from cnnlib.course import cluster
+    from cnnlib.course.config import load_course
+    from cnnlib.course.sandbox import Limits
+    from helpers import require_sandbox
+
+    require_sandbox()
+    root = _make_course(tmp_path / "course", students=("dee",))
+    bundle = cluster.course_bundle(load_course(root), "demo")
+    files = {p.name: p.read_bytes() for p in (root / "submitted" / "dee" / "demo").iterdir()}
+    limits = dataclasses.asdict(Limits(cell_timeout_s=30, submission_timeout_s=120, memory_mb=1024))
+    if mode == "fresh process":
+        monkeypatch.setattr(cluster, "_run_grader", cluster._run_grader_process)
+    out = cluster.grade_submission(bundle, files, "demo", "dee", limits, cnnlib.__version__)
+    assert (out["score"], out["max_score"], out["tooling_error"]) == (3.0, 5.0, False), out
+    assert set(out["notebooks"]) == {"demo.ipynb"}
+    assert not list(Path(tempfile.gettempdir()).glob("cnnlib-task-*"))  # the task folder is gone
+
+    other = cluster.grade_submission(bundle, files, "demo", "dee", limits, "0.0.1")
+    assert other["tooling_error"] and f"runs cnnlib {cnnlib.__version__} and the coordinator 0.0.1" in other["status"]

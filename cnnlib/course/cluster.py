@@ -17,10 +17,15 @@ then the judge's verdicts of the returned notebook become the grades, late penal
 and writes the completion record, so a killed or repeated run behaves as a local one.
 
 A **worker** (:func:`grade_submission`) grades each submission as ``cnnlib-course autograde``
-would on that machine: in a fresh process (:func:`main`), in the bundle's scratch course with
-its own SQLite gradebook, the student's code in bubblewrap; it sends back the autograded
-notebooks, the log and the result. A worker killed mid-submission takes its grading process
-and kernel with it; the scheduler gives the task to another worker.
+would on that machine: in a process of its own (:func:`main`; forked from a fork server that
+imported the grader once, or a fresh Python under a daemonic worker), in the bundle's scratch
+course with its own SQLite gradebook, the student's code in bubblewrap; it sends back the
+autograded notebooks, the log and the result. A worker killed mid-submission takes its grading
+process and kernel with it; the scheduler gives the task to another worker.
+
+Start the workers with ``dask worker tcp://HOST:8786 --nthreads CORES --no-nanny`` (or keep the
+nanny and set ``DASK_DISTRIBUTED__WORKER__DAEMON=False``): a daemonic worker may not have child
+processes of its own, so each grading process is then a fresh Python (about 4 s more per submission).
 """
 
 from __future__ import annotations
@@ -336,8 +341,62 @@ def grade_submission(bundle: bytes, files: dict[str, bytes], assignment: str, st
         shutil.rmtree(task, ignore_errors=True)
 
 
+#: What the grading processes' fork server imports once (a grading process then starts in
+#: milliseconds instead of the seconds these imports take).
+PRELOAD = ["cnnlib.course.cluster", "cnnlib.course.autograde", "cnnlib.course.preprocessors",
+           "cnnlib.course.release", "nbgrader.converters", "nbgrader.api"]
+_CONTEXT_LOCK = threading.Lock()
+
+
+def _fork_server():
+    """The multiprocessing context whose fork server (one per worker process, started at the
+    first submission, single-threaded) has imported :data:`PRELOAD`."""
+    import multiprocessing
+
+    with _CONTEXT_LOCK:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+
+
 def _run_grader(course_dir: Path, assignment: str, student: str, limits: dict, start: float) -> dict:
-    """Run :func:`main` in a fresh process (the worker runs threads: forking it is unsafe)."""
+    """Run :func:`main` in a process of its own: forked from the fork server (never from the
+    worker, which runs threads), or, in a daemonic worker (``dask worker`` under its nanny, which
+    may not have child processes of its own), started afresh."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return _run_grader_process(course_dir, assignment, student, limits, start)
+    limit_s = limits["submission_timeout_s"] + PROCESS_GRACE_S
+    proc = _fork_server().Process(target=_grade_in_child, name=f"grade-{student}",
+                                  args=(str(course_dir), assignment, student, json.dumps(limits)))
+    proc.start()
+    proc.join(limit_s)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return _failed(f"killed after {limit_s} s (hard limit on the worker); regrade it", start)
+    return _result(course_dir, proc.exitcode, "", start)
+
+
+def _grade_in_child(folder: str, assignment: str, student: str, limits: str) -> None:
+    from .autograde import die_with_parent
+
+    die_with_parent()  # the fork server, which ends with the worker
+    os.environ.pop(GRADEBOOK_ENV, None)
+    main([folder, assignment, student, limits])
+
+
+def _result(course_dir: Path, exitcode: int | None, output: str, start: float) -> dict:
+    try:
+        return json.loads((course_dir / RESULT_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return _failed(f"the grading process on the worker ended with exit code {exitcode} and no result",
+                       start, output[-4000:])
+
+
+def _run_grader_process(course_dir: Path, assignment: str, student: str, limits: dict, start: float) -> dict:
+    """:func:`main` in a new Python process (``python -m cnnlib.course.cluster``)."""
     env = {k: v for k, v in os.environ.items() if k != GRADEBOOK_ENV}
     env[_PARENT_ENV] = str(os.getpid())
     argv = [sys.executable, "-m", __name__, str(course_dir), assignment, student, json.dumps(limits)]
@@ -351,11 +410,7 @@ def _run_grader(course_dir: Path, assignment: str, student: str, limits: dict, s
             os.killpg(proc.pid, signal.SIGKILL)
         output, _ = proc.communicate()
         return _failed(f"killed after {limit_s} s (hard limit on the worker); regrade it", start, output[-4000:])
-    try:
-        return json.loads((course_dir / RESULT_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return _failed(f"the grading process on the worker ended with exit code {proc.returncode} and no result",
-                       start, output[-4000:])
+    return _result(course_dir, proc.returncode, output, start)
 
 
 def main(argv: list[str] | None = None) -> int:
