@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import pickle
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +98,20 @@ def write_fake_cifar10(root, n_per_batch=4, seed=0):
     dump_py2_pickle({"label_names": LABEL_NAMES, "num_cases_per_batch": n_per_batch, "num_vis": 3072},
               folder / "batches.meta")
     return written
+
+
+def live_processes() -> list[dict]:
+    """Every live (not zombie) process: pid, ppid, comm, command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if rest[0] != "Z":
+            found.append({"pid": int(entry.name), "ppid": int(rest[1]), "comm": comm, "cmdline": cmdline})
+    return found

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 import democourse  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
+from dask_cluster import LocalCluster  # noqa: E402
 from helpers import require_sandbox  # noqa: E402
 
 from cnnlib.course.config import load_course  # noqa: E402
@@ -55,10 +56,12 @@ def parse_table(text: str) -> dict[str, SimpleNamespace]:
     return rows
 
 
-@pytest.fixture(scope="module", params=["cold", "warm"])
+@pytest.fixture(scope="module", params=["cold", "warm", "cluster"])
 def graded(request, tmp_path_factory):
-    """The corpus graded twice: kernels started cold (one bubblewrap each), and forked by the
-    warm-kernel server (``--warm-kernels``, :mod:`cnnlib.course.zygote`), each in its own sandbox."""
+    """The corpus graded three times: kernels started cold (one bubblewrap each), forked by the
+    warm-kernel server (``--warm-kernels``, :mod:`cnnlib.course.zygote`), each in its own sandbox,
+    and on a local Dask cluster of two workers (``--cluster``, :mod:`cnnlib.course.cluster`), the
+    grades recorded by the coordinator from the notebooks the workers send back."""
     require_sandbox()
     root = democourse.make_course(tmp_path_factory.mktemp("course"))
     course = load_course(root)
@@ -79,8 +82,16 @@ def graded(request, tmp_path_factory):
     done = course_command(root, "collect", "demo", "--from", str(inbox))
     assert done.returncode == 0 and f"{len(submissions)} student(s) collected" in done.stdout, done.stdout
     gradebook_before = (root / "gradebook.db").stat().st_size
-    switch = "--warm-kernels" if request.param == "warm" else "--no-warm-kernels"
-    done = course_command(root, "autograde", "demo", *LIMITS, switch)
+    if request.param == "cluster":
+        cluster = LocalCluster(tmp_path_factory.mktemp("dask"))
+        try:
+            cluster.start()
+            done = course_command(root, "autograde", "demo", *LIMITS, "--cluster", cluster.address)
+        finally:
+            cluster.stop()
+    else:
+        switch = "--warm-kernels" if request.param == "warm" else "--no-warm-kernels"
+        done = course_command(root, "autograde", "demo", *LIMITS, switch)
     assert "cold sandboxed kernels" not in done.stderr, done.stderr  # the warm run really used the zygote
     assert "student" in done.stdout, done.stderr
     results = parse_table(done.stdout)

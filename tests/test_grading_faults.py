@@ -28,7 +28,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "adversarial"))
 
 import democourse  # noqa: E402
-from helpers import require_sandbox  # noqa: E402
+from helpers import live_processes, require_sandbox  # noqa: E402
 
 from cnnlib.course.config import COURSE_ID, GRADEBOOK_ENV, gradebook_url, load_course  # noqa: E402
 from cnnlib.course.release import release  # noqa: E402
@@ -139,26 +139,9 @@ def _wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 120
     pytest.fail(f"timed out waiting for {what}")
 
 
-def _processes() -> list[dict]:
-    """Every live (not zombie) process: pid, ppid, comm, command line."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        if rest[0] != "Z":
-            found.append({"pid": int(entry.name), "ppid": int(rest[1]), "comm": comm, "cmdline": cmdline})
-    return found
-
-
 def _worker_in_flight(student: str) -> int | None:
     """The pid of the grading worker of ``student`` once its kernel runs (mid-submission)."""
-    processes = _processes()
+    processes = live_processes()
     for proc in processes:
         if proc["comm"] == f"autograde-{student}"[:15] and any(p["ppid"] == proc["pid"] for p in processes):
             return proc["pid"]
@@ -169,7 +152,7 @@ def _survivors(*markers: str, wait_s: float = 15) -> list[dict]:
     """Processes whose command line names one of ``markers``, after waiting for them to end."""
     deadline = time.monotonic() + wait_s
     while True:
-        left = [p for p in _processes() if p["pid"] != os.getpid() and any(m in p["cmdline"] for m in markers)]
+        left = [p for p in live_processes() if p["pid"] != os.getpid() and any(m in p["cmdline"] for m in markers)]
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)
