@@ -56,6 +56,7 @@ def test_the_cluster_grades_as_the_local_pool_and_a_rerun_keeps_the_grades(clean
     done = _run(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert {s: row[0] for s, row in _table(done.stdout).items()} == SCORES
+    assert "[4/4] " in done.stderr  # a progress line per submission, as the workers' results come in
     # The coordinator wrote the gradebook: the same rows and grades as the local pool's run.
     assert _gradebook(f"sqlite:///{root / 'gradebook.db'}") == clean["gradebook"]
     assert _export(root, env) == clean["export"]
@@ -156,3 +157,37 @@ def test_a_worker_grades_from_the_bundle_alone(tmp_path, monkeypatch, mode):
 
     other = cluster.grade_submission(bundle, files, "demo", "dee", limits, "0.0.1")
     assert other["tooling_error"] and f"runs cnnlib {cnnlib.__version__} and the coordinator 0.0.1" in other["status"]
+
+
+def test_recording_takes_only_the_notebook_of_this_submission(tmp_path):
+    """The coordinator records a returned notebook only if its cells are the submission's as
+    sanitized here (same types, sources, grade ids); the verdicts come from its test cells."""
+    import copy
+
+    import nbformat
+    from democourse import source_notebook
+
+    from cnnlib.course import judge
+    from cnnlib.course.cluster import RemoteExecuted
+
+    nb = source_notebook()
+    step = RemoteExecuted(results_directory=str(tmp_path))
+    resources = {"nbgrader": {"student": "ann", "notebook": "demo"}}
+    with pytest.raises(RuntimeError, match="sent back no graded demo.ipynb for ann"):
+        step.preprocess(nb, resources)
+
+    (tmp_path / "ann").mkdir()
+    changed = copy.deepcopy(nb)
+    changed.cells[2].source += "\n# another version of the assignment"
+    nbformat.write(changed, tmp_path / "ann" / "demo.ipynb")
+    with pytest.raises(RuntimeError, match="does not match the submission as released here"):
+        step.preprocess(nb, resources)
+
+    graded = copy.deepcopy(nb)
+    test_cells = [c for c in graded.cells if judge.is_test_cell(c)]
+    verdict = judge.CellVerdict(test_cells[0].metadata["nbgrader"]["grade_id"], 1.0, [])
+    test_cells[0].outputs = [judge.verdict_output(verdict)]
+    nbformat.write(graded, tmp_path / "ann" / "demo.ipynb")
+    recorded, resources = step.preprocess(nb, resources)
+    assert [c.outputs for c in recorded.cells if judge.is_test_cell(c)][0] == test_cells[0].outputs
+    assert resources["cnnlib_verdicts"] == {verdict.grade_id: verdict}

@@ -644,3 +644,24 @@ def test_grading_after_torch_work_in_the_parent_does_not_hang(tmp_path):
     assert receiver.poll(60), "the forked child hung in torch"
     assert receiver.recv() == 4_000_000.0
     proc.join(10)
+
+
+def test_progress_lines_count_the_submissions_and_estimate_the_rest(monkeypatch):
+    import io
+
+    from cnnlib.course import autograde as grading
+
+    clock = iter([100.0, 110.0, 130.0, 130.0])
+    monkeypatch.setattr(grading.time, "monotonic", lambda: next(clock))
+    out = io.StringIO()
+    show = grading.ProgressLine(4, out)
+    show(grading.SubmissionResult("ann", 5.0, 5.0, seconds=9.0))
+    show(grading.SubmissionResult("bob", 3.0, 5.0, status="timed out in code cell 2"))
+    show(grading.SubmissionResult("cy", 5.0, 5.0, earlier=True, status="ok (graded earlier)"))
+    show(grading.SubmissionResult("dee", status="refused: demo.ipynb is not a notebook; not graded"))
+    assert out.getvalue().splitlines() == [
+        "[1/4] ann: 5/5 ok (about 30 s left)",  # 10 s for the first: 3 more to go
+        "[2/4] bob: 3/5 timed out in code cell 2 (about 30 s left)",  # 15 s each, 2 more
+        "[3/4] cy: 5/5 ok (graded earlier) (about 15 s left)",  # a kept one costs nothing
+        "[4/4] dee: - refused: demo.ipynb is not a notebook; not graded",
+    ]

@@ -35,7 +35,7 @@ from .config import Course, CourseError, ensure_gradebook
 from .locking import grading_session
 from .sandbox import Limits, check_sandbox, pycache_dir, warm_pycache
 
-__all__ = ["SubmissionResult", "autograde", "course_limits", "find_students", "format_table", "preload_modules",
+__all__ = ["ProgressLine", "SubmissionResult", "autograde", "course_limits", "find_students", "format_table", "preload_modules",
            "warm_up"]
 
 #: Heavy libraries the kernel imports at start-up when the assignment uses them (bytecode
@@ -723,6 +723,32 @@ def _fmt(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:g}"
+
+
+class ProgressLine:
+    """A ``progress`` callback for :func:`autograde` that prints one line per submission as it is
+    graded (to stderr by default): how many of ``total``, the student, the score and status, and,
+    from the pace of the submissions graded so far in this run, about how long the rest will take."""
+
+    def __init__(self, total: int, stream=None) -> None:
+        self.total, self.stream, self.start = total, stream, time.monotonic()
+        self.done = self.graded = 0
+
+    def __call__(self, result: SubmissionResult) -> None:
+        self.done += 1
+        self.graded += not result.earlier
+        score = f"{_fmt(result.score)}/{_fmt(result.max_score)}" if result.max_score is not None else "-"
+        line = f"[{self.done}/{self.total}] {result.student}: {score} {result.status}"
+        left = self.total - self.done
+        if left and self.graded:
+            per_submission = (time.monotonic() - self.start) / self.graded
+            line += f" (about {_duration(per_submission * left)} left)"
+        print(line, file=self.stream or sys.stderr, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min" if seconds < 5400 else \
+        f"{seconds / 3600:.1f} h"
 
 
 def format_table(results: list[SubmissionResult]) -> str:

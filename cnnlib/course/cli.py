@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "`import torch` alone maps about 3100)")
     p.add_argument("--cpu", type=_positive, metavar="S",
                    help=f"CPU-time limit of a kernel in seconds (default {defaults.cpu_seconds})")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                   help="a line on stderr per submission graded, with the time left (default on)")
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="grade on the workers of a Dask scheduler (tcp://HOST:8786), each submission in a "
                         "sandbox on a worker; this machine records the grades (needs cnnlib[cluster] here and "
@@ -173,16 +175,17 @@ def _collect(course, args) -> int:
 
 
 def _autograde(course, args) -> int:
-    from .autograde import autograde, course_limits, format_table
+    from .autograde import ProgressLine, autograde, course_limits, find_students, format_table
 
     limits = course_limits(course, cell_timeout_s=args.timeout, submission_timeout_s=args.submission_timeout,
                            memory_mb=args.memory, cpu_seconds=args.cpu)
     if args.unsafe:
         print("warning: --unsafe: students' code runs without the sandbox and can read and change "
               "every file you can", file=sys.stderr)
+    total = len(args.student or find_students(course, args.assignment))
     results = autograde(course, args.assignment, students=args.student, unsafe=args.unsafe,
                         jobs=args.jobs, limits=limits, regrade=args.regrade, warm_kernels=args.warm_kernels,
-                        cluster=args.cluster)
+                        cluster=args.cluster, progress=ProgressLine(total) if args.progress else None)
     if not results:
         print(f"no submissions of {args.assignment!r} in {course.submitted_dir}")
         return 0

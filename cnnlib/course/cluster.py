@@ -163,10 +163,9 @@ def grade_on_cluster(course: Course, assignment: str, address: str, *, students:
     if todo:
         from distributed import as_completed
 
-        bundle = course_bundle(course, assignment)
-        client = connect(address)
+        client = connect(address)  # first: an unreachable scheduler is reported at once
         try:
-            shipped = client.scatter(bundle, hash=True)
+            shipped = client.scatter(course_bundle(course, assignment), hash=True)
             batch, waiting, futures = uuid.uuid4().hex[:8], list(reversed(todo)), {}
 
             def submit() -> object:  # a submission's files travel with its task, when it is sent
