@@ -26,7 +26,8 @@ are printed on the same line, and its wall time is inside the run's.
 
 ``--cluster-workers N`` also grades the submissions on a local Dask cluster (Dask's
 ``LocalCluster``: a scheduler and N worker processes of one thread each on this machine) through
-``autograde(..., cluster=ADDRESS)`` (:mod:`cnnlib.course.cluster`), and prints submissions per
+``autograde(..., cluster=ADDRESS)`` (:mod:`cnnlib.course.cluster`), with cold kernels and with
+each worker's warm-kernel server (unless ``--no-warm``), and prints submissions per
 hour for each mode, CPU seconds per submission (workers, and the coordinator that records the
 grades), and the projection for more worker cores from the measured figures: each worker core
 grades ``3600 / (its seconds per submission)`` an hour, until the coordinator's recording (one
@@ -140,8 +141,9 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure_cluster(course_root: Path, assignment: str, n_workers: int, limits) -> dict:
-    """Grade on a local Dask cluster of ``n_workers`` one-thread workers; print its lines."""
+def measure_cluster(course_root: Path, assignment: str, n_workers: int, limits, warm: bool = False) -> dict:
+    """Grade on a local Dask cluster of ``n_workers`` one-thread workers (their kernels cold, or
+    forked from each worker's warm-kernel server); print its line."""
     from distributed import LocalCluster
 
     from cnnlib.course.autograde import autograde
@@ -156,11 +158,12 @@ def measure_cluster(course_root: Path, assignment: str, n_workers: int, limits) 
         start = time.perf_counter()
         coordinator0 = _self_cpu()
         results = autograde(load_course(course_root), assignment, limits=limits, regrade=True,
-                            cluster=cluster.scheduler_address)
+                            cluster=cluster.scheduler_address, warm_kernels=warm)
         wall, coordinator = time.perf_counter() - start, _self_cpu() - coordinator0
     workers_cpu = _children_cpu() - children0  # the worker processes, reaped at close, with what they reaped
     worker_s = sum(r.seconds for r in results) / n
-    print(f"cluster  : {wall / n:.2f} s/submission wall ({wall:.1f} s total, {n_workers} worker(s) of 1 thread); "
+    label = "cluster, warm" if warm else "cluster"
+    print(f"{label:9s}: {wall / n:.2f} s/submission wall ({wall:.1f} s total, {n_workers} worker(s) of 1 thread); "
           f"{3600 * n / wall:.0f} submissions/hour; {worker_s:.2f} s per submission on a worker; CPU s/submission: "
           f"workers {workers_cpu / n:.2f} + coordinator {coordinator / n:.2f} (its whole process "
           f"{(_self_cpu() - self0) / n:.2f}); results {sorted({(r.score, r.max_score, r.status) for r in results}, key=str)}",
@@ -267,12 +270,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"per submission (wall, best of {args.rounds}): cold {current:.2f} s, warm {warm:.2f} s "
                   f"(ratio warm/cold {warm / current:.2f})")
         if args.cluster_workers:
-            cluster = measure_cluster(course_root, assignment, args.cluster_workers, limits)
+            clusters = {kind: measure_cluster(course_root, assignment, args.cluster_workers, limits, kind == "warm")
+                        for kind in (["cold"] if args.no_warm else ["cold", "warm"])}
             hourly = ", ".join(f"{label} {3600 / min(w):.0f}" for label, w in walls.items())
+            on_cluster = ", ".join(f"{kind} {3600 * args.n / c['wall']:.0f} (ratio to the cold pool "
+                                   f"{current * args.n / c['wall']:.2f})" for kind, c in clusters.items())
             print(f"submissions/hour on this machine: local pool of {args.jobs} job(s): {hourly}; "
-                  f"local cluster of {args.cluster_workers} worker(s): {3600 * args.n / cluster['wall']:.0f} "
-                  f"(ratio cluster/cold pool {current * args.n / cluster['wall']:.2f})")
-            print(projection(cluster))
+                  f"local cluster of {args.cluster_workers} worker(s): {on_cluster}")
+            for kind, cluster in clusters.items():
+                print(f"{kind} kernels: {projection(cluster)}")
     if args.baseline:
         line = baseline(args.baseline, None if args.demo else assignment, args.n, args.jobs, args.memory)
         before = float(re.search(r"([0-9.]+) s/submission wall", line).group(1))

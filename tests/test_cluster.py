@@ -51,9 +51,11 @@ def cluster(tmp_path_factory):
         running.stop()
 
 
-def test_the_cluster_grades_as_the_local_pool_and_a_rerun_keeps_the_grades(clean, cluster, tmp_path, env):
+@pytest.mark.parametrize("kernel", ["cold", "warm"])
+def test_the_cluster_grades_as_the_local_pool_and_a_rerun_keeps_the_grades(clean, cluster, tmp_path, env, kernel):
     root = _make_course(tmp_path / "course")
-    done = _run(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)
+    switch = "--warm-kernels" if kernel == "warm" else "--no-warm-kernels"
+    done = _run(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS, switch)
     assert done.returncode == 0, done.stdout + done.stderr
     assert {s: row[0] for s, row in _table(done.stdout).items()} == SCORES
     assert "[4/4] " in done.stderr  # a progress line per submission, as the workers' results come in
@@ -64,6 +66,7 @@ def test_the_cluster_grades_as_the_local_pool_and_a_rerun_keeps_the_grades(clean
     for student in SCORES:
         log = (root / "autograded" / student / "demo.autograde.log").read_text()
         assert "--- graded on Dask worker w" in log and "--- recorded on the coordinator" in log
+        assert f" s, {kernel} kernel:" in log  # a warm one forked from the worker's warm-kernel server
     assert list(Path(env["TMPDIR"]).iterdir()) == []
 
     again = _run(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)

@@ -398,12 +398,15 @@ def _kill_group(pid: int) -> None:
 def autograde(course: Course, assignment: str, *, students: list[str] | None = None, unsafe: bool = False,
               jobs: int = 1, limits: Limits = Limits(), regrade: bool = False,
               progress: Callable[[SubmissionResult], None] | None = None,
-              warm_kernels: bool | None = None, cluster: str | None = None) -> list[SubmissionResult]:
+              warm_kernels: bool | None = None, cluster: str | None = None,
+              zygote_dir: str = "") -> list[SubmissionResult]:
     """Autograde the submissions of ``assignment`` (all students by default).
 
     ``cluster``: the address of a Dask scheduler (``tcp://host:8786``): each submission is graded
     on one of its workers, in a sandbox there, and the results are recorded here
-    (:mod:`cnnlib.course.cluster`); ``jobs`` and ``warm_kernels`` are then the workers' business.
+    (:mod:`cnnlib.course.cluster`); ``jobs`` is then the workers' business, and ``warm_kernels``
+    applies on the workers. ``zygote_dir``: with warm kernels, the runtime folder of a warm-kernel
+    server that outlives this call (a cluster worker's), used instead of starting one.
 
     ``warm_kernels``: fork every kernel, each in its own sandbox, from one warm-kernel server
     (:mod:`cnnlib.course.zygote`); None = ``c.SandboxedKernelManager.warm_kernels`` of the
@@ -431,18 +434,20 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
         ensure_gradebook(course.db_url)
         with grading_session(course, f"autograde {assignment} --cluster {cluster}") as run_dir:
             return grade_on_cluster(course, assignment, cluster, students=students, limits=limits,
-                                    regrade=regrade, progress=progress, run_dir=run_dir)
+                                    regrade=regrade, progress=progress, run_dir=run_dir,
+                                    warm_kernels=warm_kernels)
     bwrap = "" if unsafe else check_sandbox()
     ensure_gradebook(course.db_url)
     with grading_session(course, f"autograde {assignment}"):
         return _grade_locked(course, assignment, students=students, unsafe=unsafe, bwrap=bwrap, jobs=jobs,
-                             limits=limits, regrade=regrade, progress=progress, warm_kernels=warm_kernels)
+                             limits=limits, regrade=regrade, progress=progress, warm_kernels=warm_kernels,
+                             zygote_dir=zygote_dir)
 
 
 def _grade_locked(course: Course, assignment: str, *, students: list[str] | None, unsafe: bool, bwrap: str,
                   jobs: int, limits: Limits, regrade: bool,
                   progress: Callable[[SubmissionResult], None] | None,
-                  warm_kernels: bool | None = None) -> list[SubmissionResult]:
+                  warm_kernels: bool | None = None, zygote_dir: str = "") -> list[SubmissionResult]:
     """:func:`autograde` once the course is locked."""
     # Import everything the workers need before forking, so each one starts warm.
     from nbgrader.converters import Autograde  # noqa: F401
@@ -458,14 +463,23 @@ def _grade_locked(course: Course, assignment: str, *, students: list[str] | None
                        hard_limit_s=limits.submission_timeout_s + WORKER_GRACE_S, progress=progress,
                        resume=not regrade)
     km = config.SandboxedKernelManager
-    km.warm_kernels = not unsafe and bool(km.get("warm_kernels", WARM_KERNELS_DEFAULT) if warm_kernels is None
-                                          else warm_kernels)
+    km.warm_kernels = not unsafe and wants_warm_kernels(config, warm_kernels)
     try:
-        if km.warm_kernels:
+        if km.warm_kernels and zygote_dir:
+            km.zygote_dir = zygote_dir  # a server this call neither starts nor stops
+        elif km.warm_kernels:
             pool.start_zygote(bwrap, limits)
         return pool.run(students)
     finally:
         pool.stop_zygote()
+
+
+def wants_warm_kernels(config, warm_kernels: bool | None) -> bool:
+    """``warm_kernels`` (``--warm-kernels``/``--no-warm-kernels``) if given, else
+    ``SandboxedKernelManager.warm_kernels`` of ``config``, else :data:`WARM_KERNELS_DEFAULT`."""
+    if warm_kernels is not None:
+        return bool(warm_kernels)
+    return bool(config.SandboxedKernelManager.get("warm_kernels", WARM_KERNELS_DEFAULT))
 
 
 def students_to_grade(course: Course, assignment: str, students: list[str] | None) -> list[str]:

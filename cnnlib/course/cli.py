@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="grade on the workers of a Dask scheduler (tcp://HOST:8786), each submission in a "
                         "sandbox on a worker; this machine records the grades (needs cnnlib[cluster] here and "
-                        "on the workers; --jobs and --warm-kernels do not apply)")
+                        "on the workers; --jobs does not apply, --warm-kernels applies on the workers)")
     p.add_argument("--warm-kernels", action=argparse.BooleanOptionalAction, default=None,
                    help="fork each kernel, in its own sandbox, from a server that imported the assignment's "
                         "libraries once (default: SandboxedKernelManager.warm_kernels, else off)")

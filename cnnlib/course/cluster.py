@@ -136,14 +136,16 @@ def recording_config(course: Course, assignment: str, limits: Limits, results_di
 
 
 def grade_on_cluster(course: Course, assignment: str, address: str, *, students: list[str] | None,
-                     limits: Limits, regrade: bool, progress: Callable | None, run_dir: Path) -> list:
+                     limits: Limits, regrade: bool, progress: Callable | None, run_dir: Path,
+                     warm_kernels: bool | None = None) -> list:
     """:func:`~cnnlib.course.autograde.autograde` with ``cluster=address``, once the course is locked."""
     import cnnlib
 
-    from .autograde import finished_earlier, refusal, students_to_grade
+    from .autograde import finished_earlier, refusal, students_to_grade, wants_warm_kernels
 
     students = students_to_grade(course, assignment, students)
     config = recording_config(course, assignment, limits, run_dir / "remote")
+    warm = wants_warm_kernels(config, warm_kernels)
     results: dict[str, object] = {}
 
     def report(result) -> None:
@@ -172,7 +174,7 @@ def grade_on_cluster(course: Course, assignment: str, address: str, *, students:
                 student = waiting.pop()
                 future = client.submit(grade_submission, shipped, _submission_files(course, assignment, student),
                                        assignment, student, dataclasses.asdict(limits), cnnlib.__version__,
-                                       pure=False, key=f"cnnlib-grade-{assignment}-{student}-{batch}")
+                                       warm, pure=False, key=f"cnnlib-grade-{assignment}-{student}-{batch}")
                 futures[future] = student
                 return future
 
@@ -209,7 +211,8 @@ def _record(course: Course, config, assignment: str, student: str, remote: dict 
     forget_record(record_path(course, assignment, student))
     remote = remote or {}
     log_file = course.autograded_dir / student / f"{assignment}.autograde.log"
-    worker = f"graded on {remote.get('worker', 'the cluster')} in {remote.get('seconds', 0.0):.1f} s"
+    kernel = f", {remote['kernel']} kernel" if remote.get("kernel") else ""
+    worker = f"graded on {remote.get('worker', 'the cluster')} in {remote.get('seconds', 0.0):.1f} s{kernel}"
     if remote.get("tooling_error"):
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.write_text(f"{worker}: {remote.get('status')}\n{remote.get('log', '')}", encoding="utf-8")
@@ -304,12 +307,77 @@ def _failed(status: str, start: float, log: str = "") -> dict:
             "seconds": time.monotonic() - start}
 
 
+class _WarmKernels:
+    """The warm-kernel servers of this worker process (:mod:`cnnlib.course.zygote`), kept from one
+    task to the next: one per set of preloaded modules and limits, at most :attr:`KEEP` (the
+    oldest is stopped). They are started and stopped by a thread of their own that lives as long
+    as the worker: bubblewrap's ``--die-with-parent`` ties a server to the thread that started
+    it, so a server dies with its worker, never with a task's thread."""
+
+    KEEP = 2
+
+    def __init__(self) -> None:
+        import queue
+
+        self.servers: dict[tuple, object] = {}
+        self.requests: queue.Queue = queue.Queue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def runtime_dir(self, preload: list[str], limits: Limits) -> str:
+        """The runtime folder of a live server for ``preload`` and ``limits`` ("" if none can start)."""
+        import queue
+
+        key = (tuple(preload), dataclasses.astuple(limits))
+        with self.lock:
+            server = self.servers.get(key)
+            if server is not None and server.alive():
+                return server.runtime_dir
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._serve, name="cnnlib-warm-kernels", daemon=True)
+                self.thread.start()
+            answer: queue.Queue = queue.Queue(maxsize=1)
+            self.requests.put((key, preload, limits, answer))
+            return answer.get()
+
+    def _serve(self) -> None:
+        while True:
+            key, preload, limits, answer = self.requests.get()
+            try:
+                answer.put(self._start(key, preload, limits))
+            except Exception as exc:  # noqa: BLE001 - the task grades with cold kernels instead
+                print(f"cnnlib: no warm-kernel server on this worker ({exc}); grading with cold kernels",
+                      file=sys.stderr, flush=True)
+                answer.put("")
+
+    def _start(self, key: tuple, preload: list[str], limits: Limits) -> str:
+        from .sandbox import check_sandbox, warm_pycache
+        from .zygote import ZygoteServer
+
+        stale = self.servers.pop(key, None)
+        if stale is not None:
+            stale.stop()
+        while len(self.servers) >= self.KEEP:
+            self.servers.pop(next(iter(self.servers))).stop()
+        pycache = warm_pycache(preload)
+        server = ZygoteServer(check_sandbox(), limits, preload, str(pycache) if pycache else "")
+        server.start()
+        self.servers[key] = server
+        return server.runtime_dir
+
+
+_WARM = _WarmKernels()
+
+
 def grade_submission(bundle: bytes, files: dict[str, bytes], assignment: str, student: str, limits: dict,
-                     version: str) -> dict:
+                     version: str, warm: bool = False) -> dict:
     """Grade one submission on this worker (a Dask task); see the module's docstring.
 
+    ``warm``: fork its kernel from this worker's warm-kernel server for the assignment (started
+    at the first such task, kept for the next ones), else start it cold.
     Returns the result (:class:`~cnnlib.course.autograde.SubmissionResult`'s fields), the
-    autograded notebooks (``notebooks``: name -> bytes), the grading log and the worker's name.
+    autograded notebooks (``notebooks``: name -> bytes), the grading log, the worker's name and
+    the kind of kernel (``kernel``: warm or cold).
     """
     import cnnlib
 
@@ -328,13 +396,15 @@ def grade_submission(bundle: bytes, files: dict[str, bytes], assignment: str, st
                 return _failed(f"submitted file name {name!r} points outside the submission", start)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        outcome = _run_grader(course_dir, assignment, student, limits, start)
+        zygote_dir = _WARM.runtime_dir(_preload(course_dir, assignment), Limits(**limits)) if warm else ""
+        outcome = _run_grader(course_dir, assignment, student, limits, start, zygote_dir)
         graded = course_dir / "autograded" / student / assignment
         outcome["notebooks"] = {p.name: p.read_bytes() for p in sorted(graded.glob("*.ipynb"))}
         log = course_dir / "autograded" / student / f"{assignment}.autograde.log"
         outcome["log"] = outcome.get("log", "") + (log.read_text(encoding="utf-8", errors="replace")
                                                   if log.is_file() else "")
-        outcome.update(worker=_worker_name(), seconds=time.monotonic() - start)
+        outcome.update(worker=_worker_name(), seconds=time.monotonic() - start,
+                       kernel="warm" if zygote_dir else "cold")
         return outcome
     finally:
         shutil.rmtree(task, ignore_errors=True)
@@ -358,17 +428,25 @@ def _fork_server():
         return context
 
 
-def _run_grader(course_dir: Path, assignment: str, student: str, limits: dict, start: float) -> dict:
+def _preload(course_dir: Path, assignment: str) -> list[str]:
+    from .autograde import preload_modules
+    from .verify import load_scratch
+
+    return preload_modules(load_scratch(course_dir), assignment)
+
+
+def _run_grader(course_dir: Path, assignment: str, student: str, limits: dict, start: float,
+                zygote_dir: str = "") -> dict:
     """Run :func:`main` in a process of its own: forked from the fork server (never from the
     worker, which runs threads), or, in a daemonic worker (``dask worker`` under its nanny, which
     may not have child processes of its own), started afresh."""
     import multiprocessing
 
     if multiprocessing.current_process().daemon:
-        return _run_grader_process(course_dir, assignment, student, limits, start)
+        return _run_grader_process(course_dir, assignment, student, limits, start, zygote_dir)
     limit_s = limits["submission_timeout_s"] + PROCESS_GRACE_S
     proc = _fork_server().Process(target=_grade_in_child, name=f"grade-{student}",
-                                  args=(str(course_dir), assignment, student, json.dumps(limits)))
+                                  args=(str(course_dir), assignment, student, json.dumps(limits), zygote_dir))
     proc.start()
     proc.join(limit_s)
     if proc.is_alive():
@@ -378,12 +456,12 @@ def _run_grader(course_dir: Path, assignment: str, student: str, limits: dict, s
     return _result(course_dir, proc.exitcode, "", start)
 
 
-def _grade_in_child(folder: str, assignment: str, student: str, limits: str) -> None:
+def _grade_in_child(folder: str, assignment: str, student: str, limits: str, zygote_dir: str) -> None:
     from .autograde import die_with_parent
 
     die_with_parent()  # the fork server, which ends with the worker
     os.environ.pop(GRADEBOOK_ENV, None)
-    main([folder, assignment, student, limits])
+    main([folder, assignment, student, limits, zygote_dir])
 
 
 def _result(course_dir: Path, exitcode: int | None, output: str, start: float) -> dict:
@@ -394,11 +472,12 @@ def _result(course_dir: Path, exitcode: int | None, output: str, start: float) -
                        start, output[-4000:])
 
 
-def _run_grader_process(course_dir: Path, assignment: str, student: str, limits: dict, start: float) -> dict:
+def _run_grader_process(course_dir: Path, assignment: str, student: str, limits: dict, start: float,
+                        zygote_dir: str = "") -> dict:
     """:func:`main` in a new Python process (``python -m cnnlib.course.cluster``)."""
     env = {k: v for k, v in os.environ.items() if k != GRADEBOOK_ENV}
     env[_PARENT_ENV] = str(os.getpid())
-    argv = [sys.executable, "-m", __name__, str(course_dir), assignment, student, json.dumps(limits)]
+    argv = [sys.executable, "-m", __name__, str(course_dir), assignment, student, json.dumps(limits), zygote_dir]
     proc = subprocess.Popen(argv, env=env, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace")
     limit_s = limits["submission_timeout_s"] + PROCESS_GRACE_S
@@ -413,18 +492,21 @@ def _run_grader_process(course_dir: Path, assignment: str, student: str, limits:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cnnlib.course.cluster COURSE_DIR ASSIGNMENT STUDENT LIMITS_JSON``: grade one submission
-    in a bundle's scratch course (sandboxed, cold kernel) and write ``COURSE_DIR/result.json``."""
+    """``python -m cnnlib.course.cluster COURSE_DIR ASSIGNMENT STUDENT LIMITS_JSON [ZYGOTE_DIR]``: grade
+    one submission in a bundle's scratch course, sandboxed (its kernel forked from the warm-kernel
+    server at ZYGOTE_DIR, else cold), and write ``COURSE_DIR/result.json``."""
     from .autograde import autograde, die_with_parent
     from .verify import load_scratch
 
-    folder, assignment, student, limits = argv if argv is not None else sys.argv[1:]
+    folder, assignment, student, limits, *rest = argv if argv is not None else sys.argv[1:]
+    zygote_dir = rest[0] if rest else ""
     die_with_parent()  # a killed worker takes its grading process with it
     if os.environ.get(_PARENT_ENV) and os.getppid() != int(os.environ[_PARENT_ENV]):
         return 1  # the worker died before the line above
     try:
         results = autograde(load_scratch(Path(folder)), assignment, students=[student], jobs=1,
-                            limits=Limits(**json.loads(limits)), regrade=True, warm_kernels=False)
+                            limits=Limits(**json.loads(limits)), regrade=True, warm_kernels=bool(zygote_dir),
+                            zygote_dir=zygote_dir)
         data = dataclasses.asdict(results[0])
     except Exception as exc:  # noqa: BLE001 - reported to the coordinator as this submission's error
         data = {"student": student, "tooling_error": True, "status": f"error on the worker: {type(exc).__name__}: {exc}"}
