@@ -20,8 +20,10 @@ A **worker** (:func:`grade_submission`) grades each submission as ``cnnlib-cours
 would on that machine: in a process of its own (:func:`main`; forked from a fork server that
 imported the grader once, or a fresh Python under a daemonic worker), in the bundle's scratch
 course with its own SQLite gradebook, the student's code in bubblewrap; it sends back the
-autograded notebooks, the log and the result. A worker killed mid-submission takes its grading
-process and kernel with it; the scheduler gives the task to another worker.
+autograded notebooks, the log and the result. With ``--warm-kernels`` each worker forks the
+kernels from a warm-kernel server (:mod:`cnnlib.course.zygote`) that it keeps between tasks. A
+worker killed mid-submission takes its grading process and kernel with it; the scheduler gives
+the task to another worker.
 
 Start the workers with ``dask worker tcp://HOST:8786 --nthreads CORES --no-nanny`` (or keep the
 nanny and set ``DASK_DISTRIBUTED__WORKER__DAEMON=False``): a daemonic worker may not have child
