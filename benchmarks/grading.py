@@ -154,7 +154,9 @@ def measure_cluster(course_root: Path, assignment: str, n_workers: int, limits, 
     n = len(list((course_root / "submitted").iterdir()))
     children0, self0 = _children_cpu(), _self_cpu()
     # Non-daemonic workers may start the grading processes' fork server (see cnnlib.course.cluster).
-    with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    settings = {"distributed.worker.daemon": False}
+    with dask.config.set(settings), LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                                 dashboard_address=None) as cluster:
         start = time.perf_counter()
         coordinator0 = _self_cpu()
         results = autograde(load_course(course_root), assignment, limits=limits, regrade=True,
@@ -166,7 +168,8 @@ def measure_cluster(course_root: Path, assignment: str, n_workers: int, limits, 
     print(f"{label:9s}: {wall / n:.2f} s/submission wall ({wall:.1f} s total, {n_workers} worker(s) of 1 thread); "
           f"{3600 * n / wall:.0f} submissions/hour; {worker_s:.2f} s per submission on a worker; CPU s/submission: "
           f"workers {workers_cpu / n:.2f} + coordinator {coordinator / n:.2f} (its whole process "
-          f"{(_self_cpu() - self0) / n:.2f}); results {sorted({(r.score, r.max_score, r.status) for r in results}, key=str)}",
+          f"{(_self_cpu() - self0) / n:.2f}); results "
+          f"{sorted({(r.score, r.max_score, r.status) for r in results}, key=str)}",
           flush=True)
     if any(r.tooling_error or r.score != r.max_score for r in results):
         print("  warning: a copy of the solution did not get full marks on the cluster", file=sys.stderr)

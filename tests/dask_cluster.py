@@ -64,6 +64,30 @@ class LocalCluster:
             pid = parents.get(pid, 0)
         return owners.get(pid)
 
+    @staticmethod
+    def descendants(pid: int) -> set[int]:
+        """``pid`` and the pids of every process under it, now."""
+        processes = live_processes()
+        children: dict[int, list[int]] = {}
+        for proc in processes:
+            children.setdefault(proc["ppid"], []).append(proc["pid"])
+        found, todo = set(), [pid]
+        while todo:
+            current = todo.pop()
+            found.add(current)
+            todo += children.get(current, [])
+        return found
+
+    @staticmethod
+    def alive(pids: set[int], wait_s: float = 0) -> list[dict]:
+        """Those of ``pids`` still running after waiting up to ``wait_s`` for them to end."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            left = [p for p in live_processes() if p["pid"] in pids]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.1)
+
     def stop(self) -> None:
         for proc in [*self.workers.values(), self.scheduler]:
             if proc is not None and proc.poll() is None:

@@ -26,7 +26,6 @@ from test_grading_faults import (  # noqa: F401 - clean and env are fixtures
     _make_course,
     _run,
     _start,
-    _survivors,
     _table,
     _wait_for,
     _worker_in_flight,
@@ -79,9 +78,10 @@ def test_the_cluster_grades_as_the_local_pool_and_a_rerun_keeps_the_grades(clean
 def test_a_worker_killed_mid_batch_costs_no_grade(clean, cluster, tmp_path, env):
     root = _make_course(tmp_path / "course", bob_sleeps=10)
     command = _start(root, env, "autograde", "demo", "--cluster", cluster.address, *LIMITS)
-    grading = _wait_for(lambda: _worker_in_flight("bob"), command, "bob graded on a worker")
+    workers = [proc.pid for proc in cluster.workers.values()]
+    grading = _wait_for(lambda: _worker_in_flight("bob", *workers), command, "bob graded on a worker")
     victim = cluster.worker_of(grading)
-    assert victim is not None, "bob's grading process is not under a Dask worker"
+    doomed = cluster.descendants(cluster.workers[victim].pid)  # its grading processes and bob's kernel
     os.kill(cluster.workers[victim].pid, signal.SIGKILL)
     try:
         done = _finish(command)
@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_batch_costs_no_grade(clean, cluster, tmp_path, env)
         assert _export(root, env) == clean["export"]
         _assert_autograded_complete(root, clean["root"])
         # The killed worker took its grading process and bob's sandboxed kernel with it.
-        assert _survivors("cnnlib-task-", wait_s=15) == []
+        assert grading in doomed and cluster.alive(doomed, wait_s=15) == []
     finally:
         cluster.workers[victim].wait()
         cluster.add_worker(victim)
@@ -153,13 +153,18 @@ def test_a_worker_grades_from_the_bundle_alone(tmp_path, monkeypatch, mode):
     limits = dataclasses.asdict(Limits(cell_timeout_s=30, submission_timeout_s=120, memory_mb=1024))
     if mode == "fresh process":
         monkeypatch.setattr(cluster, "_run_grader", cluster._run_grader_process)
+    # A temporary folder of this test's own (the shared one has other tests' files), short: the fork
+    # server's socket is made there.
+    folder = Path(tempfile.mkdtemp(prefix="cct-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
     out = cluster.grade_submission(bundle, files, "demo", "dee", limits, cnnlib.__version__)
     assert (out["score"], out["max_score"], out["tooling_error"]) == (3.0, 5.0, False), out
     assert set(out["notebooks"]) == {"demo.ipynb"}
-    assert not list(Path(tempfile.gettempdir()).glob("cnnlib-task-*"))  # the task folder is gone
+    assert not list(folder.glob("cnnlib-task-*"))  # the task folder is gone
 
     other = cluster.grade_submission(bundle, files, "demo", "dee", limits, "0.0.1")
     assert other["tooling_error"] and f"runs cnnlib {cnnlib.__version__} and the coordinator 0.0.1" in other["status"]
+    # (the folder stays: the fork server started here keeps its socket there while pytest runs)
 
 
 def test_recording_takes_only_the_notebook_of_this_submission(tmp_path):

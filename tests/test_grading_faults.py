@@ -139,12 +139,18 @@ def _wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 120
     pytest.fail(f"timed out waiting for {what}")
 
 
-def _worker_in_flight(student: str) -> int | None:
-    """The pid of the grading worker of ``student`` once its kernel runs (mid-submission)."""
+def _worker_in_flight(student: str, *ancestors: int) -> int | None:
+    """The pid of the grading worker of ``student`` under one of the processes ``ancestors`` (this
+    test's command: other tests grade a ``bob`` at the same time) once its kernel runs."""
     processes = live_processes()
+    parents = {p["pid"]: p["ppid"] for p in processes}
     for proc in processes:
         if proc["comm"] == f"autograde-{student}"[:15] and any(p["ppid"] == proc["pid"] for p in processes):
-            return proc["pid"]
+            pid = proc["pid"]
+            while pid > 1 and pid not in ancestors:
+                pid = parents.get(pid, 0)
+            if pid in ancestors:
+                return proc["pid"]
     return None
 
 
@@ -198,7 +204,7 @@ def test_killed_command_run_again_grades_every_submission_once(clean, tmp_path, 
     tmp = Path(env["TMPDIR"])
     command = _start(root, env, *GRADE)
     # Kill the whole process group once a first result is recorded and bob's kernel runs.
-    _wait_for(lambda: list(root.glob("autograded/*/demo.graded.json")) and _worker_in_flight("bob"),
+    _wait_for(lambda: list(root.glob("autograded/*/demo.graded.json")) and _worker_in_flight("bob", command.pid),
               command, "a first result with bob in flight")
     kernels = [p.name for p in tmp.glob("cnnlib-grading-*/cnnlib-kernel-*")]
     os.killpg(command.pid, signal.SIGKILL)
@@ -246,7 +252,7 @@ def _assert_still_running(first: subprocess.Popen, second: subprocess.CompletedP
 def test_second_command_on_the_same_course_refuses_and_the_first_is_unharmed(clean, tmp_path, env):
     root = _make_course(tmp_path / "course", bob_sleeps=15, students=("ann", "bob"))
     first = _start(root, env, *GRADE)
-    _wait_for(lambda: _worker_in_flight("bob"), first, "bob in flight")
+    _wait_for(lambda: _worker_in_flight("bob", first.pid), first, "bob in flight")
     second = _run(root, env, *GRADE)
     _assert_still_running(first, second)
     assert second.returncode == 1 and "student" not in second.stdout
@@ -274,7 +280,7 @@ def test_second_command_on_a_postgresql_gradebook_refuses_from_another_folder(pg
     there = tmp_path / "there"
     shutil.copytree(here, there)
     first = _start(here, env, *GRADE)
-    _wait_for(lambda: _worker_in_flight("bob"), first, "bob in flight")
+    _wait_for(lambda: _worker_in_flight("bob", first.pid), first, "bob in flight")
     second = _run(there, env, *GRADE)
     _assert_still_running(first, second)
     assert second.returncode == 1, second.stdout + second.stderr
@@ -300,7 +306,7 @@ def test_second_command_on_a_postgresql_gradebook_refuses_from_another_folder(pg
 def test_worker_killed_mid_submission_costs_a_retry_not_the_grade(clean, tmp_path, env):
     root = _make_course(tmp_path / "course", students=("ann", "bob"))
     command = _start(root, env, *GRADE)
-    worker = _wait_for(lambda: _worker_in_flight("bob"), command, "bob's worker in flight")
+    worker = _wait_for(lambda: _worker_in_flight("bob", command.pid), command, "bob's worker in flight")
     time.sleep(0.5)
     os.kill(worker, signal.SIGKILL)
     done = _finish(command)

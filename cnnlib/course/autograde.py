@@ -35,8 +35,8 @@ from .config import Course, CourseError, ensure_gradebook
 from .locking import grading_session
 from .sandbox import Limits, check_sandbox, pycache_dir, warm_pycache
 
-__all__ = ["ProgressLine", "SubmissionResult", "autograde", "course_limits", "find_students", "format_table", "preload_modules",
-           "warm_up"]
+__all__ = ["ProgressLine", "SubmissionResult", "autograde", "course_limits", "find_students", "format_table",
+           "preload_modules", "warm_up"]
 
 #: Heavy libraries the kernel imports at start-up when the assignment uses them (bytecode
 #: warmed once; the student's first cell does not pay for the import).

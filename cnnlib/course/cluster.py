@@ -449,7 +449,12 @@ def _run_grader(course_dir: Path, assignment: str, student: str, limits: dict, s
     limit_s = limits["submission_timeout_s"] + PROCESS_GRACE_S
     proc = _fork_server().Process(target=_grade_in_child, name=f"grade-{student}",
                                   args=(str(course_dir), assignment, student, json.dumps(limits), zygote_dir))
-    proc.start()
+    try:
+        proc.start()
+    except OSError as exc:  # e.g. a temporary folder whose path is too long for the server's socket
+        print(f"cnnlib: no grading fork server on this worker ({exc}); starting each grading process afresh",
+              file=sys.stderr, flush=True)
+        return _run_grader_process(course_dir, assignment, student, limits, start, zygote_dir)
     proc.join(limit_s)
     if proc.is_alive():
         proc.kill()
@@ -511,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
                             zygote_dir=zygote_dir)
         data = dataclasses.asdict(results[0])
     except Exception as exc:  # noqa: BLE001 - reported to the coordinator as this submission's error
-        data = {"student": student, "tooling_error": True, "status": f"error on the worker: {type(exc).__name__}: {exc}"}
+        data = {"student": student, "tooling_error": True,
+                "status": f"error on the worker: {type(exc).__name__}: {exc}"}
     partial = Path(folder) / f".{RESULT_NAME}.tmp"
     partial.write_text(json.dumps(data), encoding="utf-8")
     os.replace(partial, Path(folder) / RESULT_NAME)

@@ -45,8 +45,8 @@ import nbformat
 
 from .config import Course, CourseError, load_course
 
-__all__ = ["SLIPS_FILE", "Slip", "VerifyReport", "load_scratch", "load_slips", "scratch_course", "submission_from_source",
-           "verify"]
+__all__ = ["SLIPS_FILE", "Slip", "VerifyReport", "load_scratch", "load_slips", "scratch_course",
+           "submission_from_source", "verify"]
 
 SLIPS_FILE = "slips.yml"
 _SOLUTION_MARK = re.compile(r"^[ \t]*### (?:BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
