@@ -32,7 +32,7 @@ class LocalCluster:
         log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def start(self) -> None:
+    def start(self, workers: tuple[str, ...] = ("w1", "w2")) -> None:
         file = self.folder / "scheduler.json"
         self.scheduler = self._spawn("scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
                                                    "--no-dashboard", "--scheduler-file", str(file)])
@@ -42,9 +42,9 @@ class LocalCluster:
             time.sleep(0.2)
         time.sleep(0.2)  # the file is written once complete, but give the writer a moment
         self.address = json.loads(file.read_text())["address"]
-        for name in ("w1", "w2"):
+        for name in workers:
             self.add_worker(name)
-        self.wait_for_workers(2)
+        self.wait_for_workers(len(workers))
 
     def add_worker(self, name: str) -> None:
         self.workers[name] = self._spawn(name, [DASK, "worker", self.address, "--name", name, "--nthreads", "1",

@@ -169,8 +169,9 @@ def grade_on_cluster(course: Course, assignment: str, address: str, *, students:
 
         client = connect(address)  # first: an unreachable scheduler is reported at once
         try:
-            shipped = client.scatter(course_bundle(course, assignment), hash=True)
             batch, waiting, futures = uuid.uuid4().hex[:8], list(reversed(todo)), {}
+            shipped = client.submit(_bundle, course_bundle(course, assignment), pure=False,
+                                    key=f"cnnlib-bundle-{assignment}-{batch}")
 
             def submit() -> object:  # a submission's files travel with its task, when it is sent
                 student = waiting.pop()
@@ -191,6 +192,13 @@ def grade_on_cluster(course: Course, assignment: str, address: str, *, students:
         finally:
             client.close()
     return [results[s] for s in students]
+
+
+def _bundle(bundle: bytes) -> bytes:
+    """The assignment's bundle as a task's result, not scattered data: the scheduler keeps the task,
+    so a bundle lost with the worker that held it is made again on another (scattered data would
+    be lost for good, and every submission waiting for it with it)."""
+    return bundle
 
 
 def _outcome(future) -> dict:
