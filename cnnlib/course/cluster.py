@@ -32,6 +32,7 @@ processes of its own, so each grading process is then a fresh Python (about 4 s 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
@@ -377,6 +378,18 @@ class _WarmKernels:
 
 
 _WARM = _WarmKernels()
+
+
+@atexit.register
+def _clean_up_worker() -> None:
+    """When the worker exits normally: stop its warm-kernel servers and remove the bundles it
+    unpacked (a killed worker's servers die with it; its folders stay in its temporary folder)."""
+    for server in list(_WARM.servers.values()):
+        server.stop()
+    _WARM.servers.clear()
+    for folder in _BUNDLES.values():
+        shutil.rmtree(folder, ignore_errors=True)
+    _BUNDLES.clear()
 
 
 def grade_submission(bundle: bytes, files: dict[str, bytes], assignment: str, student: str, limits: dict,
