@@ -130,6 +130,19 @@ def test_honest_submission_gets_full_marks(graded):
     assert "WARNING" not in log.replace("Removing existing assignment", ""), log
 
 
+def test_the_grader_never_reads_a_file_a_kernel_put_in_place_of_its_log(graded):
+    """The kernel's log lies in the runtime folder the kernel can write; the grader reads it back
+    (in the "kernel died" message) only through the descriptor it opened itself."""
+    course = graded["course"]
+    for student in ("kernel-log-link", "kernel-log-fifo", "kernel-log-devzero"):
+        result = graded["results"][student]
+        assert "kernel died" in result.status and "hard limit" not in result.status, result.status
+        shown = _outputs(course, student) + (course.autograded_dir / student / "demo.autograde.log").read_text()
+        assert "kernel died" in shown, shown[-2000:]
+        for leak in (democourse.HIDDEN_MARKER, "BEGIN HIDDEN TESTS", '"cell_type"', "\0" * 64):
+            assert leak not in shown, (student, leak)
+
+
 def test_sandbox_hides_instructor_files_and_network(graded):
     # The attack prints the names of the files it could read or write: none.
     assert "visible: []" in _outputs(graded["course"], "read-secrets")
@@ -251,4 +264,8 @@ def test_feedback_never_shows_hidden_tests(graded):
     assert "All 3 check(s) passed" in honest and 'check.integer("conv_out(32, 3, 1, 1)", 32)' in honest
     wrong = _plain_text(course.feedback_dir / "edit-tests" / "demo" / "demo.html")
     assert "square(3): expected 9, got 6" in wrong  # a visible failure, in full
+    # the student's markdown and submitted outputs are shown, without their scripts
+    scripted = (course.feedback_dir / "script-in-feedback" / "demo" / "demo.html").read_text()
+    assert "<script>alert(" not in scripted and "onerror" not in scripted
+    assert "&lt;script&gt;alert('xss')" in scripted  # shown as the text it is
     assert "[hidden] conv_out(7, 3, 2, 0): wrong value" in wrong  # the hidden one, named, in words

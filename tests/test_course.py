@@ -517,17 +517,30 @@ def test_full_cycle(course_root, tmp_path, capsys):
     assert main(["--course", str(course_root), "collect", "demo", "--from", str(archive)]) == 0
     assert "collected 1: demo.ipynb (from lazy_1_2_demo.ipynb)" in capsys.readouterr().out
 
+    # Instructor-only files beside the notebook (a notebook's source, slips.yml): never copied
+    # to autograded/ or feedback/ (nbgrader copies every file of the source folder).
+    secret = f"# {democourse.HIDDEN_MARKER}\n"
+    (course.source_dir / "demo" / "slips.yml").write_text(secret)
+    (course.source_dir / "demo" / "notes").mkdir()
+    (course.source_dir / "demo" / "notes" / "key.md").write_text(secret)
+
     from cnnlib.course.autograde import autograde
     results = {r.student: r for r in autograde(course, "demo", jobs=2, limits=LIMITS)}
     assert (results["solver"].score, results["solver"].max_score, results["solver"].status) == (5.0, 5.0, "ok")
     assert (results["1"].score, results["1"].max_score) == (0.0, 5.0)
     assert not any(r.tooling_error for r in results.values())
 
+    # A folder autograded before that rule held the files: feedback leaves them out all the same.
+    (course.autograded_dir / "1" / "demo" / "slips.yml").write_text(secret)
     assert main(["--course", str(course_root), "feedback", "demo"]) == 0
     for student in ("solver", "1"):
         html = (course.feedback_dir / student / "demo" / "demo.html").read_text()
         assert democourse.HIDDEN_MARKER not in html
         assert "conv_out" in html and "Score" in html
+        given = sorted(p.relative_to(course.feedback_dir).as_posix()
+                       for p in (course.feedback_dir / student).rglob("*") if p.is_file())
+        assert given == [f"{student}/demo/demo.html"]
+    assert sorted(p.name for p in (course.autograded_dir / "solver" / "demo").iterdir()) == ["demo.ipynb"]
 
     assert main(["--course", str(course_root), "export", "--to", str(tmp_path / "grades.csv")]) == 0
     rows = list(csv.DictReader(io.StringIO((tmp_path / "grades.csv").read_text())))

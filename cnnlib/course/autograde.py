@@ -243,6 +243,9 @@ def grading_config(course: Course, assignment: str, *, unsafe: bool, bwrap: str,
     c.RestoreCells.source_directory = str(course.source_dir / assignment)
     c.RestoreCells.release_directory = str(course.release_dir / assignment)
     c.SandboxedExecute.source_directory = str(course.source_dir / assignment)
+    # nbgrader copies every file of the source folder into autograded/ (and feedback copies them
+    # on): never the notebook sources with their solutions and hidden tests, nor slips.yml.
+    c.Autograde.exclude_overwriting = {assignment: course.instructor_only_files(assignment)}
     return c
 
 

@@ -9,6 +9,7 @@ gradebook's URL.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass
@@ -92,6 +93,12 @@ def default_config(root: str | os.PathLike) -> Config:
     # Feedback: built from the judge's verdicts (hidden checks by name and in words, never their
     # code or expected values) and the outputs the student submitted, cut to a small size.
     c.GenerateFeedback.preprocessors = list(FEEDBACK_PREPROCESSORS)
+    # A student writes the markdown and the outputs the feedback shows: they are sanitized
+    # (scripts, event handlers, javascript: links removed) for whoever opens the page, with an
+    # allow-list that keeps ordinary markdown and output (cnnlib.course.sanitize).
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {"clean_html": "cnnlib.course.sanitize.clean_html",
+                              "strip_files_prefix": "cnnlib.course.sanitize.strip_files_prefix"}
     # Grades: `cnnlib-course export` and plain `nbgrader export` write the same CSV
     # (CourseExportPlugin.format: plain, canvas or moodle).
     c.ExportApp.plugin_class = EXPORT_PLUGIN
@@ -146,6 +153,24 @@ class Course:
         names |= {p.stem for p in folder.glob("*.py") if source_of(p.with_suffix(".ipynb")) == p}
         return sorted(names)
 
+    def instructor_only_files(self, assignment: str) -> list[str]:
+        """Files of ``solutions/<assignment>/`` that are not released (not notebooks, and
+        matching no glob of ``CourseDirectory.include``): the notebook sources with their
+        solutions and hidden tests, ``slips.yml``. nbgrader's autograde copies every file of
+        the source folder into ``autograded/`` and its feedback copies them on to
+        ``feedback/``: these are kept out of both (:func:`cnnlib.course.autograde.grading_config`,
+        :func:`cnnlib.course.reports.generate_feedback`)."""
+        folder = self.source_dir / assignment
+        include = list(self.config.CourseDirectory.include)
+        found = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if d not in {".ipynb_checkpoints", "__pycache__"}]
+            for name in filenames:
+                rel = Path(dirpath, name).relative_to(folder).as_posix()
+                if not name.endswith(".ipynb") and not is_released(rel, include):
+                    found.append(rel)
+        return sorted(found)
+
     def require_assignment(self, assignment: str) -> None:
         """Raise :class:`CourseError` unless ``solutions/<assignment>/`` has notebooks."""
         if not assignment or "/" in assignment or assignment.startswith("."):
@@ -154,6 +179,13 @@ class Course:
             known = ", ".join(self.assignments()) or "none"
             raise CourseError(f"unknown assignment {assignment!r}: no notebook or notebook source in "
                               f"{self.source_dir / assignment} (assignments: {known})")
+
+
+def is_released(rel: str, include: list[str] | tuple[str, ...]) -> bool:
+    """Whether a file of an assignment's folder (``rel``: its path inside it) is given to the
+    students: its path or its name matches a glob of ``CourseDirectory.include``."""
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in include)
 
 
 def gradebook_url(url: str | None) -> str | None:

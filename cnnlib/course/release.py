@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Course, CourseError, ensure_gradebook
+from .config import Course, CourseError, ensure_gradebook, is_released
 
 __all__ = ["ReleaseResult", "check_release", "normalized_notebook", "release"]
 
@@ -58,7 +57,7 @@ def _prune(course: Course, assignment: str) -> list[str]:
         for name in filenames:
             path = Path(dirpath, name)
             rel = path.relative_to(folder).as_posix()
-            if not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in include):
+            if not is_released(rel, include):
                 path.unlink()
                 removed.append(rel)
         for name in dirnames:

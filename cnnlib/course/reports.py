@@ -45,6 +45,11 @@ def generate_feedback(course: Course, assignment: str) -> list[Path]:
         result = capture_log(converter)
     if not result["success"]:
         raise CourseError(f"could not generate feedback for {assignment!r}:\n{_log_of(result)}")
+    # nbgrader copies the other files of autograded/<student>/<assignment>/ along; those graded
+    # before autograde kept the instructor's files out may hold the sources with the solutions.
+    for rel in course.instructor_only_files(assignment):
+        for folder in course.feedback_dir.glob(f"*/{assignment}"):
+            (folder / rel).unlink(missing_ok=True)
     return sorted(course.feedback_dir.glob(f"*/{assignment}/*.html"))
 
 

@@ -77,7 +77,6 @@ docstring has the design and how it compares with the list above).
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import functools
 import importlib.util
 import os
@@ -92,6 +91,8 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
+
+from .config import is_released
 
 __all__ = [
     "Limits",
@@ -290,7 +291,7 @@ def visible_files(workdir: str | None, *, source_dir: str | None = None,
             if name.endswith(".ipynb") or os.path.islink(host) or not os.path.isfile(host):
                 continue
             if source_dir and os.path.exists(os.path.join(source_dir, rel)):
-                if not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in include):
+                if not is_released(rel, include):
                     continue
             result[rel] = host
     return result
@@ -450,7 +451,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw["cwd"] = work
         self._env = kernel_env(self.limits, home=home, preload=self.preload, trusted=trusted)
         kw["env"] = dict(self._env) if not self.sandbox else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        self._log_file = open(self._log_path, "wb")  # noqa: SIM115
+        # Read back only through this descriptor (read_tail): the runtime folder is the kernel's
+        # to write, so the path may by then name a link to any file, a FIFO or /dev/zero.
+        self._log_file = open(self._log_path, "w+b")  # noqa: SIM115
         kw["stdout"] = self._log_file
         kw["stderr"] = subprocess.STDOUT
         return await super()._async_pre_start_kernel(**kw)
@@ -482,11 +485,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     def kernel_log(self, max_bytes: int = 4000) -> str:
         """The tail of what the kernel process wrote outside any cell (kept after cleanup)."""
         data = self._saved_log
-        if self._runtime_dir:
-            try:
-                data = Path(self._log_path).read_bytes()
-            except OSError:
-                pass
+        if self._log_file is not None:
+            with contextlib.suppress(OSError, ValueError):
+                data = read_tail(self._log_file, max_bytes)
         return data[-max_bytes:].decode("utf-8", "replace")
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
@@ -496,10 +497,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._cgroup.remove()
             self._cgroup = None
         if self._log_file is not None:
+            self._saved_log = self.kernel_log(16000).encode()
             self._log_file.close()
             self._log_file = None
         if self._runtime_dir and not restart:
-            self._saved_log = self.kernel_log(16000).encode()
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             shutil.rmtree(self._runtime_dir + ".files", ignore_errors=True)
             self._runtime_dir = None
@@ -509,6 +510,19 @@ class SandboxedKernelManager(AsyncKernelManager):
     # (the cgroup, its limits_hit, the runtime folder) was skipped for every kernel that died.
     cleanup_resources = _async_cleanup_resources
 
+
+
+def read_tail(file, max_bytes: int) -> bytes:
+    """The last ``max_bytes`` of an open file, read by descriptor (never by path, never more).
+
+    A sandboxed kernel can replace a path in its runtime folder, but not the file the grader
+    opened: reading through the grader's own descriptor cannot follow a link to another file,
+    block on a FIFO, or read /dev/zero without end.
+    """
+    fd = file.fileno()
+    size = os.fstat(fd).st_size
+    start = max(0, size - max_bytes)
+    return os.pread(fd, size - start, start)
 
 
 class SubmissionCgroup:

@@ -255,9 +255,13 @@ class ZygoteServer:
     def socket_path(self) -> str:
         return os.path.join(self.runtime_dir, SOCKET_NAME)
 
+    _log = None
+
     def log_tail(self, max_bytes: int = 2000) -> str:
-        with contextlib.suppress(OSError):
-            data = Path(self.runtime_dir, "zygote.log").read_bytes()[-max_bytes:]
+        from .sandbox import read_tail
+
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            data = read_tail(self._log, max_bytes)  # by descriptor: see read_tail
             return " ".join(data.decode("utf-8", "replace").split())
         return ""
 
@@ -270,10 +274,10 @@ class ZygoteServer:
         self.runtime_dir = tempfile.mkdtemp(prefix="cnnlib-z")  # short: sockets' paths are limited
         argv = zygote_command(self.bwrap, runtime_dir=self.runtime_dir, limits=self.limits,
                               preload=self.preload, pycache=self.pycache, socket_path=self.socket_path)
-        with open(os.path.join(self.runtime_dir, "zygote.log"), "wb") as log:
-            self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                                            start_new_session=True)
+        self._log = open(os.path.join(self.runtime_dir, "zygote.log"), "w+b")  # noqa: SIM115
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                                        start_new_session=True)
         deadline = time.monotonic() + timeout
         while not os.path.exists(self.socket_path):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -325,5 +329,8 @@ class ZygoteServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
             self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         if self.runtime_dir:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)

@@ -503,6 +503,46 @@ def huge_answer(nb, paths):
     return solve(nb, dict(WRONG, relu="import numpy as np\ndef relu(a):\n    return np.zeros((8, 1024, 1024))"))
 
 
+
+def _replace_kernel_log(how: str) -> str:
+    """Replace the kernel's log (stdout/stderr of the kernel process, which the grader reads
+    when a kernel dies) in its writable runtime folder, then kill the kernel."""
+    return ("import os\n"
+            "from ipykernel.connect import get_connection_file\n"
+            "log = os.path.join(os.path.dirname(get_connection_file()), 'kernel.log')\n"
+            "os.remove(log)\n"
+            f"{how}\n"
+            "os._exit(3)\n")
+
+
+def kernel_log_link(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", _replace_kernel_log(f"os.symlink({paths['solution']!r}, log)"))
+
+
+def kernel_log_fifo(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", _replace_kernel_log("os.mkfifo(log)"))
+
+
+def kernel_log_devzero(nb, paths):
+    nb = solve(nb, RIGHT_SQUARE_ONLY)
+    return _insert_after(nb, "test_square", _replace_kernel_log("os.symlink('/dev/zero', log)"))
+
+
+SCRIPT = "<script>alert('xss')</script><img src=x onerror=\"alert(document.cookie)\">"
+
+
+def script_in_feedback(nb, paths):
+    """Markdown and a submitted HTML output that would run a script in whoever opens the feedback."""
+    from nbformat.v4 import new_markdown_cell, new_output
+
+    nb = solve(nb, WRONG)
+    nb.cells.insert(cell_index(nb, "imports"), new_markdown_cell(SCRIPT))
+    cell = nb.cells[cell_index(nb, "relu")]
+    cell.outputs = [new_output("display_data", data={"text/html": SCRIPT, "text/plain": "x"})]
+    return nb
+
 ATTACKS = [
     Attack("edit_tests", "test cells replaced by print(), unlocked, checksum removed", edit_tests, 0, 0),
     Attack("delete_tests", "all test cells deleted (square is right)", delete_tests, 1, 1),
@@ -549,4 +589,12 @@ ATTACKS = [
            children_hog_memory, 1, 5),
     Attack("print_flood", "200 MiB printed and flushed after test_square", print_flood, 1, 5),
     Attack("huge_answer", "a 64 MiB array as an answer (past the answer size limit)", huge_answer, 0, 0),
+    Attack("kernel_log_link", "the kernel's log replaced by a link to the solutions, then the kernel dies",
+           kernel_log_link, 1, 1),
+    Attack("kernel_log_fifo", "the kernel's log replaced by a FIFO (a read blocks), then the kernel dies",
+           kernel_log_fifo, 1, 1),
+    Attack("script_in_feedback", "a script in markdown and in a submitted HTML output, for the feedback page",
+           script_in_feedback, 0, 0),
+    Attack("kernel_log_devzero", "the kernel's log replaced by a link to /dev/zero, then the kernel dies",
+           kernel_log_devzero, 1, 1),
 ]
