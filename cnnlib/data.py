@@ -29,7 +29,7 @@ __all__ = [
     "CIFAR10_MEAN", "CIFAR10_STD", "MNIST_MEAN", "MNIST_STD",
     "FASHION_MNIST_MEAN", "FASHION_MNIST_STD", "DATASETS",
     "cifar10", "mnist", "fashion_mnist", "digits", "digits_datasets", "dataloaders",
-    "channel_stats",
+    "DeviceBatches", "device_dataloaders", "channel_stats",
 ]
 
 # Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images, pixels
@@ -479,6 +479,167 @@ def dataloaders(
                   persistent_workers=num_workers > 0)
     train = DataLoader(train_ds, batch_size=batch_size, shuffle=True, drop_last=drop_last, **common)
     val = DataLoader(val_ds, batch_size=max(batch_size, 256), shuffle=False, **common)
+    return train, val
+
+
+# --------------------------------------------------------------------------------------
+# Whole splits on the device (the fast CIFAR-10 recipes' loader)
+# --------------------------------------------------------------------------------------
+class DeviceBatches:
+    """A whole split held as one uint8 tensor on the device, batched and augmented there.
+
+    The fast CIFAR-10 recipes (Page 2018, "How to train your ResNet"; airbench,
+    arXiv:2404.00498) keep the 150 MB of CIFAR-10 in GPU memory and augment whole batches
+    there: per image a random crop of the zero-padded image and a random horizontal flip,
+    then scaling to [0, 1] and normalizing, the same steps and distribution as the torchvision
+    transforms of :func:`cifar10` (``RandomCrop(32, padding=4)``, ``RandomHorizontalFlip``,
+    ``ToTensor``, ``Normalize``), without a worker process per CPU core. On a free Colab
+    session (2 CPU cores) the worker processes, not the GPU, limit small networks.
+
+    ``images``: uint8 ``(N, C, H, W)``; ``labels``: ``(N,)`` class indices. ``pad``: zero
+    pixels added on every side first (MNIST's 28x28 to LeNet-5's 32x32 is ``pad=2``);
+    ``crop_padding``: the random crop's padding (0: no crop); ``flip``: random horizontal
+    flips; ``channels``: repeat a gray channel to 3. Iterating gives ``(x, y)`` batches on
+    the device: ``x`` float32, normalized with ``mean`` / ``std``. As a shuffling
+    ``DataLoader`` does, each pass seeds its random order, crops and flips from torch's global
+    random generator, so ``torch.manual_seed`` repeats a run exactly.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int,
+                 mean: Sequence[float], std: Sequence[float], shuffle: bool = False,
+                 pad: int = 0, crop_padding: int = 0, flip: bool = False,
+                 channels: int | None = None, drop_last: bool = False,
+                 device: str | torch.device | None = None) -> None:
+        if images.dtype != torch.uint8 or images.dim() != 4:
+            raise ValueError(f"images must be a uint8 tensor (N, C, H, W), got "
+                             f"{images.dtype} {tuple(images.shape)}")
+        if labels.shape != images.shape[:1]:
+            raise ValueError(f"labels must have one entry per image: {tuple(labels.shape)} "
+                             f"for {images.shape[0]} images")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if min(pad, crop_padding) < 0:
+            raise ValueError(f"pad and crop_padding must be >= 0, got {pad} and {crop_padding}")
+        if channels not in (None, images.shape[1], 3) or (channels == 3 and images.shape[1] != 1):
+            raise ValueError(f"channels={channels}: only a gray image (1 channel) can be "
+                             f"repeated to 3; these have {images.shape[1]}")
+        self.device = torch.device(device) if device is not None else images.device
+        if pad:
+            images = F.pad(images, (pad, pad, pad, pad))
+        self.images = images.to(self.device)
+        self.labels = labels.to(self.device, torch.long)
+        self.repeat = 3 if channels == 3 and images.shape[1] == 1 else 1
+        n = images.shape[1] * self.repeat
+        self.mean = torch.tensor(mean, dtype=torch.float32, device=self.device).view(1, -1, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32, device=self.device).view(1, -1, 1, 1)
+        if self.mean.shape[1] not in (1, n) or self.std.shape[1] not in (1, n):
+            raise ValueError(f"mean and std need 1 or {n} values, got {len(mean)} and {len(std)}")
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
+        self.crop_padding, self.flip = crop_padding, flip
+        self.generator = torch.Generator(device=self.device)
+
+    @property
+    def num_images(self) -> int:
+        return self.images.shape[0]
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(channels, height, width)`` of one batch's images."""
+        c, h, w = self.images.shape[1:]
+        return c * self.repeat, h, w
+
+    def __len__(self) -> int:
+        n, b = self.num_images, self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self):
+        n = self.num_images
+        # One draw from the global generator per pass, as torch's RandomSampler makes.
+        self.generator.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+        order = (torch.randperm(n, generator=self.generator, device=self.device) if self.shuffle
+                 else torch.arange(n, device=self.device))
+        for i in range(len(self)):
+            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            yield self._batch(self.images[idx]), self.labels[idx]
+
+    def _batch(self, x: torch.Tensor) -> torch.Tensor:
+        if self.crop_padding:
+            x = _random_crops(x, self.crop_padding, self.generator)
+        if self.flip:
+            flip = torch.rand(x.shape[0], generator=self.generator, device=x.device) < 0.5
+            x = torch.where(flip.view(-1, 1, 1, 1), x.flip(3), x)
+        if self.repeat > 1:
+            x = x.expand(-1, self.repeat, -1, -1)
+        return (x.float().div_(255) - self.mean) / self.std
+
+
+def _random_crops(x: torch.Tensor, padding: int, generator: torch.Generator) -> torch.Tensor:
+    """For each image its own random ``H x W`` crop of the image zero-padded by ``padding``."""
+    b, _, h, w = x.shape
+    padded = F.pad(x, (padding, padding, padding, padding))
+    dy, dx = (torch.randint(0, 2 * padding + 1, (b, 1), generator=generator, device=x.device)
+              for _ in range(2))
+    rows = dy + torch.arange(h, device=x.device)  # (B, H)
+    cols = dx + torch.arange(w, device=x.device)  # (B, W)
+    batch = torch.arange(b, device=x.device).view(-1, 1, 1)
+    # Advanced indices around a slice: the result is (B, H, W, C).
+    return padded[batch, :, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+def device_dataloaders(
+    name: str,
+    *,
+    root: str | os.PathLike = "data",
+    batch_size: int = 128,
+    device: str | torch.device | None = None,
+    download: bool = False,
+    augment: bool = True,
+    drop_last: bool = False,
+    size: int | None = None,
+    channels: int = 1,
+    verify_md5: bool = True,
+) -> tuple[DeviceBatches, DeviceBatches]:
+    """``(train, val)`` as :class:`DeviceBatches`: :func:`dataloaders`' data and augmentation,
+    every image already on ``device`` (default: CUDA if available).
+
+    ``"cifar10"``: pad-4 random crops and flips (``augment``); ``"mnist"`` /
+    ``"fashion_mnist"``: ``size`` (28 or more: zero-padded) and ``channels`` as in
+    :func:`mnist`, random crops with 2-pixel padding (``augment``). The files are found,
+    checked and downloaded exactly as :func:`dataloaders` does; the validation split is the
+    official test split.
+    """
+    if name not in ("cifar10", "mnist", "fashion_mnist"):
+        raise ValueError(f"device_dataloaders takes 'cifar10', 'mnist' or 'fashion_mnist', "
+                         f"got {name!r} (the digits are small enough for dataloaders('digits'))")
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    common = dict(batch_size=batch_size, device=device)
+    if name == "cifar10":
+        if size not in (None, 32) or channels not in (1, 3):
+            raise ValueError("CIFAR-10's images are 3x32x32: leave size and channels as they are")
+        splits = [cifar10(root, train=t, download=download, augment=False, verify_md5=verify_md5)
+                  for t in (True, False)]
+        tensors = [(torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous(),
+                    torch.as_tensor(ds.targets)) for ds in splits]
+        stats = dict(mean=CIFAR10_MEAN, std=CIFAR10_STD)
+        train_aug = dict(crop_padding=4 if augment else 0, flip=augment)
+    else:
+        size = 28 if size is None else size
+        make = mnist if name == "mnist" else fashion_mnist
+        splits = [make(root, train=t, download=download, size=size, channels=channels)
+                  for t in (True, False)]
+        tensors = [(ds.data.unsqueeze(1), ds.targets) for ds in splits]
+        stats = dict(mean=MNIST_MEAN, std=MNIST_STD) if name == "mnist" else \
+            dict(mean=FASHION_MNIST_MEAN, std=FASHION_MNIST_STD)
+        left = (size - 28) // 2
+        if size - 28 != 2 * left:
+            raise ValueError(f"size={size}: the device loader pads evenly; give an even size")
+        common.update(pad=left, channels=channels)
+        train_aug = dict(crop_padding=2 if augment else 0)
+    (xt, yt), (xv, yv) = tensors
+    train = DeviceBatches(xt, yt, shuffle=True, drop_last=drop_last, **stats,
+                          **train_aug, **common)
+    val = DeviceBatches(xv, yv, **stats, **dict(common, batch_size=max(batch_size, 256)))
     return train, val
 
 

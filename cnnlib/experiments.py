@@ -244,8 +244,12 @@ class RunOptions:
     ``size``: ``"cpu"``, ``"gpu"`` or ``"paper"`` (``None``: :func:`default_size`).
     ``root`` / ``download`` / ``verify_md5``: where CIFAR-10 is and how it is checked (GPU
     and paper sizes; ``verify_md5=False`` only for files you made yourself, such as a test
-    fixture). ``batch_size`` / ``num_workers``: the data loaders (``None``: the experiment's
-    choice). ``seed``: seeds every run alike. ``checkpoint_dir``: every run is checkpointed
+    fixture, e.g. :func:`cnnlib.synthetic.write_cifar10`'s). ``loader``: how the GPU and paper
+    sizes batch their data: ``"device"`` (default) holds the whole dataset on the training
+    device and augments batches there (:class:`cnnlib.data.DeviceBatches`, as the fast CIFAR-10
+    recipes do), ``"workers"`` uses torch ``DataLoader`` worker processes and torchvision's
+    transforms (``num_workers`` of them; ``None``: :func:`cnnlib.data.dataloaders`' choice).
+    ``batch_size``: ``None`` is the experiment's choice. ``seed``: seeds every run alike. ``checkpoint_dir``: every run is checkpointed
     there after every epoch and resumed from there by the next call (default
     ``"checkpoints"`` for the paper size, none otherwise; on Colab give a Drive folder).
     ``dry_run``: return the :class:`ExperimentPlan` (with its measured time estimate) without
@@ -258,6 +262,7 @@ class RunOptions:
     root: str | os.PathLike = "data"
     download: bool = False
     verify_md5: bool = True
+    loader: str = "device"
     batch_size: int | None = None
     num_workers: int | None = None
     seed: int = 0
@@ -281,8 +286,17 @@ class RunOptions:
             TrainConfig.check_names(fit_kw)
         except TypeError as err:
             raise TypeError(f"{err}; or the run options: {', '.join(sorted(own))}") from None
-        return cls(size=_resolve_size(size), fit=MappingProxyType(fit_kw),
+        opts = cls(size=_resolve_size(size), fit=MappingProxyType(fit_kw),
                    **{k: v for k, v in options.items() if k in own})
+        if opts.loader not in _LOADERS:
+            raise ValueError(f"loader must be {' or '.join(map(repr, _LOADERS))}, got {opts.loader!r}")
+        if opts.loader == "device" and opts.num_workers is not None:
+            raise ValueError("num_workers is for loader='workers' (DataLoader worker processes); "
+                             "loader='device' batches on the training device, without workers")
+        return opts
+
+
+_LOADERS = ("device", "workers")
 
 
 @dataclass(frozen=True)
@@ -340,7 +354,8 @@ _MNIST32 = _Dataset("mnist", "MNIST (60,000 train, 28x28 padded to 32x32, no aug
                     options=MappingProxyType(dict(size=32, channels=1)))
 
 
-def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA, dataset: _Dataset = _CIFAR10):
+def _data(opts: RunOptions, dev: torch.device, cpu_data: Mapping[str, Any] = _CPU_DATA,
+          dataset: _Dataset = _CIFAR10):
     from cnnlib import data
 
     if opts.size == "cpu":
@@ -351,12 +366,25 @@ def _data(opts: RunOptions, cpu_data: Mapping[str, Any] = _CPU_DATA, dataset: _D
         desc = (f"digits ({kw['size']}x{kw['size']}, offline, scikit-learn; "
                 f"{len(train.dataset):,} train / {len(val.dataset):,} validation images)")
         return train, val, desc, kw
-    kw = dict(batch_size=opts.batch_size or 128, num_workers=opts.num_workers, **dataset.options)
+    kw = dict(batch_size=opts.batch_size or 128, **dataset.options)
     if dataset.name == "cifar10":
         kw["verify_md5"] = opts.verify_md5
-    train, val = data.dataloaders(dataset.name, root=opts.root, download=opts.download,
-                                  augment=dataset.augment, **kw)
-    return train, val, dataset.description, dict(kw, dataset=dataset.name, augment=dataset.augment)
+    if opts.loader == "device":
+        train, val = data.device_dataloaders(dataset.name, root=opts.root, download=opts.download,
+                                             augment=dataset.augment, device=dev, **kw)
+    else:
+        kw["num_workers"] = opts.num_workers
+        train, val = data.dataloaders(dataset.name, root=opts.root, download=opts.download,
+                                      augment=dataset.augment, **kw)
+    return train, val, dataset.description, dict(kw, dataset=dataset.name, augment=dataset.augment,
+                                                 loader=opts.loader)
+
+
+def _input_shape(loader) -> tuple[int, ...]:
+    """``(channels, height, width)`` of the images a loader gives."""
+    if isinstance(getattr(loader, "input_shape", None), tuple):
+        return loader.input_shape
+    return tuple(loader.dataset[0][0].shape)
 
 
 def _shared_config(opts: RunOptions, recipe: _Recipe, device: torch.device) -> TrainConfig:
@@ -397,7 +425,7 @@ def _run_experiment(
     evaluating (an experiment about training error only).
     """
     dev = resolve_device(opts.device)
-    train_loader, val_loader, dataset_desc, data_cfg = _data(opts, cpu_data, dataset)
+    train_loader, val_loader, dataset_desc, data_cfg = _data(opts, dev, cpu_data, dataset)
     if not validate:
         val_loader = None
     config = _shared_config(opts, recipe, dev)
@@ -436,7 +464,7 @@ def _run_experiment(
                 "seed": opts.seed},
         histories=histories, params=params, seconds=seconds,
         plot_metrics=plot_metrics, plan=plan, models=models,
-        input_shape=tuple(train_loader.dataset[0][0].shape),
+        input_shape=_input_shape(train_loader),
     )
 
 

@@ -2,18 +2,15 @@
 ``tests/`` on ``sys.path``)."""
 from __future__ import annotations
 
-import io
-import pickle
-import struct
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from cnnlib import synthetic
 from cnnlib.registry import get_model
 
 
@@ -54,50 +51,14 @@ def require_sandbox() -> None:
 
 # ---- CIFAR-10 in its official on-disk format, tiny (load with verify_md5=False) ----------------
 
-CIFAR_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
-LABEL_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-
-
-class _Py2Pickler(pickle._Pickler):
-    """Writes ``str`` and ``bytes`` as Python 2 strings, as the official CIFAR-10 pickles
-    (made with Python 2) store them: they load with ``encoding="latin1"`` (torchvision) as
-    ``str`` keys and with ``encoding="bytes"`` (the dataset page's snippet) as ``b"data"``."""
-
-    dispatch = pickle._Pickler.dispatch.copy()
-
-    def _save_py2_string(self, obj):
-        raw = obj.encode("latin1") if isinstance(obj, str) else bytes(obj)
-        if len(raw) < 256:
-            self.write(pickle.SHORT_BINSTRING + bytes([len(raw)]) + raw)
-        else:
-            self.write(pickle.BINSTRING + struct.pack("<i", len(raw)) + raw)
-        self.memoize(obj)
-
-    dispatch[str] = _save_py2_string
-    dispatch[bytes] = _save_py2_string
-
-
-def dump_py2_pickle(obj, path):
-    buf = io.BytesIO()
-    _Py2Pickler(buf, protocol=2).dump(obj)
-    path.write_bytes(buf.getvalue())
+CIFAR_FILES = list(synthetic.CIFAR10_FILES)
+LABEL_NAMES = list(synthetic.CIFAR10_LABEL_NAMES)
+dump_py2_pickle = synthetic.dump_py2_pickle
 
 
 def write_fake_cifar10(root, n_per_batch=4, seed=0):
     """Tiny CIFAR-10 in the official python format; returns {file name: (data, labels)}."""
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    written = {}
-    for name in CIFAR_FILES[:-1]:
-        x = rng.integers(0, 256, size=(n_per_batch, 3072), dtype=np.uint8)
-        y = [int(v) for v in rng.integers(0, 10, size=n_per_batch)]
-        dump_py2_pickle({"batch_label": name, "data": x, "labels": y,
-                   "filenames": [f"{name}_{i}.png" for i in range(n_per_batch)]}, folder / name)
-        written[name] = (x, y)
-    dump_py2_pickle({"label_names": LABEL_NAMES, "num_cases_per_batch": n_per_batch, "num_vis": 3072},
-              folder / "batches.meta")
-    return written
+    return synthetic.write_cifar10(root, images_per_file=n_per_batch, seed=seed)
 
 
 def live_processes() -> list[dict]:

@@ -274,3 +274,110 @@ def test_digits_loaders_and_augmentation():
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---- whole splits on the device (DeviceBatches): the same data and augmentation ------------------
+
+def _stacked(ds, n):
+    return torch.stack([ds[i][0] for i in range(n)]), torch.tensor([ds[i][1] for i in range(n)])
+
+
+def test_device_batches_give_torchvisions_tensors_without_augmentation(fake_cifar, tmp_path):
+    root, _ = fake_cifar
+    train, val = data.device_dataloaders("cifar10", root=root, batch_size=8, augment=False,
+                                         verify_md5=False, device="cpu")
+    assert (len(train), len(val), train.num_images, val.num_images) == (3, 1, 20, 4)  # 5 x 4 train
+    assert train.input_shape == (3, 32, 32) and val.batch_size == 256
+    x, y = next(iter(val))
+    want_x, want_y = _stacked(data.cifar10(root, train=False, augment=False, verify_md5=False), 4)
+    torch.testing.assert_close(x, want_x, rtol=0, atol=1e-6)
+    assert torch.equal(y, want_y) and x.dtype == torch.float32
+    # MNIST as LeNet-5 takes it: 28x28 padded to 32x32, the gray channel repeated
+    write_fake_mnist(tmp_path / "m")
+    _, mval = data.device_dataloaders("mnist", root=tmp_path / "m", size=32, channels=3, device="cpu")
+    x, y = next(iter(mval))
+    want_x, want_y = _stacked(data.mnist(tmp_path / "m", train=False, size=32, channels=3), x.shape[0])
+    torch.testing.assert_close(x, want_x, rtol=0, atol=1e-6)
+    assert torch.equal(y, want_y) and mval.input_shape == (3, 32, 32)
+
+
+def test_device_batches_crop_and_flip_each_image_on_its_own():
+    """Every training image is one of the 81 crops of the 4-padded image, flipped or not (as
+    RandomCrop(32, padding=4) + RandomHorizontalFlip), drawn per image: all 162 occur."""
+    image = torch.randint(0, 256, (1, 3, 32, 32), generator=torch.Generator().manual_seed(0),
+                          dtype=torch.uint8)
+    mean, std = (0.25, 0.5, 0.75), (0.2, 0.3, 0.4)
+    batches = data.DeviceBatches(image.expand(2000, -1, -1, -1), torch.arange(2000), batch_size=250,
+                                 mean=mean, std=std, shuffle=True, crop_padding=4, flip=True)
+    padded = F.pad(image[0], (4, 4, 4, 4))
+    candidates = torch.stack([padded[:, i:i + 32, j:j + 32] for i in range(9) for j in range(9)])
+    candidates = torch.cat([candidates, candidates.flip(-1)]).flatten(1)  # (162, 3072) uint8
+    torch.manual_seed(0)
+    seen = torch.zeros(162, dtype=torch.long)
+    labels = []
+    for x, y in batches:
+        pixels = (x * torch.tensor(std).view(1, 3, 1, 1) + torch.tensor(mean).view(1, 3, 1, 1)) * 255
+        pixels = pixels.round().to(torch.uint8).flatten(1)
+        match = (pixels[:, None] == candidates[None]).all(-1)  # (B, 162)
+        assert match.any(1).all(), "not a crop (or flipped crop) of the 4-padded image"
+        seen += match.float().argmax(1).bincount(minlength=162)
+        labels.append(y)
+    assert (seen > 0).all() and seen.sum() == 2000  # each offset and flip, about 12 times each
+    assert torch.equal(torch.cat(labels).sort().values, torch.arange(2000))  # each image once
+
+
+def test_device_batches_keep_images_with_their_labels(fake_cifar):
+    root, _ = fake_cifar
+    train, _ = data.device_dataloaders("cifar10", root=root, batch_size=8, augment=False,
+                                       verify_md5=False, device="cpu")
+    want_x, want_y = _stacked(data.cifar10(root, train=True, augment=False, verify_md5=False), 20)
+    torch.manual_seed(0)
+    order = []
+    for x, y in train:
+        index = (x[:, None] - want_x[None]).abs().flatten(2).amax(-1).argmin(1)
+        torch.testing.assert_close(x, want_x[index], rtol=0, atol=1e-6)
+        assert torch.equal(y, want_y[index])
+        order += index.tolist()
+    assert sorted(order) == list(range(20)) and order != list(range(20))  # shuffled, each once
+
+
+def test_device_batches_repeat_under_a_seed_and_follow_it(fake_cifar):
+    root, _ = fake_cifar
+    train, _ = data.device_dataloaders("cifar10", root=root, batch_size=8, verify_md5=False, device="cpu")
+
+    def epoch(seed):
+        torch.manual_seed(seed)
+        return [(x.clone(), y.clone()) for x, y in train]
+
+    a, b, c = epoch(1), epoch(1), epoch(2)
+    assert all(torch.equal(x1, x2) and torch.equal(y1, y2) for (x1, y1), (x2, y2) in zip(a, b))
+    assert not all(torch.equal(x1, x3) for (x1, _), (x3, _) in zip(a, c))
+    # one pass draws once from the global generator, as a shuffling DataLoader does
+    torch.manual_seed(1)
+    list(train)
+    after_pass = torch.rand(1)
+    torch.manual_seed(1)
+    torch.empty((), dtype=torch.int64).random_()
+    assert torch.equal(after_pass, torch.rand(1))
+    dropped = data.DeviceBatches(train.images, train.labels, batch_size=8, mean=(0.5,), std=(0.5,),
+                                 drop_last=True)
+    assert len(dropped) == 2 and all(x.shape[0] == 8 for x, _ in dropped)
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: data.DeviceBatches(torch.zeros(2, 3, 4, 4), torch.zeros(2), batch_size=1, mean=(0,), std=(1,)),
+     "uint8"),
+    (lambda: data.DeviceBatches(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.zeros(3), batch_size=1,
+                                mean=(0,), std=(1,)), "one entry per image"),
+    (lambda: data.DeviceBatches(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.zeros(2), batch_size=0,
+                                mean=(0,), std=(1,)), "batch_size"),
+    (lambda: data.DeviceBatches(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.zeros(2), batch_size=1,
+                                mean=(0, 0), std=(1, 1)), "1 or 3 values"),
+    (lambda: data.DeviceBatches(torch.zeros(2, 2, 4, 4, dtype=torch.uint8), torch.zeros(2), batch_size=1,
+                                mean=(0,), std=(1,), channels=3), "gray image"),
+    (lambda: data.device_dataloaders("digits"), "'cifar10', 'mnist' or 'fashion_mnist'"),
+    (lambda: data.device_dataloaders("cifar10", size=28), "3x32x32"),
+])
+def test_device_batches_bad_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
 import cnnlib
-from cnnlib import experiments as E
+from cnnlib import experiments as E, synthetic
 from cnnlib.data import DatasetUnavailableError
 from cnnlib.train import load_checkpoint, lr_schedule
 from cnnlib.search import SearchSpace, sample_architectures
@@ -304,33 +305,17 @@ def test_resnet9_lives_in_the_zoo():
 
 # ---- every size end to end: the real CIFAR-10 loader on tiny files in the official format ----
 
-def _write_fake_mnist(root, n=8, seed=0):
-    """Tiny MNIST in torchvision's raw idx format (root/MNIST/raw)."""
-    import struct
-
-    import numpy as np
-
-    raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    for split in ("train", "t10k"):
-        for kind, magic, shape in (("images-idx3", 2051, (n, 28, 28)), ("labels-idx1", 2049, (n,))):
-            a = rng.integers(0, 256 if kind.startswith("images") else 10, size=shape, dtype=np.uint8)
-            header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in a.shape)
-            (raw / f"{split}-{kind}-ubyte").write_bytes(header + a.tobytes())
-
-
 @pytest.fixture(scope="module")
 def cifar_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("cifar")
     write_fake_cifar10(root, n_per_batch=8)
-    _write_fake_mnist(root)  # LeNet-5's GPU and paper sizes train on MNIST
+    synthetic.write_mnist(root, train_images=8, test_images=8)  # LeNet-5's larger sizes: MNIST
     return root
 
 
 def _few_steps(size, root, **extra):
     """A couple of training steps and one validation batch; CIFAR sizes read the fake files."""
-    kw = dict(epochs=1, max_steps_per_epoch=2, max_val_steps=1, progress=False, num_workers=0)
+    kw = dict(epochs=1, max_steps_per_epoch=2, max_val_steps=1, progress=False)
     if size != "cpu":
         kw.update(root=root, verify_md5=False, batch_size=4)
     kw.update(extra)
@@ -375,6 +360,8 @@ def test_every_experiment_runs_at_every_size(name, size, cifar_root, tmp_path, c
     for h in result.histories.values():
         assert h.epochs == 1 and len(h.val_acc) == (0 if name in NOT_VALIDATED else 1)
     assert list(result.models) == runs and len(result.input_shape) == 3
+    if size != "cpu":  # the whole dataset on the device, batched there (DeviceBatches)
+        assert result.config["data"]["loader"] == "device"
     # the time estimate is printed before training, and kept with the result
     printed = capsys.readouterr().out
     assert printed.startswith(f"{name} ({size} size) on cpu: {len(runs)} run(s)")
@@ -384,6 +371,18 @@ def test_every_experiment_runs_at_every_size(name, size, cifar_root, tmp_path, c
         assert fit_cfg["schedule"] in ("cosine", "onecycle") and fit_cfg["nesterov"] is True
     if size == "gpu" and name not in GPU_STYLE:  # the chapter's own recipe, said in the note
         assert result.note.startswith("GPU size:")
+
+
+def test_the_workers_loader_runs_the_larger_sizes_too(cifar_root):
+    """loader="workers": torch DataLoader worker processes and torchvision's transforms."""
+    result = E.degradation("gpu", depths=(20,), loader="workers", num_workers=1,
+                           **_few_steps("gpu", cifar_root))
+    assert result.config["data"]["loader"] == "workers" and result.config["data"]["num_workers"] == 1
+    assert all(h.epochs == 1 for h in result.histories.values())
+    with pytest.raises(ValueError, match="loader must be 'device' or 'workers'"):
+        E.degradation("gpu", loader="gpu", **_few_steps("gpu", cifar_root))
+    with pytest.raises(ValueError, match="num_workers is for loader='workers'"):
+        E.degradation("gpu", num_workers=2, **_few_steps("gpu", cifar_root))
 
 
 #: The experiments whose GPU size uses GPU_SCHEDULE (or Page's recipe); the chapters' classroom
@@ -441,3 +440,30 @@ def test_paper_size_resumes_from_its_checkpoints(cifar_root, tmp_path, capsys):
     assert again.plan.done_epochs["resnet20"] == 1 and again.plan.estimated_s == 0
     assert again.histories["resnet20"].train_loss == first.histories["resnet20"].train_loss
     assert "2 run(s) resume from a checkpoint" in capsys.readouterr().out
+
+
+def test_the_size_benchmark_times_an_experiment_on_true_size_files(tmp_path, capsys):
+    """benchmarks/experiment_sizes.py: synthetic files of the true sizes through the real loader
+    and training loop; its projection is the sum over runs of epochs x the projected epoch."""
+    import importlib.util
+    import math
+
+    path = Path(__file__).parents[1] / "benchmarks" / "experiment_sizes.py"
+    spec = importlib.util.spec_from_file_location("experiment_sizes", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "times.json"
+    assert bench.main(["--experiments", "lenet_c3_connections", "--device", "cpu", "--steps", "2",
+                       "--val-steps", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| lenet_c3_connections | gpu | 2 x 10 |" in printed
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["dataset"] == "MNIST" and row["timed_steps"] == 2 and row["timed_val_steps"] == 1
+    assert row["steps_per_epoch"] == math.ceil(60_000 / row["batch_size"])  # the true size
+    assert row["val_steps"] == math.ceil(10_000 / max(row["batch_size"], 256))
+    for run in row["runs"].values():
+        assert run["epochs"] == E.GPU_EPOCHS["lenet_c3_connections"] and run["images_per_sec"] > 0
+        assert run["total_s"] == pytest.approx(run["epochs"] * run["epoch_s"])
+        # a whole epoch takes longer than the two steps that were timed
+        assert run["epoch_s"] > 2 * row["batch_size"] / run["images_per_sec"]
+    assert row["projected_total_s"] == pytest.approx(sum(r["total_s"] for r in row["runs"].values()))
