@@ -355,6 +355,7 @@ def test_collect_canvas_and_moodle_zips_and_reject_traversal(course_root, tmp_pa
     assert sorted(p.relative_to(course.submitted_dir).as_posix() for p in course.submitted_dir.rglob("*.ipynb")) == [
         "1234/demo/demo.ipynb", "4242/demo/demo.ipynb", "99/demo/demo.ipynb"]
     assert not (tmp_path / "escape").exists() and not Path("/abs/demo.ipynb").exists()
+    assert report.late_without_time == ["submissions/smithj_LATE_99_100_demo.ipynb"]
     from nbgrader.api import Gradebook
     with Gradebook(course.db_url) as gb:
         ada = gb.find_student("4242")
@@ -374,6 +375,31 @@ def test_collect_folder_per_student_and_invalid_ids(course_root, tmp_path):
         "'demo (1).ipynb' or 'demo-Copy1.ipynb' are accepted)")
     assert reasons["-bad id/demo.ipynb"] == "invalid student id '-bad id'"
     assert sorted(report.without_notebook) == ["-bad id", "carol"]
+
+
+def test_collect_keeps_nbgrader_timestamps_and_reads_one_students_nbgrader_folder(course_root, tmp_path, capsys):
+    """nbgrader's layout of a single student is that student (not a folder around a student named
+    after the assignment), and its timestamp.txt, the time late penalties are computed from, is kept."""
+    course = load_course(course_root)
+    nb = _nb_bytes(_released_nb(course_root))
+    when = "2026-12-01 10:00:00.000000 UTC"
+    (tmp_path / "one" / "lena" / "demo").mkdir(parents=True)
+    (tmp_path / "one" / "lena" / "demo" / "demo.ipynb").write_bytes(nb)
+    (tmp_path / "one" / "lena" / "demo" / "timestamp.txt").write_text(when + "\n")
+    assert main(["--course", str(course_root), "collect", "demo", "--from", str(tmp_path / "one")]) == 0
+    out = capsys.readouterr().out
+    assert "collected lena: demo.ipynb (from lena/demo/demo.ipynb)" in out
+    assert f"kept lena's submission time {when} (from lena/demo/timestamp.txt)" in out
+    assert (course.submitted_dir / "lena" / "demo" / "timestamp.txt").read_text() == when + "\n"
+    assert sorted(p.name for p in course.submitted_dir.iterdir()) == ["lena"]
+    # a time nbgrader cannot read is reported, and the notebook is collected all the same
+    (tmp_path / "two" / "max").mkdir(parents=True)
+    (tmp_path / "two" / "max" / "demo.ipynb").write_bytes(nb)
+    (tmp_path / "two" / "max" / "timestamp.txt").write_text("yesterday-ish")
+    report = collect(course, "demo", tmp_path / "two")
+    assert report.students == ["max"] and report.timestamps == []
+    assert dict(report.skipped)["max/timestamp.txt"].startswith("not a submission time nbgrader can read")
+    assert not (course.submitted_dir / "max" / "demo" / "timestamp.txt").exists()
 
 
 def test_collect_exits_1_and_says_why_when_a_student_folder_yields_no_notebook(course_root, tmp_path, capsys):
@@ -446,6 +472,40 @@ def _grade_directly(root: Path) -> None:
         gb.db.commit()
 
 
+def test_export_names_ungraded_submissions_and_feedback_waits_for_grading(course_root, tmp_path, capsys):
+    """An export never gives a silent 0 to a collected submission that was not graded; feedback is
+    not written from half-graded notebooks while a grading command runs; outside a course folder
+    export says so instead of making an empty gradebook."""
+    import shutil
+
+    from cnnlib.course.locking import grading_session
+
+    course = load_course(course_root)
+    nb = _nb_bytes(_released_nb(course_root))
+    for student in ("ann", "ben"):
+        (tmp_path / "inbox" / student).mkdir(parents=True)
+        (tmp_path / "inbox" / student / "demo.ipynb").write_bytes(nb)
+    assert main(["--course", str(course_root), "collect", "demo", "--from", str(tmp_path / "inbox")]) == 0
+    (course.autograded_dir / "ann" / "demo").mkdir(parents=True)  # as if graded after collect
+    shutil.copy(course.submitted_dir / "ann" / "demo" / "demo.ipynb", course.autograded_dir / "ann" / "demo")
+    capsys.readouterr()
+    assert main(["--course", str(course_root), "export", "--to", str(tmp_path / "grades.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "1 collected submission(s) of 'demo' are not graded, so the export gives them 0: ben" in err
+    assert (tmp_path / "grades.csv").is_file()  # written all the same, with the warning
+
+    with grading_session(course, "autograde demo"):
+        assert main(["--course", str(course_root), "feedback", "demo"]) == 1
+    assert "another grading command holds the course: `cnnlib-course autograde demo`" in capsys.readouterr().err
+    assert not course.feedback_dir.exists()
+
+    elsewhere = tmp_path / "not-a-course"
+    elsewhere.mkdir()
+    assert main(["--course", str(elsewhere), "export"]) == 1
+    assert f"no gradebook at {elsewhere / 'gradebook.db'}" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_export_formats_plain_canvas_moodle(course_root, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("CNNLIB_GRADEBOOK_URL", raising=False)
     _grade_directly(course_root)
@@ -512,6 +572,7 @@ def test_full_cycle(course_root, tmp_path, capsys):
     # A folder with the instructor's solution, a zip with the unmodified student version.
     (tmp_path / "inbox" / "solver").mkdir(parents=True)
     nbformat.write(solution, tmp_path / "inbox" / "solver" / "demo.ipynb")
+    (tmp_path / "inbox" / "solver" / "timestamp.txt").write_text("2026-12-01 09:30:00 UTC")
     archive = _zip(tmp_path / "canvas.zip", {"lazy_1_2_demo.ipynb": _nb_bytes(released_nb)})
     assert main(["--course", str(course_root), "collect", "demo", "--from", str(tmp_path / "inbox")]) == 0
     assert main(["--course", str(course_root), "collect", "demo", "--from", str(archive)]) == 0
@@ -529,6 +590,9 @@ def test_full_cycle(course_root, tmp_path, capsys):
     assert (results["solver"].score, results["solver"].max_score, results["solver"].status) == (5.0, 5.0, "ok")
     assert (results["1"].score, results["1"].max_score) == (0.0, 5.0)
     assert not any(r.tooling_error for r in results.values())
+    from nbgrader.api import Gradebook
+    with Gradebook(course.db_url) as gb:  # the collected submission time, as nbgrader read it
+        assert str(gb.find_submission("demo", "solver").timestamp) == "2026-12-01 09:30:00"
 
     # A folder autograded before that rule held the files: feedback leaves them out all the same.
     (course.autograded_dir / "1" / "demo" / "slips.yml").write_text(secret)
@@ -539,8 +603,9 @@ def test_full_cycle(course_root, tmp_path, capsys):
         assert "conv_out" in html and "Score" in html
         given = sorted(p.relative_to(course.feedback_dir).as_posix()
                        for p in (course.feedback_dir / student).rglob("*") if p.is_file())
-        assert given == [f"{student}/demo/demo.html"]
-    assert sorted(p.name for p in (course.autograded_dir / "solver" / "demo").iterdir()) == ["demo.ipynb"]
+        # the page, and (as nbgrader gives it) the submission time the grade used, if any
+        assert given == [f"{student}/demo/demo.html"] + ([f"{student}/demo/timestamp.txt"] if student == "solver" else [])
+    assert sorted(p.name for p in (course.autograded_dir / "solver" / "demo").iterdir()) == ["demo.ipynb", "timestamp.txt"]
 
     assert main(["--course", str(course_root), "export", "--to", str(tmp_path / "grades.csv")]) == 0
     rows = list(csv.DictReader(io.StringIO((tmp_path / "grades.csv").read_text())))
@@ -602,7 +667,8 @@ def test_collect_identity_comes_from_lms_ids_and_collisions_are_refused(course_r
     students = sorted(p.name for p in course.submitted_dir.iterdir())
     assert students == ["1234", "34", "5555", "88", "91", "92"]
     assert "ambiguous Moodle name" in out.out and "identity collision" in out.out
-    assert main(["--course", str(course_root), "export", "--to", str(tmp_path / "grades.csv")]) == 0
+    # (exit 1: none of them is graded, which the export says; the file is written all the same)
+    assert main(["--course", str(course_root), "export", "--to", str(tmp_path / "grades.csv")]) == 1
     rows = list(csv.reader(io.StringIO((tmp_path / "grades.csv").read_text())))
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
@@ -678,3 +744,13 @@ def test_progress_lines_count_the_submissions_and_estimate_the_rest(monkeypatch)
         "[3/4] cy: 5/5 ok (graded earlier) (about 15 s left)",  # a kept one costs nothing
         "[4/4] dee: - refused: demo.ipynb is not a notebook; not graded",
     ]
+
+
+def test_a_timeout_is_a_limit_hit_in_the_flags_column():
+    from cnnlib.course.autograde import _incidents
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True: pass")])
+    nb.metadata["cnnlib"] = {"incidents": [{"kind": "CellTimeoutError", "cell": 0, "grade_id": "q1"}]}
+    assert _incidents(nb) == ("timed out in code cell 1 (q1)", ["time limit"])
+    nb.metadata["cnnlib"] = {"incidents": [{"kind": "KernelDied", "cell": 0}], "limits_hit": ["memory limit"]}
+    assert _incidents(nb) == ("kernel died in code cell 1", ["memory limit"])

@@ -261,6 +261,8 @@ def _incidents(nb: nbformat.NotebookNode) -> tuple[str | None, list[str]]:
     flags = (["output limit"] if record.get("output_capped") else []) + list(record.get("limits_hit", [])) + \
         (["edited locked cells"] if record.get("edited_cells") else [])
     incidents = record.get("incidents", [])
+    if any(i.get("kind") == "CellTimeoutError" for i in incidents):
+        flags.append("time limit")
     if not incidents:
         return None, flags
     first = incidents[0]

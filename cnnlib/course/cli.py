@@ -158,12 +158,19 @@ def _collect(course, args) -> int:
     report = collect(course, args.assignment, args.source)
     for student, notebook, origin in report.collected:
         print(f"collected {student}: {notebook}.ipynb (from {origin})")
+    for student, when, origin in report.timestamps:
+        print(f"kept {student}'s submission time {when} (from {origin})")
     for origin, reason in report.skipped:
         print(f"skipped {origin}: {reason}")
     print(f"{len(report.collected)} notebook(s) of {len(report.students)} student(s) collected, "
           f"{len(report.skipped)} file(s) skipped")
     for why in report.collisions:
-        print(f"cnnlib-course: collision: {why}", file=sys.stderr)
+        print(f"cnnlib-course: identity collision: {why}", file=sys.stderr)
+    if report.late_without_time:
+        print(f"cnnlib-course: note: {len(report.late_without_time)} file(s) are marked late by the LMS "
+              "(_LATE_), but its archive carries no submission time, so nbgrader applies no late penalty "
+              "to them: apply the LMS's own late policy, or give each one a submitted/<student>/"
+              f"{args.assignment}/timestamp.txt", file=sys.stderr)
     empty = report.without_notebook
     for who, files in empty.items():
         print(f"cnnlib-course: no notebook collected for {who!r}: "
@@ -210,7 +217,7 @@ def _feedback(course, args) -> int:
 
 def _export(course, args) -> int:
     from .export import default_target
-    from .reports import export_grades
+    from .reports import export_grades, ungraded_submissions
 
     if args.target and args.to and args.target != args.to:
         raise CourseError(f"two output files given ({args.target} and --to {args.to}); give one")
@@ -218,7 +225,12 @@ def _export(course, args) -> int:
     target = args.target or args.to or default_target(fmt)
     rows = export_grades(course, target, fmt)
     print(f"wrote {rows} row(s) ({fmt}) to {target}")
-    return 0
+    waiting = ungraded_submissions(course)
+    for assignment, students in waiting.items():
+        print(f"cnnlib-course: warning: {len(students)} collected submission(s) of {assignment!r} are not "
+              f"graded, so the export gives them 0: {', '.join(students)}; run `cnnlib-course autograde "
+              f"{assignment}` and export again", file=sys.stderr)
+    return 1 if waiting else 0
 
 
 COMMANDS = {"release": _release, "verify": _verify, "collect": _collect, "autograde": _autograde,

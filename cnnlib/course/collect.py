@@ -5,7 +5,9 @@ top-level folder, which is ignored):
 
 * ``<student>/<notebook>.ipynb`` - one folder per student (the student id is the
   folder name);
-* ``<student>/<assignment>/<notebook>.ipynb`` - nbgrader's own layout;
+* ``<student>/<assignment>/<notebook>.ipynb`` - nbgrader's own layout, with its
+  ``timestamp.txt`` (the submission time nbgrader's late penalty is computed from; also
+  accepted as ``<student>/timestamp.txt``), which is checked and kept;
 * Canvas "Download Submissions": ``<name>_<userid>_<submissionid>_<notebook>.ipynb``
   (``<name>_LATE_...`` for late ones; Canvas's resubmission suffixes ``-1``, ``-2``
   ... are removed from the notebook name);
@@ -46,6 +48,8 @@ from .config import Course, CourseError, ensure_gradebook
 
 __all__ = ["CollectReport", "collect", "notebook_problem", "valid_student_id"]
 
+#: nbgrader's record of when a submission was made (``submitted/<student>/<assignment>/timestamp.txt``).
+TIMESTAMP_FILE = "timestamp.txt"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 _CANVAS = re.compile(r"^(?P<login>[A-Za-z0-9][A-Za-z0-9.@-]*)(?:_LATE)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<name>.+)$")
 _MOODLE = re.compile(r"^(?P<full>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<name>.*)$")
@@ -79,8 +83,14 @@ class CollectReport:
     collected: list[tuple[str, str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     collisions: list[str] = field(default_factory=list)
+    #: submission times kept: ``(student, time as written, origin)``
+    timestamps: list[tuple[str, str, str]] = field(default_factory=list)
+    #: files an LMS marks late (Canvas's ``_LATE_``) whose archive carries no submission time
+    late_without_time: list[str] = field(default_factory=list)
     #: files of each submitter (student folder, Canvas user id, Moodle participant id), collected or not
     files_of: dict[str, list[str]] = field(default_factory=dict)
+    #: the ``timestamp.txt`` files found, by student: ``(origin, read)``
+    stamp_files: dict[str, tuple[str, Callable[[], bytes]]] = field(default_factory=dict, repr=False)
 
     @property
     def without_notebook(self) -> dict[str, list[tuple[str, str]]]:
@@ -168,6 +178,8 @@ def _interpret(parts: tuple[str, ...], assignment: str, notebooks: set[str]) -> 
         return None, "not in a student folder and not an LMS file name"
     if len(parts) == 2 or (len(parts) == 3 and parts[1] == assignment):
         folder = parts[0]
+        if filename == TIMESTAMP_FILE and not _MOODLE.match(folder):
+            return {"student": folder, "timestamp": True}, ""
         name = _notebook_name(filename, notebooks)
         if name is None:
             return None, _not_ours(filename, notebooks)
@@ -270,11 +282,14 @@ def collect(course: Course, assignment: str, source: str | Path) -> CollectRepor
 def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: int,
                 report: CollectReport) -> dict[tuple[str, str], _Candidate]:
     # A single top-level folder around everything (e.g. "submissions/") is ignored.
+    # Not when the files already read as submissions: "lena/hw1/hw1.ipynb" is nbgrader's layout
+    # of one student, not a folder "lena" around a student "hw1".
     tops = {parts[0] for parts, *_ in entries if len(parts) > 1}
     strip = len(tops) == 1 and all(len(parts) > 1 for parts, *_ in entries) and \
-        not any(_interpret(parts, assignment, notebooks)[0] for parts, *_ in entries if len(parts) == 2)
+        not any(_interpret(parts, assignment, notebooks)[0] for parts, *_ in entries)
     chosen: dict[tuple[str, str], _Candidate] = {}
     collided: set[tuple[str, str]] = set()
+    report_stamps: dict[str, tuple[str, Callable[[], bytes]]] = {}
     for parts, origin, size, when, load in entries:
         parts = parts[1:] if strip else parts
         who = _submitter(parts)
@@ -290,6 +305,11 @@ def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: 
         if size > max_bytes:
             report.skipped.append((origin, f"larger than the size limit of {max_bytes} bytes"))
             continue
+        if found.get("timestamp"):
+            report_stamps[found["student"]] = (origin, load)
+            continue
+        if len(parts) == 1 and _CANVAS.match(parts[0]) and "_LATE_" in parts[0]:
+            report.late_without_time.append(origin)
         suffix = _COPY_SUFFIX.search(_COPY_PREFIX.sub("", parts[-1][: -len(".ipynb")]))
         copy_number = int(re.sub(r"\D", "", suffix.group()) or 1) if suffix else 0
         candidate = _Candidate(found["student"], found["notebook"], origin, load, size, (when, copy_number),
@@ -300,10 +320,12 @@ def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: 
         elif key in chosen and chosen[key].identity != candidate.identity:
             other = chosen.pop(key)
             collided.add(key)
-            why = (f"identity collision: {other.origin!r} and {origin!r} both claim student {candidate.student!r} "
-                   f"under different names ({other.identity!r}, {candidate.identity!r}); neither was collected, "
-                   "resolve it by hand")
-            report.skipped += [(other.origin, why), (origin, why)]
+            why = (f"{other.origin!r} and {origin!r} both claim student {candidate.student!r} under "
+                   f"different names ({other.identity!r}, {candidate.identity!r}), so neither was collected. "
+                   f"Find out whose id {candidate.student} is in the LMS, then collect that student's file "
+                   f"alone from a folder {candidate.student}/{candidate.notebook}.ipynb")
+            report.skipped += [(other.origin, "identity collision (see below)"),
+                               (origin, "identity collision (see below)")]
             report.collisions.append(why)
         elif key in chosen:
             older, newer = sorted([chosen[key], candidate], key=lambda c: c.order)
@@ -311,6 +333,7 @@ def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: 
             chosen[key] = newer
         else:
             chosen[key] = candidate
+    report.stamp_files = report_stamps
     return chosen
 
 
@@ -336,6 +359,27 @@ def _write(course: Course, assignment: str, candidates: dict[tuple[str, str], _C
             warnings.simplefilter("ignore")
             nbformat.write(nb, dest)
         report.collected.append((student, notebook, candidate.origin))
+    _write_timestamps(course, assignment, report)
+
+
+def _write_timestamps(course: Course, assignment: str, report: CollectReport) -> None:
+    """Keep each collected student's ``timestamp.txt`` if nbgrader can read the time in it."""
+    from nbgrader.utils import parse_utc
+
+    collected = set(report.students)
+    for student, (origin, load) in sorted(report.stamp_files.items()):
+        if student not in collected:
+            report.skipped.append((origin, "a submission time without a collected notebook"))
+            continue
+        try:
+            text = load().decode("utf-8").strip()
+            parse_utc(text)
+        except Exception as exc:  # noqa: BLE001 - any unreadable time is skipped with its reason
+            report.skipped.append((origin, f"not a submission time nbgrader can read ({exc}); the "
+                                           "submission is graded without one (no late penalty)"))
+            continue
+        (course.submitted_dir / student / assignment / TIMESTAMP_FILE).write_text(text + "\n")
+        report.timestamps.append((student, text, origin))
 
 
 #: Limits on a submitted notebook, checked before any recursive parsing.

@@ -7,7 +7,7 @@ from pathlib import Path
 from .config import Course, CourseError, ensure_gradebook
 from .export import FORMULA_START, csv_safe  # noqa: F401 - csv_safe is part of this module's API
 
-__all__ = ["csv_safe", "export_grades", "generate_feedback"]
+__all__ = ["csv_safe", "export_grades", "generate_feedback", "ungraded_submissions"]
 
 
 def generate_feedback(course: Course, assignment: str) -> list[Path]:
@@ -17,6 +17,15 @@ def generate_feedback(course: Course, assignment: str) -> list[Path]:
     (:class:`cnnlib.course.preprocessors.FeedbackFromVerdicts`): no hidden test code,
     no expected value of a hidden check, nothing the kernel printed while grading.
     """
+    from .locking import grading_session
+
+    course.require_assignment(assignment)
+    # Not while a grading command runs: its students' notebooks are half graded.
+    with grading_session(course, f"feedback {assignment}"):
+        return _generate_feedback(course, assignment)
+
+
+def _generate_feedback(course: Course, assignment: str) -> list[Path]:
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
@@ -24,7 +33,6 @@ def generate_feedback(course: Course, assignment: str) -> list[Path]:
     from .autograde import quiet_nbgrader
     from .release import _log_of
 
-    course.require_assignment(assignment)
     graded = sorted(p for p in course.autograded_dir.glob(f"*/{assignment}") if p.is_dir())
     if not graded:
         raise CourseError(f"nothing to give feedback on: no autograded submission of {assignment!r} in "
@@ -72,6 +80,10 @@ def export_grades(course: Course, path: str | Path | None = None, fmt: str | Non
 
     if fmt is not None and fmt not in FORMATS:
         raise CourseError(f"unknown export format {fmt!r} (formats: {', '.join(FORMATS)})")
+    if course.db_url.startswith("sqlite:///") and not Path(course.db_url[len("sqlite:///"):]).is_file():
+        raise CourseError(f"no gradebook at {course.db_url[len('sqlite:///'):]}: is {course.root} the "
+                          "course folder? Run the command there (where solutions/ and gradebook.db are) "
+                          "or give --course FOLDER")
     ensure_gradebook(course.db_url)
     plugin = CourseExportPlugin(config=course.config)
     if fmt is not None:
@@ -81,3 +93,21 @@ def export_grades(course: Course, path: str | Path | None = None, fmt: str | Non
     with quiet_nbgrader(), Gradebook(course.db_url, course.config.CourseDirectory.course_id) as gb:
         plugin.export(gb)
     return plugin.rows_written
+
+
+def ungraded_submissions(course: Course) -> dict[str, list[str]]:
+    """Collected submissions that were never graded: ``{assignment: [student, ...]}``.
+
+    A submission counts as graded once ``autograded/<student>/<assignment>/`` holds every
+    notebook of ``submitted/<student>/<assignment>/``. An export shows the others as 0
+    (nbgrader's score of a submission it never graded).
+    """
+    found: dict[str, list[str]] = {}
+    for folder in sorted(p for p in course.submitted_dir.glob("*/*") if p.is_dir()):
+        student, assignment = folder.parent.name, folder.name
+        for notebook in folder.glob("*.ipynb"):
+            graded = course.autograded_dir / student / assignment / notebook.name
+            if not graded.is_file():
+                found.setdefault(assignment, []).append(student)
+                break
+    return found
