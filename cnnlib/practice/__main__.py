@@ -29,12 +29,14 @@ def main(argv: list[str] | None = None) -> int:
         width = max(map(len, KINDS))
         print("\n".join(f"{k:<{width}}  {d}" for k, d in KINDS.items()))
         return 0
-    from cnnlib.practice.render import render_set
+    from cnnlib.practice.render import OutDirError, render_set
 
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else None
     out = args.out or f"_build/practice/{args.seed}"
-    try:
+    try:  # the folder is checked before anything is generated or written
         result = render_set(args.seed, args.n, out, kinds=kinds, pdf=not args.no_pdf)
+    except OutDirError as err:
+        parser.error(f"--out {err.path} {err.why}")
     except ValueError as err:
         parser.error(str(err))
     print(result)

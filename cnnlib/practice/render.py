@@ -26,7 +26,8 @@ from cnnlib.practice.markdown_html import markdown_to_html
 from cnnlib.practice.problems import KINDS, Problem, fingerprint, generate
 
 __all__ = ["markdown_to_html", "problems_html", "exam_html", "answer_key_html",
-           "student_notebook", "html_to_pdf", "render_set", "RenderResult"]
+           "student_notebook", "html_to_pdf", "render_set", "RenderResult", "OutDirError",
+           "check_out_dir"]
 
 _CONVENTIONS = ("MACs are multiply-accumulates (FLOPs = 2 × MACs); float32 takes 4 bytes; "
                 "1 KB = 1024 bytes and 1 MB = 1024 KB. Volumes are written C×H×W, channels "
@@ -189,6 +190,64 @@ def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: float = 120) -> str
     return None
 
 
+# ----------------------------------------------------------------------------- the folder
+_GIVE = "give a folder you can write to (it is created if missing)"
+
+
+class OutDirError(ValueError):
+    """The output folder cannot take the set: ``why`` says why and what to do."""
+
+    def __init__(self, path: str | os.PathLike, why: str):
+        self.path, self.why = os.fspath(path), why
+        super().__init__(f"out_dir {self.path} {why}")
+
+
+def _existing_parent(out: Path) -> Path:
+    """The nearest folder (or file) above ``out`` that exists, as the user wrote it."""
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent if str(parent) != "." else Path.cwd()
+
+
+def check_out_dir(out_dir: str | os.PathLike) -> None:
+    """Raise :class:`OutDirError` if ``out_dir`` is not a folder that can be written to, or cannot
+    be made one (a file is in the way, or a folder on the way cannot be written to). Writes
+    nothing; the folder is created by :func:`render_set`."""
+    out = Path(out_dir)
+    try:
+        if out.exists():
+            if not out.is_dir():
+                what = "a file, not a folder" if out.is_file() else "not a folder"
+                raise OutDirError(out, f"is {what}: give a folder (it is created if missing)")
+            if not os.access(out, os.W_OK | os.X_OK):
+                raise OutDirError(out, f"is a folder you cannot write to: {_GIVE}")
+            return
+        if out.is_symlink():
+            raise OutDirError(out, f"is a link to {os.readlink(out)}, which does not exist: {_GIVE}")
+        parent = _existing_parent(out)
+        if not parent.is_dir():
+            raise OutDirError(out, f"cannot be created: {parent} is a file, not a folder; {_GIVE}")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise OutDirError(out, f"cannot be created: you cannot write to {parent}; {_GIVE}")
+    except OSError as err:  # e.g. a folder on the way that cannot be searched
+        raise OutDirError(out, f"cannot be checked ({err.strerror or err}): {_GIVE}") from None
+
+
+def _write_error(out: Path, err: OSError) -> OutDirError:
+    name = Path(err.filename).name if err.filename else "a file"
+    return OutDirError(out, f"cannot take {name} ({err.strerror or err}): {_GIVE}")
+
+
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        parent = _existing_parent(out)
+        raise OutDirError(out, f"cannot be created in {parent} ({err.strerror or err}): "
+                               f"{_GIVE}") from None
+
+
 # ----------------------------------------------------------------------------- everything
 @dataclass
 class RenderResult:
@@ -205,20 +264,30 @@ class RenderResult:
 
 def render_set(seed: int, n: int, out_dir: str | os.PathLike, *,
                kinds: Sequence[str] | None = None, pdf: bool = True) -> RenderResult:
-    """Generate a set and write the notebook, exam, answer key (and PDFs) into ``out_dir``."""
+    """Generate a set and write the notebook, exam, answer key (and PDFs) into ``out_dir``
+    (created if missing). Raises :class:`OutDirError` (a ``ValueError``) if ``out_dir`` cannot
+    take them, checked before anything is generated, and ``ValueError`` for a bad seed, count or
+    kind."""
     import nbformat
 
-    problems = generate(seed, n, list(kinds) if kinds is not None else None)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out)
+    problems = generate(seed, n, list(kinds) if kinds is not None else None)
+    _make_out_dir(out)
     result = RenderResult(out)
     nb_path = out / f"practice_{seed}.ipynb"
-    nbformat.write(student_notebook(problems, seed, kinds), nb_path)
+    try:
+        nbformat.write(student_notebook(problems, seed, kinds), nb_path)
+    except OSError as err:
+        raise _write_error(out, err) from None
     result.files.append(nb_path)
     for stem, text in ((f"exam_{seed}", exam_html(problems, seed)),
                        (f"answer_key_{seed}", answer_key_html(problems, seed))):
         path = out / f"{stem}.html"
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise _write_error(out, err) from None
         result.files.append(path)
         if not pdf:
             result.skipped.append(f"{stem}.pdf (PDF output turned off)")
