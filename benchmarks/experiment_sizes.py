@@ -5,6 +5,7 @@
     python benchmarks/experiment_sizes.py --experiments degradation train_fast --steps 50
     python benchmarks/experiment_sizes.py --cores 2               # loaders and torch on 2 CPU cores (Colab's)
     python benchmarks/experiment_sizes.py --json times.json       # also every figure, as JSON
+    python benchmarks/experiment_sizes.py --loaders device workers  # the two loaders, side by side
 
 First it writes CIFAR-10 and MNIST in their real on-disk formats with random pixels, at the
 true sizes (50,000 + 10,000 and 60,000 + 10,000 images; :mod:`cnnlib.synthetic`), in a
@@ -73,11 +74,13 @@ def _duration(seconds: float) -> str:
 
 
 def measure(name: str, size: str, *, root: Path, device: torch.device, epochs: int, steps: int,
-            val_steps: int, workers: int | None, scratch: Path) -> dict:
+            val_steps: int, loader: str, workers: int | None, scratch: Path) -> dict:
     """Time one experiment at one size; returns the figures of each run and the totals."""
     run = getattr(experiments, name)
-    common = dict(root=root, verify_md5=False, device=device, progress=False,
-                  num_workers=workers, checkpoint_dir=scratch / f"{name}-{size}")
+    common = dict(root=root, verify_md5=False, device=device, progress=False, loader=loader,
+                  checkpoint_dir=scratch / f"{name}-{size}-{loader}")
+    if loader == "workers":
+        common["num_workers"] = workers
     with contextlib.redirect_stdout(io.StringIO()):  # the experiments print their plans
         plan = run(size, dry_run=True, **common)
         if device.type == "cuda":
@@ -105,7 +108,7 @@ def measure(name: str, size: str, *, root: Path, device: torch.device, epochs: i
         }
     peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
     return {
-        "experiment": name, "size": size, "dataset": result.dataset.split(" (")[0],
+        "experiment": name, "size": size, "loader": loader, "dataset": result.dataset.split(" (")[0],
         "batch_size": batch, "steps_per_epoch": plan.steps_per_epoch, "val_steps": plan.val_steps,
         "timed_steps": timed_steps, "timed_val_steps": timed_val,
         "precision": result.config["fit"]["precision"], "runs": runs,
@@ -115,9 +118,9 @@ def measure(name: str, size: str, *, root: Path, device: torch.device, epochs: i
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| experiment | size | runs x epochs | train images/s | s per epoch | projected total "
+    head = ("| experiment | size | loader | runs x epochs | train images/s | s per epoch | projected total "
             "| the chapter's estimate | peak GPU memory |")
-    lines = [head, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [head, "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         runs = r["runs"].values()
         epochs = sorted({x["epochs"] for x in runs})
@@ -126,7 +129,7 @@ def table(rows: list[dict]) -> str:
         span = (lambda v, f: f.format(min(v)) if max(v) < 1.05 * min(v)
                 else f.format(min(v)) + "-" + f.format(max(v)))
         peak = "-" if r["peak_memory_bytes"] is None else f"{r['peak_memory_bytes'] / 2**30:.2f} GiB"
-        lines.append(f"| {r['experiment']} | {r['size']} | {len(r['runs'])} x "
+        lines.append(f"| {r['experiment']} | {r['size']} | {r['loader']} | {len(r['runs'])} x "
                      f"{'/'.join(map(str, epochs))} | {span(ips, '{:,.0f}')} | {span(ep, '{:,.1f}')} "
                      f"| {_duration(r['projected_total_s'])} | {_duration(r['plan_estimate_s'])} "
                      f"| {peak} |")
@@ -144,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="training steps per epoch (0: whole epochs; default 100 on a GPU, 4 on a CPU)")
     parser.add_argument("--val-steps", type=int, default=None,
                         help="validation batches per epoch (0: all; default 10 on a GPU, 2 on a CPU)")
+    parser.add_argument("--loaders", nargs="+", default=["device"], choices=["device", "workers"],
+                        help="device: the whole dataset on the device (the default of the experiments); "
+                             "workers: DataLoader worker processes")
     parser.add_argument("--workers", type=int, default=None,
-                        help="data loader workers (default: the experiments' own choice)")
+                        help="worker processes of --loaders workers (default: cnnlib.data.dataloaders' choice)")
     parser.add_argument("--cores", type=int, default=None,
                         help="run on this many CPU cores only (e.g. 2, as a Colab session)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure here")
@@ -179,14 +185,22 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         for size in args.sizes:
             for name in args.experiments:
-                row = measure(name, size, root=root, device=device, epochs=args.epochs,
-                              steps=steps, val_steps=val_steps, workers=args.workers,
-                              scratch=Path(tmp) / "checkpoints")
-                rows.append(row)
-                print(f"  {name} ({size}): {_duration(row['projected_total_s'])} projected, "
-                      f"measured in {row['wall_s']:.0f} s", flush=True)
+                for loader in args.loaders:
+                    row = measure(name, size, root=root, device=device, epochs=args.epochs,
+                                  steps=steps, val_steps=val_steps, loader=loader, workers=args.workers,
+                                  scratch=Path(tmp) / "checkpoints")
+                    rows.append(row)
+                    print(f"  {name} ({size}, {loader} loader): {_duration(row['projected_total_s'])} "
+                          f"projected, measured in {row['wall_s']:.0f} s", flush=True)
     print()
     print(table(rows))
+    if len(set(args.loaders)) == 2:
+        total = {(r["experiment"], r["size"], r["loader"]): r["projected_total_s"] for r in rows}
+        print("\nprojected total, workers loader / device loader:")
+        for size in args.sizes:
+            for name in args.experiments:
+                ratio = total[name, size, "workers"] / total[name, size, "device"]
+                print(f"  {name} ({size}): {ratio:.2f}x")
     if args.json:
         args.json.write_text(json.dumps({
             "device": device_name(device), "torch": torch.__version__,

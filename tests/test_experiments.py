@@ -456,7 +456,7 @@ def test_the_size_benchmark_times_an_experiment_on_true_size_files(tmp_path, cap
     assert bench.main(["--experiments", "lenet_c3_connections", "--device", "cpu", "--steps", "2",
                        "--val-steps", "1", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "| lenet_c3_connections | gpu | 2 x 10 |" in printed
+    assert "| lenet_c3_connections | gpu | device | 2 x 10 |" in printed
     (row,) = json.loads(out.read_text())["rows"]
     assert row["dataset"] == "MNIST" and row["timed_steps"] == 2 and row["timed_val_steps"] == 1
     assert row["steps_per_epoch"] == math.ceil(60_000 / row["batch_size"])  # the true size
