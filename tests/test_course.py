@@ -393,13 +393,20 @@ def test_collect_keeps_nbgrader_timestamps_and_reads_one_students_nbgrader_folde
     assert (course.submitted_dir / "lena" / "demo" / "timestamp.txt").read_text() == when + "\n"
     assert sorted(p.name for p in course.submitted_dir.iterdir()) == ["lena"]
     # a time nbgrader cannot read is reported, and the notebook is collected all the same
-    (tmp_path / "two" / "max").mkdir(parents=True)
-    (tmp_path / "two" / "max" / "demo.ipynb").write_bytes(nb)
-    (tmp_path / "two" / "max" / "timestamp.txt").write_text("yesterday-ish")
+    (tmp_path / "two" / "max" / "demo").mkdir(parents=True)
+    (tmp_path / "two" / "max" / "demo" / "demo.ipynb").write_bytes(nb)
+    (tmp_path / "two" / "max" / "demo" / "timestamp.txt").write_text("yesterday-ish")
+    # only nbgrader's exchange layout gives a time: a student's own folder does not
+    (tmp_path / "two" / "sue").mkdir(parents=True)
+    (tmp_path / "two" / "sue" / "demo.ipynb").write_bytes(nb)
+    (tmp_path / "two" / "sue" / "timestamp.txt").write_text(when)
     report = collect(course, "demo", tmp_path / "two")
-    assert report.students == ["max"] and report.timestamps == []
-    assert dict(report.skipped)["max/timestamp.txt"].startswith("not a submission time nbgrader can read")
+    assert report.students == ["max", "sue"] and report.timestamps == []
+    reasons = dict(report.skipped)
+    assert reasons["max/demo/timestamp.txt"].startswith("not a submission time nbgrader can read")
+    assert reasons["sue/timestamp.txt"].startswith("not a notebook of the assignment")
     assert not (course.submitted_dir / "max" / "demo" / "timestamp.txt").exists()
+    assert not (course.submitted_dir / "sue" / "demo" / "timestamp.txt").exists()
 
 
 def test_collect_exits_1_and_says_why_when_a_student_folder_yields_no_notebook(course_root, tmp_path, capsys):
@@ -570,9 +577,9 @@ def test_full_cycle(course_root, tmp_path, capsys):
     released_nb = _released_nb(course_root)
     solution = democourse.solve(released_nb)
     # A folder with the instructor's solution, a zip with the unmodified student version.
-    (tmp_path / "inbox" / "solver").mkdir(parents=True)
-    nbformat.write(solution, tmp_path / "inbox" / "solver" / "demo.ipynb")
-    (tmp_path / "inbox" / "solver" / "timestamp.txt").write_text("2026-12-01 09:30:00 UTC")
+    (tmp_path / "inbox" / "solver" / "demo").mkdir(parents=True)  # as nbgrader's exchange gives it
+    nbformat.write(solution, tmp_path / "inbox" / "solver" / "demo" / "demo.ipynb")
+    (tmp_path / "inbox" / "solver" / "demo" / "timestamp.txt").write_text("2026-12-01 09:30:00 UTC")
     archive = _zip(tmp_path / "canvas.zip", {"lazy_1_2_demo.ipynb": _nb_bytes(released_nb)})
     assert main(["--course", str(course_root), "collect", "demo", "--from", str(tmp_path / "inbox")]) == 0
     assert main(["--course", str(course_root), "collect", "demo", "--from", str(archive)]) == 0

@@ -5,9 +5,10 @@ top-level folder, which is ignored):
 
 * ``<student>/<notebook>.ipynb`` - one folder per student (the student id is the
   folder name);
-* ``<student>/<assignment>/<notebook>.ipynb`` - nbgrader's own layout, with its
-  ``timestamp.txt`` (the submission time nbgrader's late penalty is computed from; also
-  accepted as ``<student>/timestamp.txt``), which is checked and kept;
+* ``<student>/<assignment>/<notebook>.ipynb`` - nbgrader's own layout, with the
+  ``timestamp.txt`` its exchange writes there (the submission time nbgrader's late penalty is
+  computed from), which is checked and kept. It is taken as the truth: collect it only from
+  nbgrader's exchange, never from folders students can write to;
 * Canvas "Download Submissions": ``<name>_<userid>_<submissionid>_<notebook>.ipynb``
   (``<name>_LATE_...`` for late ones; Canvas's resubmission suffixes ``-1``, ``-2``
   ... are removed from the notebook name);
@@ -178,7 +179,7 @@ def _interpret(parts: tuple[str, ...], assignment: str, notebooks: set[str]) -> 
         return None, "not in a student folder and not an LMS file name"
     if len(parts) == 2 or (len(parts) == 3 and parts[1] == assignment):
         folder = parts[0]
-        if filename == TIMESTAMP_FILE and not _MOODLE.match(folder):
+        if filename == TIMESTAMP_FILE and len(parts) == 3 and not _MOODLE.match(folder):
             return {"student": folder, "timestamp": True}, ""
         name = _notebook_name(filename, notebooks)
         if name is None:
