@@ -327,35 +327,35 @@ def _zip(path: Path, members: dict[str, bytes], symlinks: tuple[str, ...] = ()) 
 def test_collect_canvas_and_moodle_zips_and_reject_traversal(course_root, tmp_path):
     course = load_course(course_root)
     nb = _nb_bytes(_released_nb(course_root))
-    archive = _zip(tmp_path / "lms.zip", {
-        "submissions/doejane_1234_5678_demo.ipynb": nb,
-        "submissions/doejane_1234_5679_demo-1.ipynb": nb,  # resubmission: newer, wins
-        "submissions/smithj_LATE_99_100_demo.ipynb": nb,
-        "submissions/Ada Lovelace_4242_assignsubmission_file_/demo.ipynb": nb,
-        "submissions/notes_1_2_readme.txt": b"hello",
-        "submissions/broken_3_4_demo.ipynb": b"{not json",
+    archive = _zip(tmp_path / "lms.zip", {  # as the LMSs give them: at the top of the archive
+        "doejane_1234_5678_demo.ipynb": nb,
+        "doejane_1234_5679_demo-1.ipynb": nb,  # resubmission: newer, wins
+        "smithj_LATE_99_100_demo.ipynb": nb,
+        "Ada Lovelace_4242_assignsubmission_file_/demo.ipynb": nb,
+        "notes_1_2_readme.txt": b"hello",
+        "broken_3_4_demo.ipynb": b"{not json",
         "../escape/demo.ipynb": nb,
         "/abs/demo.ipynb": nb,
         "submissions\\..\\win_1_2_demo.ipynb": nb,
-    }, symlinks=("submissions/link_5_6_demo.ipynb",))
+    }, symlinks=("link_5_6_demo.ipynb",))
     report = collect(course, "demo", archive)
     assert report.students == ["1234", "4242", "99"]
     reasons = dict(report.skipped)
     assert reasons["../escape/demo.ipynb"].startswith("path traversal")
     assert reasons["/abs/demo.ipynb"].startswith("path traversal")
     assert reasons["submissions\\..\\win_1_2_demo.ipynb"].startswith("path traversal")
-    assert reasons["submissions/link_5_6_demo.ipynb"] == "symbolic link"
-    assert reasons["submissions/notes_1_2_readme.txt"] == \
+    assert reasons["link_5_6_demo.ipynb"] == "symbolic link"
+    assert reasons["notes_1_2_readme.txt"] == \
         "not a notebook of the assignment: not a .ipynb file (expected demo.ipynb)"
     assert report.without_notebook == {  # Canvas users 1 and 3 sent nothing collectable
-        "1": [("submissions/notes_1_2_readme.txt", reasons["submissions/notes_1_2_readme.txt"])],
-        "3": [("submissions/broken_3_4_demo.ipynb", reasons["submissions/broken_3_4_demo.ipynb"])]}
-    assert reasons["submissions/broken_3_4_demo.ipynb"].startswith("not a valid notebook")
-    assert "older copy" in reasons["submissions/doejane_1234_5678_demo.ipynb"]
+        "1": [("notes_1_2_readme.txt", reasons["notes_1_2_readme.txt"])],
+        "3": [("broken_3_4_demo.ipynb", reasons["broken_3_4_demo.ipynb"])]}
+    assert reasons["broken_3_4_demo.ipynb"].startswith("not a valid notebook")
+    assert "older copy" in reasons["doejane_1234_5678_demo.ipynb"]
     assert sorted(p.relative_to(course.submitted_dir).as_posix() for p in course.submitted_dir.rglob("*.ipynb")) == [
         "1234/demo/demo.ipynb", "4242/demo/demo.ipynb", "99/demo/demo.ipynb"]
     assert not (tmp_path / "escape").exists() and not Path("/abs/demo.ipynb").exists()
-    assert report.late_without_time == ["submissions/smithj_LATE_99_100_demo.ipynb"]
+    assert report.late_without_time == ["smithj_LATE_99_100_demo.ipynb"]
     from nbgrader.api import Gradebook
     with Gradebook(course.db_url) as gb:
         ada = gb.find_student("4242")
@@ -407,6 +407,34 @@ def test_collect_keeps_nbgrader_timestamps_and_reads_one_students_nbgrader_folde
     assert reasons["sue/timestamp.txt"].startswith("not a notebook of the assignment")
     assert not (course.submitted_dir / "max" / "demo" / "timestamp.txt").exists()
     assert not (course.submitted_dir / "sue" / "demo" / "timestamp.txt").exists()
+
+
+def test_collect_never_lets_one_folder_stand_in_for_other_students(course_root, tmp_path):
+    """A student's own folder, collected alone, holding folders named like other students (with
+    timestamps) is not taken for a folder around the students' folders: nothing of it is
+    collected, and the reason says what to do if it really is such a folder."""
+    from cnnlib.course.collect import valid_student_id
+
+    course = load_course(course_root)
+    nb = _nb_bytes(_released_nb(course_root))
+    files = {"lena/456/demo/demo.ipynb": nb, "lena/456/demo/timestamp.txt": b"2000-01-01 00:00:00 UTC",
+             "lena/789/demo.ipynb": nb}
+    for rel, data in files.items():
+        (tmp_path / "inbox" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "inbox" / rel).write_bytes(data)
+    report = collect(course, "demo", tmp_path / "inbox")
+    assert report.students == [] and report.timestamps == []
+    assert "everything is inside the folder 'lena': if it holds the students' folders" in \
+        dict(report.skipped)["lena/789/demo.ipynb"]
+    # the same from a Moodle archive of one participant's submission
+    eve = "Eve Il_123_assignsubmission_file_"
+    archive = _zip(tmp_path / "eve.zip", {f"{eve}/456/demo/demo.ipynb": nb,
+                                          f"{eve}/456/demo/timestamp.txt": b"2000-01-01 00:00:00 UTC"})
+    report = collect(course, "demo", archive)
+    assert report.students == [] and not (course.submitted_dir / "456").exists()
+    assert dict(report.skipped)[f"{eve}/456/demo/demo.ipynb"] == "unexpected folder depth"
+    # an id with a trailing newline (which nbgrader would strip to another student's) is no id
+    assert not valid_student_id("bob\n") and valid_student_id("bob")
 
 
 def test_collect_exits_1_and_says_why_when_a_student_folder_yields_no_notebook(course_root, tmp_path, capsys):
@@ -761,3 +789,33 @@ def test_a_timeout_is_a_limit_hit_in_the_flags_column():
     assert _incidents(nb) == ("timed out in code cell 1 (q1)", ["time limit"])
     nb.metadata["cnnlib"] = {"incidents": [{"kind": "KernelDied", "cell": 0}], "limits_hit": ["memory limit"]}
     assert _incidents(nb) == ("kernel died in code cell 1", ["memory limit"])
+
+
+@pytest.mark.parametrize("html, kept, gone", [
+    # the course's own verdicts keep their look
+    ('<div class="cnnlib-verdict" style="border-left:4px solid #b42318;padding-left:8px">a<br>b</div>',
+     ['class="cnnlib-verdict"', "border-left:4px solid #b42318", "<br>"], []),
+    # code highlighting of a markdown code block
+    ('<div class="highlight"><pre><span class="k">def</span></pre></div>', ['class="highlight"', 'class="k"'], []),
+    ("<script>alert(1)</script>", ["&lt;script&gt;"], ["<script"]),
+    ('<img src=x onerror="alert(1)">', ["<img"], ["onerror"]),
+    ('<a href="javascript:alert(1)">x</a><a href="https://example.org">y</a>',
+     ['href="https://example.org"'], ["javascript:"]),
+    ('<iframe src="https://example.org"></iframe><form action="/x"><input></form>', [], ["<iframe", "<form", "<input"]),
+    # nothing loads from elsewhere when the page opens: no remote images, no url() in CSS
+    ('<img src="http://127.0.0.1:8765/beacon"><span style="cursor:url(http://x/b),auto">x</span>',
+     ["<span"], ["http://", "url("]),
+    ('<p style="background-color:red;background-image:url(x)">x</p>', [], ["url("]),
+    # it cannot dress itself as the page: no layout classes, no margins or positioning
+    ('<div class="navbar-fixed-top">Score: 5.0 / 5.0</div>', ["Score"], ["navbar"]),
+    ('<p style="margin-top:-500px;position:fixed">x</p>', [], ["margin", "position"]),
+    ('<img src="data:image/png;base64,iVBORw0KGgo=" alt="plot">', ['src="data:image/png;base64'], []),
+])
+def test_feedback_sanitizer_keeps_ordinary_html_and_removes_the_rest(html, kept, gone):
+    from cnnlib.course.sanitize import clean_html
+
+    out = clean_html(html)
+    for text in kept:
+        assert text in out, out
+    for text in gone:
+        assert text not in out, out

@@ -1,7 +1,6 @@
 """Bring students' submissions into ``submitted/<student>/<assignment>/``.
 
-Accepted layouts, in a folder or in a ``.zip`` (optionally all inside one
-top-level folder, which is ignored):
+Accepted layouts, at the top of a folder or of a ``.zip``:
 
 * ``<student>/<notebook>.ipynb`` - one folder per student (the student id is the
   folder name);
@@ -31,6 +30,12 @@ other files, invalid student ids, zip entries with absolute paths, ``..``,
 backslashes or symlinks (path traversal). The files are copied to fixed
 destinations built from the validated student id and the assignment's own
 notebook names; nothing is ever extracted to a path taken from the archive.
+
+A folder around everything (``submissions/alice/...``) is not looked into: whether
+``submissions/`` holds the students' folders or *is* a student's folder holding
+folders named like other students cannot be told from the files, and guessing let
+one student's folder stand in for others. Such files are skipped with a reason that
+says to collect from that folder itself (LMS archives have no such folder).
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ _COPY_PREFIX = re.compile(r"^(?:Copy of )+")
 
 def valid_student_id(student: str) -> bool:
     """Whether ``student`` is usable as a folder name and nbgrader student id."""
-    return bool(_SAFE_ID.match(student)) and student not in {".", ".."}
+    return bool(_SAFE_ID.fullmatch(student)) and student not in {".", ".."}
 
 
 @dataclass
@@ -282,22 +287,21 @@ def collect(course: Course, assignment: str, source: str | Path) -> CollectRepor
 
 def _candidates(entries: list, assignment: str, notebooks: set[str], max_bytes: int,
                 report: CollectReport) -> dict[tuple[str, str], _Candidate]:
-    # A single top-level folder around everything (e.g. "submissions/") is ignored.
-    # Not when the files already read as submissions: "lena/hw1/hw1.ipynb" is nbgrader's layout
-    # of one student, not a folder "lena" around a student "hw1".
-    tops = {parts[0] for parts, *_ in entries if len(parts) > 1}
-    strip = len(tops) == 1 and all(len(parts) > 1 for parts, *_ in entries) and \
-        not any(_interpret(parts, assignment, notebooks)[0] for parts, *_ in entries)
     chosen: dict[tuple[str, str], _Candidate] = {}
     collided: set[tuple[str, str]] = set()
     report_stamps: dict[str, tuple[str, Callable[[], bytes]]] = {}
+    tops = {parts[0] for parts, *_ in entries if len(parts) > 1}
+    wrapper = next(iter(tops)) if len(tops) == 1 and all(len(parts) > 1 for parts, *_ in entries) else None
     for parts, origin, size, when, load in entries:
-        parts = parts[1:] if strip else parts
         who = _submitter(parts)
         if who is not None:
             report.files_of.setdefault(who, []).append(origin)
         found, reason = _interpret(parts, assignment, notebooks)
         if found is None:
+            if wrapper is not None and not _MOODLE.match(wrapper) and \
+                    _interpret(parts[1:], assignment, notebooks)[0] is not None:
+                reason += (f" (everything is inside the folder {wrapper!r}: if it holds the students' folders or "
+                           f"the LMS's files, collect from that folder itself; unzip an archive first)")
             report.skipped.append((origin, reason))
             continue
         if not valid_student_id(found["student"]):

@@ -14,9 +14,15 @@ the two filters below in the templates' place (``HTMLExporter.filters``):
   :func:`clean_html`.
 
 Both use bleach (the sanitizer nbconvert itself uses), with an allow-list: scripts, event
-handlers, forms, frames, ``javascript:`` links and unknown tags are removed or escaped.
+handlers, forms, frames, ``javascript:`` links and unknown tags are removed or escaped. Nothing
+a student wrote loads from elsewhere when the page opens (images only from data: URLs and
+attachments, no ``url()`` in CSS: a page that loads a URL tells its owner who opened it and
+when), and it cannot dress itself as the page around it (only code-highlighting and the
+course's own classes, no positioning or margins in CSS).
 """
 from __future__ import annotations
+
+import re
 
 import bleach
 from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
@@ -30,15 +36,24 @@ ALLOWED_TAGS = frozenset(bleach.ALLOWED_TAGS) | {
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
     "img", "figure", "figcaption", "details", "summary", "dl", "dt", "dd", "center",
 }
-_COMMON = ("class", "id", "title", "style", "align", "lang", "dir")
+_COMMON = ("title", "align", "lang", "dir")
+#: Classes kept: pygments' short token classes and its ``highlight`` box, the language of a code
+#: block, and the course's own (``cnnlib-*``), never the page's layout classes (Bootstrap's).
+_CLASS = re.compile(r"(?:highlight|hll|[a-z]{1,2}[0-9]?|language-[\w+-]+|cnnlib-[a-z-]+)")
+#: CSS values that load or run something, or escape their way past a check.
+_CSS_LOADS = re.compile(r"url\s*\(|image-set|expression|@import|\\|/\*", re.I)
 _LINK_PROTOCOLS = ("http://", "https://", "mailto:", "#")
-_IMAGE_PROTOCOLS = ("http://", "https://", "data:image/png", "data:image/jpeg", "data:image/gif",
-                    "data:image/webp", "attachment:")
+_IMAGE_PROTOCOLS = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp",
+                    "attachment:")
 
 
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name in _COMMON:
         return True
+    if name == "class":
+        return all(_CLASS.fullmatch(c) for c in value.split())
+    if name == "style":
+        return not _CSS_LOADS.search(value)
     if tag == "a":
         return name == "href" and value.strip().lower().startswith(_LINK_PROTOCOLS)
     if tag == "img":
@@ -54,9 +69,8 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     return tag == "details" and name == "open"
 
 
-_CSS = CSSSanitizer(allowed_css_properties=frozenset(ALLOWED_CSS_PROPERTIES) | {
+_CSS = CSSSanitizer(allowed_css_properties=frozenset(ALLOWED_CSS_PROPERTIES) - {"cursor"} | {
     "border", "border-left", "border-right", "border-top", "border-bottom", "border-radius",
-    "margin", "margin-left", "margin-right", "margin-top", "margin-bottom",
     "padding", "padding-left", "padding-right", "padding-top", "padding-bottom",
     "max-width", "max-height", "min-width", "text-transform"})
 _CLEANER = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=_attribute_allowed,
