@@ -6,6 +6,7 @@
     python benchmarks/experiment_sizes.py --cores 2               # loaders and torch on 2 CPU cores (Colab's)
     python benchmarks/experiment_sizes.py --json times.json       # also every figure, as JSON
     python benchmarks/experiment_sizes.py --loaders device workers  # the two loaders, side by side
+    python benchmarks/experiment_sizes.py --sizes cpu gpu paper --record   # into the chapters' tables
 
 First it writes CIFAR-10 and MNIST in their real on-disk formats with random pixels, at the
 true sizes (50,000 + 10,000 and 60,000 + 10,000 images; :mod:`cnnlib.synthetic`), in a
@@ -28,8 +29,15 @@ of an experiment is the sum over its runs of ``epochs x projected epoch``; the f
 warm-up, checkpoints and plotting are not in it. Peak memory is
 ``torch.cuda.max_memory_allocated`` over the experiment (GPU only).
 
-The table gives the device, so figures from different machines are never mixed up. On a CPU,
-``--steps 4 --val-steps 2`` (the default there) keeps the run to minutes.
+The ``cpu`` size (the digits demo the book runs) is measured whole: its total is the time it
+took. The table gives the device, so figures from different machines are never mixed up. On a
+CPU, ``--steps 4 --val-steps 2`` (the default there) keeps the run to minutes.
+
+``--record`` merges the totals into ``cnnlib/measured/experiment_times.json``, which the chapters
+show (:func:`cnnlib.timings.expected_times`), one entry per experiment, size and machine class
+(``--machine``: ``cpu``, ``t4`` or ``large-gpu``; by default ``cpu`` on a CPU, ``t4`` on a T4
+and ``large-gpu`` on any other GPU), with the device's name, the date, this command and the
+commit. Record only runs of the default loader, on a machine otherwise idle.
 """
 from __future__ import annotations
 
@@ -47,6 +55,7 @@ from pathlib import Path
 import torch
 
 from cnnlib import experiments, synthetic
+from cnnlib.timings import duration as _duration
 from cnnlib.train import resolve_device
 
 #: The experiments that have a GPU size (all of them also have cpu and paper sizes).
@@ -65,18 +74,14 @@ def device_name(device: torch.device) -> str:
     return f"cpu ({model}, {len(os.sched_getaffinity(0))} cores, {torch.get_num_threads()} torch threads)"
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def measure(name: str, size: str, *, root: Path, device: torch.device, epochs: int, steps: int,
             val_steps: int, loader: str, workers: int | None, scratch: Path) -> dict:
     """Time one experiment at one size; returns the figures of each run and the totals."""
     run = getattr(experiments, name)
+    if size == "cpu":
+        return _measure_whole(name, run, device)
     common = dict(root=root, verify_md5=False, device=device, progress=False, loader=loader,
                   checkpoint_dir=scratch / f"{name}-{size}-{loader}")
     if loader == "workers":
@@ -86,8 +91,11 @@ def measure(name: str, size: str, *, root: Path, device: torch.device, epochs: i
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         t0 = time.perf_counter()
+        # A constant learning rate: the schedule costs nothing, and a warm-up longer than the
+        # timed steps would be refused.
         result = run(size, epochs=epochs, max_steps_per_epoch=steps or None,
-                     max_val_steps=val_steps or None, **common)
+                     max_val_steps=val_steps or None, schedule="constant", warmup_epochs=0,
+                     warmup_steps=None, milestones=None, **common)
         wall_s = time.perf_counter() - t0
     batch = result.config["data"]["batch_size"]
     timed_steps = plan.steps_per_epoch if not steps else min(steps, plan.steps_per_epoch)
@@ -117,6 +125,46 @@ def measure(name: str, size: str, *, root: Path, device: torch.device, epochs: i
     }
 
 
+def _measure_whole(name: str, run, device: torch.device) -> dict:
+    """The cpu size, run as the book runs it: its total is what it took."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        t0 = time.perf_counter()
+        result = run("cpu", device=device, progress=False)
+        wall_s = time.perf_counter() - t0
+    runs = {run_name: {"epochs": h.epochs, "images_per_sec": h.images_per_sec[-1],
+                       "epoch_s": h.total_time_s / h.epochs, "first_epoch_s": h.epoch_time_s[0],
+                       "total_s": h.total_time_s}
+            for run_name, h in result.histories.items()}
+    return {"experiment": name, "size": "cpu", "loader": "-", "dataset": result.dataset.split(" (")[0],
+            "batch_size": result.config["data"]["batch_size"], "precision": result.config["fit"]["precision"],
+            "runs": runs, "projected_total_s": result.seconds, "projected": False,
+            "plan_estimate_s": result.plan.estimated_s, "peak_memory_bytes": None, "wall_s": wall_s}
+
+
+def record(rows: list[dict], device: torch.device, machine: str | None, command: str) -> Path:
+    """Merge the totals into the chapters' file (one entry per experiment, size and machine)."""
+    import subprocess
+
+    from cnnlib.timings import MACHINES, TIMES_FILE
+
+    name = device_name(device)
+    machine = machine or ("cpu" if device.type == "cpu" else "t4" if "T4" in name else "large-gpu")
+    if machine not in MACHINES:
+        raise SystemExit(f"--machine must be one of {', '.join(MACHINES)}")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip() or "unknown"
+    known = json.loads(TIMES_FILE.read_text())["measurements"] if TIMES_FILE.is_file() else []
+    new = {(r["experiment"], r["size"]): {
+        "experiment": r["experiment"], "size": r["size"], "machine": machine, "device": name,
+        "seconds": round(r["projected_total_s"], 1), "projected": r.get("projected", True),
+        "date": time.strftime("%Y-%m-%d"), "command": command, "commit": commit} for r in rows}
+    kept = [m for m in known if (m["experiment"], m["size"]) not in new or m["machine"] != machine]
+    merged = sorted(kept + list(new.values()), key=lambda m: (m["experiment"], m["size"], m["machine"]))
+    TIMES_FILE.parent.mkdir(exist_ok=True)
+    TIMES_FILE.write_text(json.dumps({"measurements": merged}, indent=1) + "\n")
+    return TIMES_FILE
+
+
 def table(rows: list[dict]) -> str:
     head = ("| experiment | size | loader | runs x epochs | train images/s | s per epoch | projected total "
             "| the chapter's estimate | peak GPU memory |")
@@ -140,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS), choices=EXPERIMENTS,
                         metavar="NAME", help=f"default: all ({', '.join(EXPERIMENTS)})")
-    parser.add_argument("--sizes", nargs="+", default=["gpu"], choices=["gpu", "paper"])
+    parser.add_argument("--sizes", nargs="+", default=["gpu"], choices=["cpu", "gpu", "paper"])
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: the best found)")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per run; the last is timed")
     parser.add_argument("--steps", type=int, default=None,
@@ -155,9 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", type=int, default=None,
                         help="run on this many CPU cores only (e.g. 2, as a Colab session)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure here")
+    parser.add_argument("--record", action="store_true",
+                        help="merge the totals into cnnlib/measured/experiment_times.json (the chapters')")
+    parser.add_argument("--machine", choices=["cpu", "t4", "large-gpu"], default=None,
+                        help="the machine class the totals are recorded for (default: from the device)")
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
+    if args.record and args.loaders != ["device"]:
+        parser.error("--record records the default loader only: leave out --loaders")
     if args.cores is not None:
         cores = sorted(os.sched_getaffinity(0))
         if not 1 <= args.cores <= len(cores):
@@ -185,26 +239,30 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         for size in args.sizes:
             for name in args.experiments:
-                for loader in args.loaders:
+                for loader in (args.loaders if size != "cpu" else ["-"]):
                     row = measure(name, size, root=root, device=device, epochs=args.epochs,
                                   steps=steps, val_steps=val_steps, loader=loader, workers=args.workers,
                                   scratch=Path(tmp) / "checkpoints")
                     rows.append(row)
-                    print(f"  {name} ({size}, {loader} loader): {_duration(row['projected_total_s'])} "
+                    how = size if loader == "-" else f"{size}, {loader} loader"
+                    print(f"  {name} ({how}): {_duration(row['projected_total_s'])} "
                           f"projected, measured in {row['wall_s']:.0f} s", flush=True)
     print()
     print(table(rows))
     if len(set(args.loaders)) == 2:
         total = {(r["experiment"], r["size"], r["loader"]): r["projected_total_s"] for r in rows}
         print("\nprojected total, workers loader / device loader:")
-        for size in args.sizes:
+        for size in (s for s in args.sizes if s != "cpu"):
             for name in args.experiments:
                 ratio = total[name, size, "workers"] / total[name, size, "device"]
                 print(f"  {name} ({size}): {ratio:.2f}x")
+    command = " ".join(["python", "benchmarks/experiment_sizes.py", *(argv if argv is not None else sys.argv[1:])])
+    if args.record:
+        print(f"recorded in {record(rows, device, args.machine, command)}")
     if args.json:
         args.json.write_text(json.dumps({
             "device": device_name(device), "torch": torch.__version__,
-            "command": " ".join(["python", "benchmarks/experiment_sizes.py", *(argv or sys.argv[1:])]),
+            "command": command,
             "date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=1) + "\n")
     return 0
 

@@ -113,7 +113,7 @@ GPU_SCHEDULE: dict[str, Any] = dict(
 GPU_EPOCHS: dict[str, int] = {
     "degradation": 15,            # 4 runs (plain/residual x 20/56 layers)
     "batchnorm_ablation": 15,     # 4 runs of ResNet-20
-    "activation_comparison": 12,  # 5 runs of ResNet-20
+    "activation_comparison": 12,  # 6 runs of ResNet-20
     "stochastic_depth": 20,       # 2 runs of ResNet-56 (the paper: ResNet-110, 500 epochs)
     "train_fast": 24,             # Page's full recipe: it is already short
     # The chapters' classroom experiments. Our estimates for a free Colab T4 (2 CPU cores that
@@ -316,12 +316,12 @@ def _gpu_note(experiment: str, what: str) -> str:
             f"direction and rough size of the effect; size='paper' runs the published schedule.")
 
 
-def _resnet_recipe(size: str, experiment: str, paper_note: str, *,
+def _resnet_recipe(size: str, experiment: str, paper_note: str, *, cpu_epochs: int,
                    threads: int | None = None) -> _Recipe:
-    """The CPU demo (4 epochs; ``threads``: its torch CPU threads), the short GPU schedule, or
-    the ResNet paper's CIFAR-10 schedule (164 epochs)."""
+    """The CPU demo (``cpu_epochs``, what the book runs; ``threads``: its torch CPU threads),
+    the short GPU schedule, or the ResNet paper's CIFAR-10 schedule (164 epochs)."""
     if size == "cpu":
-        return _Recipe(CPU_SCHEDULE, 4, _CPU_NOTE, threads=threads)
+        return _Recipe(CPU_SCHEDULE, cpu_epochs, _CPU_NOTE, threads=threads)
     if size == "gpu":
         return _Recipe(GPU_SCHEDULE, GPU_EPOCHS[experiment],
                        _gpu_note(experiment, "the ResNet paper's 164 (64k iterations)"))
@@ -567,11 +567,9 @@ class ExperimentPlan:
 
 
 def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    from cnnlib.timings import duration
+
+    return duration(seconds)
 
 
 def _device_name(dev: torch.device) -> str:
@@ -665,7 +663,7 @@ def degradation(size: str | None = None, *, depths: Sequence[int] = (20, 56),
             runs[f"{kind}{d}"] = _Run(_zoo(f"{kind}{d}"), {"name": f"{kind}{d}"})
     recipe = _resnet_recipe(opts.size, "degradation", "He et al. 2015 (arXiv:1512.03385) Sec. 4.2 schedule on "
                             "CIFAR-10; the paper reports test error with training error in Fig. 6.",
-                            threads=1)  # 8x8 inputs: one CPU thread is as fast
+                            cpu_epochs=2, threads=1)  # 8x8 inputs: one CPU thread is as fast
     return _run_experiment("degradation", opts, runs, recipe,
                            plot_metrics=("train_error", "val_error"))
 
@@ -686,7 +684,7 @@ def batchnorm_ablation(size: str | None = None, *, model: str = "resnet20",
     opts = RunOptions.parse(size, options)
     recipe = _resnet_recipe(opts.size, "batchnorm_ablation", "CIFAR-10 with the ResNet paper's schedule "
                             "(arXiv:1512.03385, Sec. 4.2); the BatchNorm paper's own "
-                            "experiments are on MNIST and ImageNet.")
+                            "experiments are on MNIST and ImageNet.", cpu_epochs=3)
     base_lr = float(opts.fit.get("lr", recipe.schedule["lr"]))
     lrs = list(lrs) if lrs is not None else [base_lr, base_lr / 10]
     if not lrs or any(lr <= 0 for lr in lrs):
@@ -702,6 +700,7 @@ def batchnorm_ablation(size: str | None = None, *, model: str = "resnet20",
 
 #: The activations :func:`activation_comparison` runs by default (``torch.nn`` classes).
 ACTIVATIONS: dict[str, Callable[..., nn.Module]] = {
+    "tanh": nn.Tanh,            # LeNet-5 and the networks before AlexNet
     "ReLU": nn.ReLU,            # Nair & Hinton 2010
     "LeakyReLU": nn.LeakyReLU,  # Maas et al. 2013 (slope 0.01)
     "ELU": nn.ELU,              # Clevert et al. 2015, arXiv:1511.07289
@@ -746,7 +745,7 @@ def activation_comparison(
             for name, act in _activations(activations).items()}
     recipe = _resnet_recipe(opts.size, "activation_comparison", "CIFAR-10 with the ResNet paper's schedule "
                             "(arXiv:1512.03385, Sec. 4.2); the activation comparison itself "
-                            "is this course's.")
+                            "is this course's.", cpu_epochs=3)
     return _run_experiment("activation_comparison", opts, runs, recipe,
                            plot_metrics=("train_loss", "val_acc"))
 

@@ -409,6 +409,13 @@ def test_collect_keeps_nbgrader_timestamps_and_reads_one_students_nbgrader_folde
     assert not (course.submitted_dir / "sue" / "demo" / "timestamp.txt").exists()
 
 
+def test_collect_says_a_cut_short_zip_is_damaged(course_root, tmp_path, capsys):
+    archive = _zip(tmp_path / "lms.zip", {"doejane_1234_5678_demo.ipynb": _nb_bytes(_released_nb(course_root))})
+    archive.write_bytes(archive.read_bytes()[:-40])  # the end (the table of contents) is gone
+    assert main(["--course", str(course_root), "collect", "demo", "--from", str(archive)]) == 1
+    assert "starts as a zip file but is damaged or cut short" in capsys.readouterr().err
+
+
 def test_collect_never_lets_one_folder_stand_in_for_other_students(course_root, tmp_path):
     """A student's own folder, collected alone, holding folders named like other students (with
     timestamps) is not taken for a folder around the students' folders: nothing of it is

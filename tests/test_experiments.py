@@ -442,7 +442,7 @@ def test_paper_size_resumes_from_its_checkpoints(cifar_root, tmp_path, capsys):
     assert "2 run(s) resume from a checkpoint" in capsys.readouterr().out
 
 
-def test_the_size_benchmark_times_an_experiment_on_true_size_files(tmp_path, capsys):
+def test_the_size_benchmark_times_an_experiment_on_true_size_files(tmp_path, capsys, monkeypatch):
     """benchmarks/experiment_sizes.py: synthetic files of the true sizes through the real loader
     and training loop; its projection is the sum over runs of epochs x the projected epoch."""
     import importlib.util
@@ -453,8 +453,14 @@ def test_the_size_benchmark_times_an_experiment_on_true_size_files(tmp_path, cap
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     out = tmp_path / "times.json"
+    from cnnlib import timings
+    recorded = tmp_path / "experiment_times.json"
+    recorded.write_text(json.dumps({"measurements": [  # another machine's entry is kept
+        {"experiment": "lenet_c3_connections", "size": "gpu", "machine": "cpu", "device": "cpu (x)",
+         "seconds": 1.0, "projected": True, "date": "2026-01-01", "command": "python benchmarks/x", "commit": "a"}]}))
+    monkeypatch.setattr(timings, "TIMES_FILE", recorded)
     assert bench.main(["--experiments", "lenet_c3_connections", "--device", "cpu", "--steps", "2",
-                       "--val-steps", "1", "--json", str(out)]) == 0
+                       "--val-steps", "1", "--json", str(out), "--record", "--machine", "t4"]) == 0
     printed = capsys.readouterr().out
     assert "| lenet_c3_connections | gpu | device | 2 x 10 |" in printed
     (row,) = json.loads(out.read_text())["rows"]
@@ -467,3 +473,45 @@ def test_the_size_benchmark_times_an_experiment_on_true_size_files(tmp_path, cap
         # a whole epoch takes longer than the two steps that were timed
         assert run["epoch_s"] > 2 * row["batch_size"] / run["images_per_sec"]
     assert row["projected_total_s"] == pytest.approx(sum(r["total_s"] for r in row["runs"].values()))
+    kept, new = json.loads(recorded.read_text())["measurements"]
+    assert kept["machine"] == "cpu" and new["machine"] == "t4"
+    assert new["seconds"] == round(row["projected_total_s"], 1) and new["projected"] is True
+    assert new["command"].startswith("python benchmarks/experiment_sizes.py --experiments lenet_c3_connections")
+
+
+def test_expected_times_show_what_was_measured_and_say_what_was_not(tmp_path, monkeypatch):
+    from cnnlib import timings
+
+    times = tmp_path / "experiment_times.json"
+    times.write_text(json.dumps({"measurements": [
+        {"experiment": "degradation", "size": "gpu", "machine": "cpu", "device": "cpu (AMD EPYC, 2 cores)",
+         "seconds": 9000.0, "projected": True, "date": "2026-12-06", "command": "x", "commit": "abc"},
+        {"experiment": "degradation", "size": "cpu", "machine": "cpu", "device": "cpu (AMD EPYC, 2 cores)",
+         "seconds": 16.2, "projected": False, "date": "2026-12-06", "command": "x", "commit": "abc"}]}))
+    monkeypatch.setattr(timings, "TIMES_FILE", times)
+    timings.measured_times.cache_clear()
+    try:
+        table = timings.expected_times("degradation")
+        assert table.column("size") == ["cpu", "gpu", "paper"]
+        assert table.column("2-core CPU") == ["16 s", "2.5 h (projected)", "not measured yet"]
+        assert set(table.column("Colab T4")) == {"not measured yet"}
+        assert "2-core CPU: cpu (AMD EPYC, 2 cores) (2026-12-06)" in table.caption
+        with pytest.raises(ValueError, match="unknown experiment 'degradaton'"):
+            timings.expected_times("degradaton")
+    finally:
+        timings.measured_times.cache_clear()
+    assert [timings.duration(s) for s in (40, 720, 9000, 3 * 86400)] == ["40 s", "12 min", "2.5 h", "3.0 days"]
+
+
+def test_the_recorded_times_name_their_machine_and_cover_every_chapter_experiment():
+    """The file the chapters read: every experiment with sizes has its measured cpu-size time on
+    the 2-core machine, each entry names its device, date, command and commit."""
+    from cnnlib import timings
+
+    timings.measured_times.cache_clear()
+    measured = timings.measured_times()
+    assert {m["experiment"] for m in measured if m["size"] == "cpu" and m["machine"] == "cpu"} == set(E.GPU_EPOCHS)
+    for m in measured:
+        assert m["machine"] in timings.MACHINES and m["seconds"] > 0
+        assert m["device"] and m["date"] and m["command"].startswith("python benchmarks/experiment_sizes.py")
+        assert m["projected"] == (m["size"] != "cpu")

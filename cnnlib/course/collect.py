@@ -270,6 +270,11 @@ def collect(course: Course, assignment: str, source: str | Path) -> CollectRepor
             archive = zipfile.ZipFile(source)
             entries, report.skipped = _entries_from_zip(archive, max_bytes)
         else:
+            with open(source, "rb") as fh:
+                start = fh.read(4)
+            if start == b"PK\x03\x04":
+                raise CourseError(f"{source} starts as a zip file but is damaged or cut short (its table of "
+                                  "contents at the end is missing): download or copy it again")
             raise CourseError(f"{source} is neither a folder nor a zip file")
         candidates = _candidates(entries, assignment, notebooks, max_bytes, report)
         _write(course, assignment, candidates, report)

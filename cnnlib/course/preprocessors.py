@@ -140,6 +140,19 @@ def _normalized(text) -> str:
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").splitlines()).strip("\n")
 
 
+def _retyped(cell: NotebookNode, cell_type: str, nb: NotebookNode) -> NotebookNode:
+    """``cell`` made a fresh cell of the instructor's ``cell_type``: its source only, no
+    outputs or attachments of the other type (nbgrader refuses a code cell with attachments)."""
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+            "raw": nbformat.v4.new_raw_cell}[cell_type]
+    fresh = make(cell.get("source", ""))
+    if (nb.nbformat, nb.nbformat_minor) < (4, 5):
+        fresh.pop("id", None)
+    elif isinstance(cell.get("id"), str):
+        fresh["id"] = cell["id"]
+    return fresh
+
+
 class RestoreCells(NbGraderPreprocessor):
     """Make every cell's metadata the instructor's; re-add deleted test cells; keep submitted outputs aside."""
 
@@ -178,6 +191,9 @@ class RestoreCells(NbGraderPreprocessor):
                 cell.metadata = NotebookNode()
             else:
                 present[grade_id] = index
+                if cell.cell_type != source[grade_id][0]:  # e.g. a test cell turned into markdown
+                    cell = nb.cells[index] = _retyped(cell, source[grade_id][0], nb)
+                    edited.append(grade_id)
                 rebuilt = self._metadata(grade_id, source, points, solutions, tasks)
                 if grade_id in solutions:
                     cell.metadata = NotebookNode(nbgrader=rebuilt)

@@ -543,6 +543,20 @@ def script_in_feedback(nb, paths):
     cell.outputs = [new_output("display_data", data={"text/html": SCRIPT, "text/plain": "x"})]
     return nb
 
+
+def test_cell_to_markdown(nb, paths):
+    """A test cell turned into a markdown cell with an attachment (nbgrader refuses a code cell
+    with attachments, so restoring its type naively was a tooling error)."""
+    from nbformat.v4 import new_markdown_cell
+
+    nb = solve(nb, WRONG)
+    index = cell_index(nb, "test_conv_out")
+    cell = nb.cells[index]
+    markdown = new_markdown_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
+    markdown["attachments"] = {"a.png": {"image/png": "iVBORw0KGgo="}}
+    nb.cells[index] = markdown
+    return nb
+
 ATTACKS = [
     Attack("edit_tests", "test cells replaced by print(), unlocked, checksum removed", edit_tests, 0, 0),
     Attack("delete_tests", "all test cells deleted (square is right)", delete_tests, 1, 1),
@@ -593,6 +607,8 @@ ATTACKS = [
            kernel_log_link, 1, 1),
     Attack("kernel_log_fifo", "the kernel's log replaced by a FIFO (a read blocks), then the kernel dies",
            kernel_log_fifo, 1, 1),
+    Attack("test_cell_to_markdown", "a test cell made a markdown cell with an attachment",
+           test_cell_to_markdown, 0, 0),
     Attack("script_in_feedback", "a script in markdown and in a submitted HTML output, for the feedback page",
            script_in_feedback, 0, 0),
     Attack("kernel_log_devzero", "the kernel's log replaced by a link to /dev/zero, then the kernel dies",
