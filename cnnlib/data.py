@@ -520,7 +520,7 @@ class DeviceBatches:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if min(pad, crop_padding) < 0:
             raise ValueError(f"pad and crop_padding must be >= 0, got {pad} and {crop_padding}")
-        if channels not in (None, images.shape[1], 3) or (channels == 3 and images.shape[1] != 1):
+        if channels not in (None, images.shape[1], 3) or (channels == 3 and images.shape[1] not in (1, 3)):
             raise ValueError(f"channels={channels}: only a gray image (1 channel) can be "
                              f"repeated to 3; these have {images.shape[1]}")
         self.device = torch.device(device) if device is not None else images.device

@@ -360,7 +360,7 @@ def test_device_batches_repeat_under_a_seed_and_follow_it(fake_cifar):
     torch.empty((), dtype=torch.int64).random_()
     assert torch.equal(after_pass, torch.rand(1))
     dropped = data.DeviceBatches(train.images, train.labels, batch_size=8, mean=(0.5,), std=(0.5,),
-                                 drop_last=True)
+                                 drop_last=True, channels=3)  # RGB already: channels=3 is a no-op
     assert len(dropped) == 2 and all(x.shape[0] == 8 for x, _ in dropped)
 
 
